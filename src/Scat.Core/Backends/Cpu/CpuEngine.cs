@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using Scat.Transform;
+
+namespace Scat.Backends.Cpu;
+
+/// <summary>
+/// The CPU engine: planes are cut into groups of <see cref="Simd.Lanes"/>, each group runs the cascade on one
+/// thread with SIMD across its planes. A plane's result does not depend on its group, lane or thread.
+/// </summary>
+public sealed class CpuEngine : IScatteringEngine
+{
+    private readonly FilterBank bank;
+    private readonly Dictionary<int, LaneFft> ffts;
+    private readonly ConcurrentBag<CpuLaneGroup> pool = new();
+    private readonly int threads;
+
+    public ScatteringLayout Layout { get; }
+    public string Description => $"cpu ({threads} threads, {Simd.Name})";
+
+    public CpuEngine(ScatteringLayout layout, int threads = 0)
+    {
+        Layout = layout;
+        this.threads = threads > 0 ? threads : Environment.ProcessorCount;
+        bank = FilterBank.For(layout);
+        ffts = CpuLaneGroup.PlanFfts(layout);
+    }
+
+    public void Transform(ReadOnlySpan<float> planes, int planeCount, Span<float> output, CancellationToken cancellationToken = default)
+    {
+        int planeSize = Layout.Height * Layout.Width;
+        if (planes.Length < planeCount * planeSize) throw new ArgumentException("input holds fewer planes than planeCount", nameof(planes));
+        if (output.Length < planeCount * Layout.OutputPerPlane) throw new ArgumentException("output is too small", nameof(output));
+        // Parallel work needs arrays; copy through pooled buffers only when the caller's spans are not arrays.
+        var inArr = planes[..(planeCount * planeSize)].ToArray();
+        var outArr = new float[planeCount * Layout.OutputPerPlane];
+        TransformArrays(inArr, planeCount, outArr, cancellationToken);
+        outArr.CopyTo(output);
+    }
+
+    /// <summary>Transform for callers that own arrays: no copies.</summary>
+    public void TransformArrays(float[] planes, int planeCount, float[] output, CancellationToken cancellationToken = default)
+    {
+        int groups = (planeCount + Simd.Lanes - 1) / Simd.Lanes;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken };
+        Parallel.For(0, groups, options, g =>
+        {
+            if (!pool.TryTake(out var group)) group = new CpuLaneGroup(Layout, bank, ffts);
+            try
+            {
+                int first = g * Simd.Lanes;
+                group.Run(planes, output, first, Math.Min(Simd.Lanes, planeCount - first));
+            }
+            finally { pool.Add(group); }
+        });
+    }
+
+    public void Dispose() { }
+}

@@ -1,0 +1,343 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Scat.Backends.Cpu;
+
+/// <summary>
+/// A mixed-radix complex FFT of length N in split format (separate real and imaginary arrays), run on many
+/// independent signals at once: every "element" of the transform is a block of <c>block</c> floats, and each
+/// butterfly does the same arithmetic on the whole block with SIMD. For row transforms the block is the
+/// <see cref="Simd.Lanes"/> signals that sit side by side; for column transforms it is a whole row of them.
+/// Stockham autosort (out of place, ping-pong with a scratch buffer, natural order out), radices 8, 4, 2 and
+/// any odd prime (direct DFT using the symmetric pairs). Unnormalised in both directions.
+/// </summary>
+internal sealed class LaneFft
+{
+    public int Length { get; }
+    private readonly int[] radices;
+    private readonly float[][] twiddleRe;   // per stage: [k · R + r], forward sign; the inverse conjugates
+    private readonly float[][] twiddleIm;
+    private readonly Dictionary<int, (float[] Cos, float[] Sin)> oddTables = new();
+
+    public LaneFft(int length)
+    {
+        if (length < 1) throw new ArgumentOutOfRangeException(nameof(length));
+        Length = length;
+        radices = Factor(length);
+        twiddleRe = new float[radices.Length][];
+        twiddleIm = new float[radices.Length][];
+        int ns = 1;
+        for (int s = 0; s < radices.Length; s++)
+        {
+            int r = radices[s];
+            var tr = new float[ns * r];
+            var ti = new float[ns * r];
+            for (int k = 0; k < ns; k++)
+                for (int q = 0; q < r; q++)
+                {
+                    double a = -2.0 * Math.PI * k * q / (ns * r);
+                    tr[k * r + q] = (float)Math.Cos(a);
+                    ti[k * r + q] = (float)Math.Sin(a);
+                }
+            twiddleRe[s] = tr; twiddleIm[s] = ti;
+            if (r % 2 == 1 && !oddTables.ContainsKey(r)) oddTables[r] = OddTable(r);
+            ns *= r;
+        }
+    }
+
+    public IReadOnlyList<int> Radices => radices;
+
+    private static int[] Factor(int n)
+    {
+        var list = new List<int>();
+        while (n % 8 == 0) { list.Add(8); n /= 8; }
+        while (n % 4 == 0) { list.Add(4); n /= 4; }
+        while (n % 2 == 0) { list.Add(2); n /= 2; }
+        for (int f = 3; n > 1; f += 2)
+        {
+            if ((long)f * f > n) { list.Add(n); break; }
+            while (n % f == 0) { list.Add(f); n /= f; }
+        }
+        if (list.Count == 0) list.Add(1);
+        return list.ToArray();
+    }
+
+    private static (float[], float[]) OddTable(int p)
+    {
+        int h = p / 2;
+        var c = new float[h * h];
+        var s = new float[h * h];
+        for (int q = 1; q <= h; q++)
+            for (int r = 1; r <= h; r++)
+            {
+                double a = 2.0 * Math.PI * ((long)q * r % p) / p;
+                c[(q - 1) * h + r - 1] = (float)Math.Cos(a);
+                s[(q - 1) * h + r - 1] = (float)Math.Sin(a);
+            }
+        return (c, s);
+    }
+
+    /// <summary>
+    /// Transforms <paramref name="count"/> signals laid out back to back (signal t, element e at
+    /// (t·N + e)·block). The result is left in <paramref name="re"/>/<paramref name="im"/>; the scratch
+    /// arrays must be as large.
+    /// </summary>
+    public void Transform(Span<float> re, Span<float> im, Span<float> scratchRe, Span<float> scratchIm, int count, int block, bool inverse)
+    {
+        int total = count * Length * block;
+        if (re.Length < total || im.Length < total || scratchRe.Length < total || scratchIm.Length < total)
+            throw new ArgumentException("FFT buffers are too small");
+        if (Length == 1) return;
+        switch (Simd.Width)
+        {
+            case 512: Run<V512>(re, im, scratchRe, scratchIm, count, block, inverse); break;
+            case 256: Run<V256>(re, im, scratchRe, scratchIm, count, block, inverse); break;
+            default: Run<V128>(re, im, scratchRe, scratchIm, count, block, inverse); break;
+        }
+    }
+
+    private void Run<TV>(Span<float> re, Span<float> im, Span<float> sRe, Span<float> sIm, int count, int block, bool inverse)
+        where TV : unmanaged, IVec<TV>
+    {
+        int total = count * Length * block;
+        bool inScratch = false;
+        int ns = 1;
+        for (int s = 0; s < radices.Length; s++)
+        {
+            int r = radices[s];
+            if (!inScratch) Stage<TV>(re, im, sRe, sIm, s, r, ns, count, block, inverse);
+            else Stage<TV>(sRe, sIm, re, im, s, r, ns, count, block, inverse);
+            inScratch = !inScratch;
+            ns *= r;
+        }
+        if (inScratch)
+        {
+            sRe[..total].CopyTo(re);
+            sIm[..total].CopyTo(im);
+        }
+    }
+
+    private void Stage<TV>(Span<float> srcRe, Span<float> srcIm, Span<float> dstRe, Span<float> dstIm,
+        int stage, int radix, int ns, int count, int block, bool inverse) where TV : unmanaged, IVec<TV>
+    {
+        int n = Length, m = n / radix;
+        ref float sr = ref MemoryMarshal.GetReference(srcRe);
+        ref float si = ref MemoryMarshal.GetReference(srcIm);
+        ref float dr = ref MemoryMarshal.GetReference(dstRe);
+        ref float di = ref MemoryMarshal.GetReference(dstIm);
+        float[] twr = twiddleRe[stage], twi = twiddleIm[stage];
+        float sign = inverse ? 1f : -1f;
+        for (int t = 0; t < count; t++)
+        {
+            int baseOff = t * n * block;
+            for (int k = 0; k < ns; k++)
+            {
+                for (int g = 0; g < m / ns; g++)
+                {
+                    int j = g * ns + k;
+                    int inOff = baseOff + j * block, inStride = m * block;
+                    int outOff = baseOff + (g * ns * radix + k) * block, outStride = ns * block;
+                    switch (radix)
+                    {
+                        case 2: Radix2<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, twr, twi, k, sign, k != 0); break;
+                        case 4: Radix4<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, twr, twi, k, sign, k != 0); break;
+                        case 8: Radix8<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, twr, twi, k, sign, k != 0); break;
+                        default: RadixOdd<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, twr, twi, k, radix, sign, k != 0); break;
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Twiddle<TV>(ref TV xr, ref TV xi, float c, float s) where TV : unmanaged, IVec<TV>
+    {
+        // (xr + i xi)(c + i s)
+        TV vc = TV.Splat(c), vs = TV.Splat(s);
+        TV r = TV.Sub(TV.Mul(xr, vc), TV.Mul(xi, vs));
+        xi = TV.Add(TV.Mul(xr, vs), TV.Mul(xi, vc));
+        xr = r;
+    }
+
+    /// <summary>Sine of a stored (forward) twiddle for a transform of the given sign: the inverse conjugates.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Sin(float stored, float sign) => sign < 0 ? stored : -stored;
+
+    private static void Radix2<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
+        int outOff, int outStride, int block, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
+    {
+        float c1 = twr[k * 2 + 1], s1 = Sin(twi[k * 2 + 1], sign);
+        for (int b = 0; b < block; b += TV.Count)
+        {
+            TV x0r = TV.Load(ref Unsafe.Add(ref sr, inOff + b)), x0i = TV.Load(ref Unsafe.Add(ref si, inOff + b));
+            TV x1r = TV.Load(ref Unsafe.Add(ref sr, inOff + inStride + b)), x1i = TV.Load(ref Unsafe.Add(ref si, inOff + inStride + b));
+            if (twiddle) Twiddle(ref x1r, ref x1i, c1, s1);
+            TV.Store(TV.Add(x0r, x1r), ref Unsafe.Add(ref dr, outOff + b));
+            TV.Store(TV.Add(x0i, x1i), ref Unsafe.Add(ref di, outOff + b));
+            TV.Store(TV.Sub(x0r, x1r), ref Unsafe.Add(ref dr, outOff + outStride + b));
+            TV.Store(TV.Sub(x0i, x1i), ref Unsafe.Add(ref di, outOff + outStride + b));
+        }
+    }
+
+    private static void Radix4<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
+        int outOff, int outStride, int block, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
+    {
+        float c1 = twr[k * 4 + 1], s1 = Sin(twi[k * 4 + 1], sign);
+        float c2 = twr[k * 4 + 2], s2 = Sin(twi[k * 4 + 2], sign);
+        float c3 = twr[k * 4 + 3], s3 = Sin(twi[k * 4 + 3], sign);
+        for (int b = 0; b < block; b += TV.Count)
+        {
+            int o = inOff + b;
+            TV x0r = TV.Load(ref Unsafe.Add(ref sr, o)), x0i = TV.Load(ref Unsafe.Add(ref si, o));
+            TV x1r = TV.Load(ref Unsafe.Add(ref sr, o + inStride)), x1i = TV.Load(ref Unsafe.Add(ref si, o + inStride));
+            TV x2r = TV.Load(ref Unsafe.Add(ref sr, o + 2 * inStride)), x2i = TV.Load(ref Unsafe.Add(ref si, o + 2 * inStride));
+            TV x3r = TV.Load(ref Unsafe.Add(ref sr, o + 3 * inStride)), x3i = TV.Load(ref Unsafe.Add(ref si, o + 3 * inStride));
+            if (twiddle)
+            {
+                Twiddle(ref x1r, ref x1i, c1, s1);
+                Twiddle(ref x2r, ref x2i, c2, s2);
+                Twiddle(ref x3r, ref x3i, c3, s3);
+            }
+            Butterfly4(x0r, x0i, x1r, x1i, x2r, x2i, x3r, x3i, sign,
+                out TV y0r, out TV y0i, out TV y1r, out TV y1i, out TV y2r, out TV y2i, out TV y3r, out TV y3i);
+            int d = outOff + b;
+            TV.Store(y0r, ref Unsafe.Add(ref dr, d)); TV.Store(y0i, ref Unsafe.Add(ref di, d));
+            TV.Store(y1r, ref Unsafe.Add(ref dr, d + outStride)); TV.Store(y1i, ref Unsafe.Add(ref di, d + outStride));
+            TV.Store(y2r, ref Unsafe.Add(ref dr, d + 2 * outStride)); TV.Store(y2i, ref Unsafe.Add(ref di, d + 2 * outStride));
+            TV.Store(y3r, ref Unsafe.Add(ref dr, d + 3 * outStride)); TV.Store(y3i, ref Unsafe.Add(ref di, d + 3 * outStride));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Butterfly4<TV>(TV x0r, TV x0i, TV x1r, TV x1i, TV x2r, TV x2i, TV x3r, TV x3i, float sign,
+        out TV y0r, out TV y0i, out TV y1r, out TV y1i, out TV y2r, out TV y2i, out TV y3r, out TV y3i) where TV : unmanaged, IVec<TV>
+    {
+        TV ar = TV.Add(x0r, x2r), ai = TV.Add(x0i, x2i);
+        TV br = TV.Sub(x0r, x2r), bi = TV.Sub(x0i, x2i);
+        TV cr = TV.Add(x1r, x3r), ci = TV.Add(x1i, x3i);
+        TV er = TV.Sub(x1r, x3r), ei = TV.Sub(x1i, x3i);
+        // ω·e with ω = i·sign: i·e = (−ei, er)
+        TV wr, wi;
+        if (sign < 0) { wr = ei; wi = TV.Sub(TV.Splat(0f), er); }
+        else { wr = TV.Sub(TV.Splat(0f), ei); wi = er; }
+        y0r = TV.Add(ar, cr); y0i = TV.Add(ai, ci);
+        y2r = TV.Sub(ar, cr); y2i = TV.Sub(ai, ci);
+        y1r = TV.Add(br, wr); y1i = TV.Add(bi, wi);
+        y3r = TV.Sub(br, wr); y3i = TV.Sub(bi, wi);
+    }
+
+    private static void Radix8<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
+        int outOff, int outStride, int block, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
+    {
+        Span<float> c = stackalloc float[8];
+        Span<float> s = stackalloc float[8];
+        for (int q = 1; q < 8; q++) { c[q] = twr[k * 8 + q]; s[q] = Sin(twi[k * 8 + q], sign); }
+        const float h = 0.70710678118654752440f;
+        TV vh = TV.Splat(h);
+        TV zero = TV.Splat(0f);
+        for (int b = 0; b < block; b += TV.Count)
+        {
+            int o = inOff + b;
+            TV x0r = TV.Load(ref Unsafe.Add(ref sr, o)), x0i = TV.Load(ref Unsafe.Add(ref si, o));
+            TV x1r = TV.Load(ref Unsafe.Add(ref sr, o + inStride)), x1i = TV.Load(ref Unsafe.Add(ref si, o + inStride));
+            TV x2r = TV.Load(ref Unsafe.Add(ref sr, o + 2 * inStride)), x2i = TV.Load(ref Unsafe.Add(ref si, o + 2 * inStride));
+            TV x3r = TV.Load(ref Unsafe.Add(ref sr, o + 3 * inStride)), x3i = TV.Load(ref Unsafe.Add(ref si, o + 3 * inStride));
+            TV x4r = TV.Load(ref Unsafe.Add(ref sr, o + 4 * inStride)), x4i = TV.Load(ref Unsafe.Add(ref si, o + 4 * inStride));
+            TV x5r = TV.Load(ref Unsafe.Add(ref sr, o + 5 * inStride)), x5i = TV.Load(ref Unsafe.Add(ref si, o + 5 * inStride));
+            TV x6r = TV.Load(ref Unsafe.Add(ref sr, o + 6 * inStride)), x6i = TV.Load(ref Unsafe.Add(ref si, o + 6 * inStride));
+            TV x7r = TV.Load(ref Unsafe.Add(ref sr, o + 7 * inStride)), x7i = TV.Load(ref Unsafe.Add(ref si, o + 7 * inStride));
+            if (twiddle)
+            {
+                Twiddle(ref x1r, ref x1i, c[1], s[1]); Twiddle(ref x2r, ref x2i, c[2], s[2]);
+                Twiddle(ref x3r, ref x3i, c[3], s[3]); Twiddle(ref x4r, ref x4i, c[4], s[4]);
+                Twiddle(ref x5r, ref x5i, c[5], s[5]); Twiddle(ref x6r, ref x6i, c[6], s[6]);
+                Twiddle(ref x7r, ref x7i, c[7], s[7]);
+            }
+            // Even and odd halves, each a 4-point DFT.
+            Butterfly4(x0r, x0i, x2r, x2i, x4r, x4i, x6r, x6i, sign,
+                out TV e0r, out TV e0i, out TV e1r, out TV e1i, out TV e2r, out TV e2i, out TV e3r, out TV e3i);
+            Butterfly4(x1r, x1i, x3r, x3i, x5r, x5i, x7r, x7i, sign,
+                out TV o0r, out TV o0i, out TV o1r, out TV o1i, out TV o2r, out TV o2i, out TV o3r, out TV o3i);
+            // ω8^q · O_q with ω8 = e^{sign·iπ/4}
+            TV t1r, t1i, t2r, t2i, t3r, t3i;
+            if (sign < 0)
+            {
+                // ω8 = (h, −h): (a + ib)(h − ih) = h(a + b) + i h(b − a)
+                t1r = TV.Mul(vh, TV.Add(o1r, o1i)); t1i = TV.Mul(vh, TV.Sub(o1i, o1r));
+                // ω8² = −i: (a + ib)(−i) = b − ia
+                t2r = o2i; t2i = TV.Sub(zero, o2r);
+                // ω8³ = (−h, −h): (a + ib)(−h − ih) = h(b − a) − i h(a + b)
+                t3r = TV.Mul(vh, TV.Sub(o3i, o3r)); t3i = TV.Sub(zero, TV.Mul(vh, TV.Add(o3r, o3i)));
+            }
+            else
+            {
+                // ω8 = (h, h): h(a − b) + i h(a + b)
+                t1r = TV.Mul(vh, TV.Sub(o1r, o1i)); t1i = TV.Mul(vh, TV.Add(o1r, o1i));
+                // ω8² = i: −b + ia
+                t2r = TV.Sub(zero, o2i); t2i = o2r;
+                // ω8³ = (−h, h): (a + ib)(−h + ih) = −h(a + b) + i h(a − b)
+                t3r = TV.Sub(zero, TV.Mul(vh, TV.Add(o3r, o3i))); t3i = TV.Mul(vh, TV.Sub(o3r, o3i));
+            }
+            int d = outOff + b;
+            TV.Store(TV.Add(e0r, o0r), ref Unsafe.Add(ref dr, d)); TV.Store(TV.Add(e0i, o0i), ref Unsafe.Add(ref di, d));
+            TV.Store(TV.Add(e1r, t1r), ref Unsafe.Add(ref dr, d + outStride)); TV.Store(TV.Add(e1i, t1i), ref Unsafe.Add(ref di, d + outStride));
+            TV.Store(TV.Add(e2r, t2r), ref Unsafe.Add(ref dr, d + 2 * outStride)); TV.Store(TV.Add(e2i, t2i), ref Unsafe.Add(ref di, d + 2 * outStride));
+            TV.Store(TV.Add(e3r, t3r), ref Unsafe.Add(ref dr, d + 3 * outStride)); TV.Store(TV.Add(e3i, t3i), ref Unsafe.Add(ref di, d + 3 * outStride));
+            TV.Store(TV.Sub(e0r, o0r), ref Unsafe.Add(ref dr, d + 4 * outStride)); TV.Store(TV.Sub(e0i, o0i), ref Unsafe.Add(ref di, d + 4 * outStride));
+            TV.Store(TV.Sub(e1r, t1r), ref Unsafe.Add(ref dr, d + 5 * outStride)); TV.Store(TV.Sub(e1i, t1i), ref Unsafe.Add(ref di, d + 5 * outStride));
+            TV.Store(TV.Sub(e2r, t2r), ref Unsafe.Add(ref dr, d + 6 * outStride)); TV.Store(TV.Sub(e2i, t2i), ref Unsafe.Add(ref di, d + 6 * outStride));
+            TV.Store(TV.Sub(e3r, t3r), ref Unsafe.Add(ref dr, d + 7 * outStride)); TV.Store(TV.Sub(e3i, t3i), ref Unsafe.Add(ref di, d + 7 * outStride));
+        }
+    }
+
+    private void RadixOdd<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
+        int outOff, int outStride, int block, float[] twr, float[] twi, int k, int p, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
+    {
+        var (cosT, sinT) = oddTables[p];
+        int h = p / 2;
+        Span<TV> ar = p <= 63 ? stackalloc TV[h] : new TV[h];
+        Span<TV> ai = p <= 63 ? stackalloc TV[h] : new TV[h];
+        Span<TV> br = p <= 63 ? stackalloc TV[h] : new TV[h];
+        Span<TV> bi = p <= 63 ? stackalloc TV[h] : new TV[h];
+        for (int b = 0; b < block; b += TV.Count)
+        {
+            int o = inOff + b;
+            TV x0r = TV.Load(ref Unsafe.Add(ref sr, o)), x0i = TV.Load(ref Unsafe.Add(ref si, o));
+            TV sumr = x0r, sumi = x0i;
+            for (int r = 1; r <= h; r++)
+            {
+                TV ur = TV.Load(ref Unsafe.Add(ref sr, o + r * inStride)), ui = TV.Load(ref Unsafe.Add(ref si, o + r * inStride));
+                TV vr = TV.Load(ref Unsafe.Add(ref sr, o + (p - r) * inStride)), vi = TV.Load(ref Unsafe.Add(ref si, o + (p - r) * inStride));
+                if (twiddle)
+                {
+                    Twiddle(ref ur, ref ui, twr[k * p + r], Sin(twi[k * p + r], sign));
+                    Twiddle(ref vr, ref vi, twr[k * p + p - r], Sin(twi[k * p + p - r], sign));
+                }
+                ar[r - 1] = TV.Add(ur, vr); ai[r - 1] = TV.Add(ui, vi);
+                br[r - 1] = TV.Sub(ur, vr); bi[r - 1] = TV.Sub(ui, vi);
+                sumr = TV.Add(sumr, ar[r - 1]); sumi = TV.Add(sumi, ai[r - 1]);
+            }
+            int d = outOff + b;
+            TV.Store(sumr, ref Unsafe.Add(ref dr, d)); TV.Store(sumi, ref Unsafe.Add(ref di, d));
+            for (int q = 1; q <= h; q++)
+            {
+                TV accAr = x0r, accAi = x0i, accBr = TV.Splat(0f), accBi = TV.Splat(0f);
+                int row = (q - 1) * h;
+                for (int r = 0; r < h; r++)
+                {
+                    TV c = TV.Splat(cosT[row + r]), s = TV.Splat(sinT[row + r]);
+                    accAr = TV.Add(accAr, TV.Mul(ar[r], c)); accAi = TV.Add(accAi, TV.Mul(ai[r], c));
+                    accBr = TV.Add(accBr, TV.Mul(br[r], s)); accBi = TV.Add(accBi, TV.Mul(bi[r], s));
+                }
+                // i·sign·B = sign·(−Bi, Br)
+                TV wr, wi;
+                if (sign < 0) { wr = accBi; wi = TV.Sub(TV.Splat(0f), accBr); }
+                else { wr = TV.Sub(TV.Splat(0f), accBi); wi = accBr; }
+                TV.Store(TV.Add(accAr, wr), ref Unsafe.Add(ref dr, d + q * outStride));
+                TV.Store(TV.Add(accAi, wi), ref Unsafe.Add(ref di, d + q * outStride));
+                TV.Store(TV.Sub(accAr, wr), ref Unsafe.Add(ref dr, d + (p - q) * outStride));
+                TV.Store(TV.Sub(accAi, wi), ref Unsafe.Add(ref di, d + (p - q) * outStride));
+            }
+        }
+    }
+}
