@@ -28,7 +28,11 @@ internal sealed class CpuLaneGroup : IScatteringOps
         public readonly float[] Re = new float[capacity];
         public readonly float[] Im = new float[capacity];
         public int Height, Width;
-        public int Elements => Height * Width;
+        /// <summary>
+        /// The spectrum of a real signal, of which only columns 0..W/2 are stored (the rest follows from
+        /// Hermitian symmetry X[u, v] = conj X[−u, −v]).
+        /// </summary>
+        public bool Half;
     }
 
     public CpuLaneGroup(ScatteringLayout layout, FilterBank bank, Dictionary<int, LaneFft> ffts)
@@ -71,28 +75,30 @@ internal sealed class CpuLaneGroup : IScatteringOps
         ScatteringCascade.Run(this, layout, bank);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PadForward(Spectrum dst)
     {
         var s = slots[(int)dst];
         int h = layout.PaddedHeight, w = layout.PaddedWidth, ih = layout.Height, iw = layout.Width;
-        s.Height = h; s.Width = w;
         var src = input.Span;
-        var re = s.Re;
-        Array.Clear(re, 0, h * w * Lanes);
-        Array.Clear(s.Im, 0, h * w * Lanes);
+        int packed = h / 2 * w * Lanes;
+        Array.Clear(s.Re, 0, packed);
+        Array.Clear(s.Im, 0, packed);
         Span<int> colIndex = w <= 4096 ? stackalloc int[w] : new int[w];
         for (int x = 0; x < w; x++) colIndex[x] = Reflect(x - layout.PadLeft, iw);
         for (int y = 0; y < h; y++)
         {
             int sy = Reflect(y - layout.PadTop, ih);
+            // Even rows go to the real part, odd rows to the imaginary part of packed row y / 2.
+            var target = (y & 1) == 0 ? s.Re : s.Im;
             for (int p = 0; p < planeCount; p++)
             {
                 var row = src.Slice(p * ih * iw + sy * iw, iw);
-                int o = y * w * Lanes + p;
-                for (int x = 0; x < w; x++) re[o + x * Lanes] = row[colIndex[x]];
+                int o = (y >> 1) * w * Lanes + p;
+                for (int x = 0; x < w; x++) target[o + x * Lanes] = row[colIndex[x]];
             }
         }
-        Fft2D(s, inverse: false);
+        RealForward2D(s, h, w);
     }
 
     /// <summary>numpy's 'reflect' padding index: mirror without repeating the edge, period 2(n − 1).</summary>
@@ -113,7 +119,6 @@ internal sealed class CpuLaneGroup : IScatteringOps
         float[] f = filter.IsLowPass ? bank.LowPass[filter.Resolution] : bank.Wavelets[filter.Wavelet].Levels[filter.Resolution];
         if (f.Length != h * w) throw new InvalidOperationException($"filter at resolution {filter.Resolution} does not match a {h}x{w} spectrum");
         int oh = h / k, ow = w / k;
-        d.Height = oh; d.Width = ow;
         float scale = 1f / (k * k);
         switch (Simd.Width)
         {
@@ -121,8 +126,10 @@ internal sealed class CpuLaneGroup : IScatteringOps
             case 256: MulPeriodize<V256>(a, f, d, h, w, oh, ow, k, scale); break;
             default: MulPeriodize<V128>(a, f, d, h, w, oh, ow, k, scale); break;
         }
+        d.Height = oh; d.Width = ow;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MulPeriodize<TV>(Slot a, float[] f, Slot d, int h, int w, int oh, int ow, int k, float scale)
         where TV : unmanaged, IVec<TV>
     {
@@ -131,6 +138,7 @@ internal sealed class CpuLaneGroup : IScatteringOps
         ref float dr = ref MemoryMarshal.GetArrayDataReference(d.Re);
         ref float di = ref MemoryMarshal.GetArrayDataReference(d.Im);
         TV vs = TV.Splat(scale);
+        bool half = a.Half;
         for (int y = 0; y < oh; y++)
             for (int x = 0; x < ow; x++)
             {
@@ -139,43 +147,65 @@ internal sealed class CpuLaneGroup : IScatteringOps
                 {
                     TV sr = TV.Splat(0f), si = TV.Splat(0f);
                     for (int i = 0; i < k; i++)
+                    {
+                        int u = y + i * oh;
                         for (int j = 0; j < k; j++)
                         {
-                            int e = (y + i * oh) * w + x + j * ow;
-                            TV fv = TV.Splat(f[e]);
-                            sr = TV.Add(sr, TV.Mul(TV.Load(ref Unsafe.Add(ref ar, e * Lanes + b)), fv));
-                            si = TV.Add(si, TV.Mul(TV.Load(ref Unsafe.Add(ref ai, e * Lanes + b)), fv));
+                            int v = x + j * ow;
+                            TV fv = TV.Splat(f[u * w + v]);
+                            if (!half || v <= w / 2)
+                            {
+                                int e = (u * w + v) * Lanes + b;
+                                sr = TV.Add(sr, TV.Mul(TV.Load(ref Unsafe.Add(ref ar, e)), fv));
+                                si = TV.Add(si, TV.Mul(TV.Load(ref Unsafe.Add(ref ai, e)), fv));
+                            }
+                            else
+                            {
+                                // X[u, v] = conj X[−u, −v]
+                                int e = (((h - u) % h) * w + (w - v)) * Lanes + b;
+                                sr = TV.Add(sr, TV.Mul(TV.Load(ref Unsafe.Add(ref ar, e)), fv));
+                                si = TV.Sub(si, TV.Mul(TV.Load(ref Unsafe.Add(ref ai, e)), fv));
+                            }
                         }
+                    }
                     if (k > 1) { sr = TV.Mul(sr, vs); si = TV.Mul(si, vs); }
                     TV.Store(sr, ref Unsafe.Add(ref dr, o + b));
                     TV.Store(si, ref Unsafe.Add(ref di, o + b));
                 }
             }
+        d.Half = false;
     }
 
     public void ModulusForward(Spectrum src, Spectrum dst)
     {
         var a = slots[(int)src];
         var d = slots[(int)dst];
-        int h = a.Height, w = a.Width, n = h * w * Lanes;
+        int h = a.Height, w = a.Width;
+        if (a.Half) throw new InvalidOperationException("the band must be a full spectrum");
         Fft2D(a, inverse: true);
         float scale = 1f / (h * w);
-        switch (Simd.Width)
+        int row = w * Lanes;
+        // |F⁻¹ band| row y goes to packed row y / 2 of the destination: even rows real, odd rows imaginary.
+        for (int y = 0; y < h; y++)
         {
-            case 512: Modulus<V512>(a.Re, a.Im, d.Re, n, scale); break;
-            case 256: Modulus<V256>(a.Re, a.Im, d.Re, n, scale); break;
-            default: Modulus<V128>(a.Re, a.Im, d.Re, n, scale); break;
+            var target = (y & 1) == 0 ? d.Re : d.Im;
+            int so = y * row, to = (y >> 1) * row;
+            switch (Simd.Width)
+            {
+                case 512: Modulus<V512>(a.Re, a.Im, so, target, to, row, scale); break;
+                case 256: Modulus<V256>(a.Re, a.Im, so, target, to, row, scale); break;
+                default: Modulus<V128>(a.Re, a.Im, so, target, to, row, scale); break;
+            }
         }
-        Array.Clear(d.Im, 0, n);
-        d.Height = h; d.Width = w;
-        Fft2D(d, inverse: false);
+        RealForward2D(d, h, w);
     }
 
-    private static void Modulus<TV>(float[] re, float[] im, float[] dst, int n, float scale) where TV : unmanaged, IVec<TV>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Modulus<TV>(float[] re, float[] im, int offset, float[] dst, int dstOffset, int n, float scale) where TV : unmanaged, IVec<TV>
     {
-        ref float r = ref MemoryMarshal.GetArrayDataReference(re);
-        ref float i = ref MemoryMarshal.GetArrayDataReference(im);
-        ref float o = ref MemoryMarshal.GetArrayDataReference(dst);
+        ref float r = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(re), offset);
+        ref float i = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(im), offset);
+        ref float o = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(dst), dstOffset);
         TV vs = TV.Splat(scale);
         for (int e = 0; e < n; e += TV.Count)
         {
@@ -203,12 +233,75 @@ internal sealed class CpuLaneGroup : IScatteringOps
             }
     }
 
+    /// <summary>Columns per strip of the column pass: a strip of every row stays in cache through all stages.</summary>
+    private const int ColumnStrip = 4;
+
     private void Fft2D(Slot s, bool inverse)
     {
-        int h = s.Height, w = s.Width;
-        // Rows: h transforms of length w, element = one lane vector. Columns: one transform of length h,
-        // element = a whole row of lane vectors.
-        ffts[w].Transform(s.Re, s.Im, scratchRe, scratchIm, h, Lanes, inverse);
-        ffts[h].Transform(s.Re, s.Im, scratchRe, scratchIm, 1, w * Lanes, inverse);
+        int h = s.Height, w = s.Width, row = w * Lanes;
+        // Rows: h signals of w elements, an element being one lane vector.
+        ffts[w].Transform(s.Re, s.Im, scratchRe, scratchIm, h, Lanes, Lanes, row, inverse);
+        Columns(s, h, w, w, inverse);
+    }
+
+    /// <summary>Column transforms of columns 0..count−1, a strip of a few at a time (element = that strip of one row).</summary>
+    private void Columns(Slot s, int h, int w, int count, bool inverse)
+    {
+        int row = w * Lanes;
+        int full = count / ColumnStrip;
+        if (full > 0)
+            ffts[h].Transform(s.Re, s.Im, scratchRe, scratchIm, full, ColumnStrip * Lanes, row, ColumnStrip * Lanes, inverse);
+        for (int c = full * ColumnStrip; c < count; c++)
+            ffts[h].Transform(s.Re.AsSpan(c * Lanes), s.Im.AsSpan(c * Lanes), scratchRe.AsSpan(c * Lanes), scratchIm.AsSpan(c * Lanes), 1, Lanes, row, 0, inverse);
+    }
+
+    /// <summary>
+    /// Forward transform of a real h × w signal held packed: row 2m in the real part and row 2m + 1 in the
+    /// imaginary part of row m. One complex row transform serves two real rows; after unpacking, only the
+    /// columns 0..w/2 of the half spectrum are transformed. The slot ends as a half spectrum in h × w layout.
+    /// </summary>
+    private void RealForward2D(Slot s, int h, int w)
+    {
+        int row = w * Lanes;
+        ffts[w].Transform(s.Re, s.Im, scratchRe, scratchIm, h / 2, Lanes, Lanes, row, inverse: false);
+        switch (Simd.Width)
+        {
+            case 512: Unpack<V512>(s.Re, s.Im, h, w); break;
+            case 256: Unpack<V256>(s.Re, s.Im, h, w); break;
+            default: Unpack<V128>(s.Re, s.Im, h, w); break;
+        }
+        s.Height = h; s.Width = w; s.Half = true;
+        Columns(s, h, w, w / 2 + 1, inverse: false);
+    }
+
+    /// <summary>
+    /// Z = F(a + ib) of packed row m gives A = F(a) and B = F(b): A[k] = (Z[k] + conj Z[−k]) / 2,
+    /// B[k] = (Z[k] − conj Z[−k]) / 2i, written to rows 2m and 2m + 1, columns 0..w/2. In place: rows are
+    /// done from the last to the first, so no packed row is overwritten before it is read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Unpack<TV>(float[] re, float[] im, int h, int w) where TV : unmanaged, IVec<TV>
+    {
+        ref float r = ref MemoryMarshal.GetArrayDataReference(re);
+        ref float i = ref MemoryMarshal.GetArrayDataReference(im);
+        TV half = TV.Splat(0.5f);
+        int row = w * Lanes;
+        for (int m = h / 2 - 1; m >= 0; m--)
+        {
+            int src = m * row, even = 2 * m * row, odd = (2 * m + 1) * row;
+            for (int k = 0; k <= w / 2; k++)
+            {
+                int kk = k == 0 ? 0 : w - k;
+                for (int b = 0; b < Lanes; b += TV.Count)
+                {
+                    TV zr = TV.Load(ref Unsafe.Add(ref r, src + k * Lanes + b)), zi = TV.Load(ref Unsafe.Add(ref i, src + k * Lanes + b));
+                    TV cr = TV.Load(ref Unsafe.Add(ref r, src + kk * Lanes + b)), ci = TV.Load(ref Unsafe.Add(ref i, src + kk * Lanes + b));
+                    TV ar = TV.Mul(TV.Add(zr, cr), half), ai = TV.Mul(TV.Sub(zi, ci), half);
+                    TV br = TV.Mul(TV.Add(zi, ci), half), bi = TV.Mul(TV.Sub(cr, zr), half);
+                    TV.Store(ar, ref Unsafe.Add(ref r, even + k * Lanes + b)); TV.Store(ai, ref Unsafe.Add(ref i, even + k * Lanes + b));
+                    TV.Store(br, ref Unsafe.Add(ref r, odd + k * Lanes + b)); TV.Store(bi, ref Unsafe.Add(ref i, odd + k * Lanes + b));
+                }
+            }
+        }
     }
 }

@@ -78,47 +78,57 @@ internal sealed class LaneFft
     }
 
     /// <summary>
-    /// Transforms <paramref name="count"/> signals laid out back to back (signal t, element e at
-    /// (t·N + e)·block). The result is left in <paramref name="re"/>/<paramref name="im"/>; the scratch
-    /// arrays must be as large.
+    /// Transforms <paramref name="count"/> signals: signal t's element e is the block of <paramref name="block"/>
+    /// floats at t·<paramref name="signalStride"/> + e·<paramref name="elementStride"/>. Each signal runs through
+    /// all its stages before the next starts, so a signal that fits in cache stays there. The result is left in
+    /// <paramref name="re"/>/<paramref name="im"/>; the scratch arrays must be as large (same offsets are used).
     /// </summary>
-    public void Transform(Span<float> re, Span<float> im, Span<float> scratchRe, Span<float> scratchIm, int count, int block, bool inverse)
+    public void Transform(Span<float> re, Span<float> im, Span<float> scratchRe, Span<float> scratchIm,
+        int count, int block, int elementStride, int signalStride, bool inverse)
     {
-        int total = count * Length * block;
-        if (re.Length < total || im.Length < total || scratchRe.Length < total || scratchIm.Length < total)
+        int extent = (count - 1) * signalStride + (Length - 1) * elementStride + block;
+        if (re.Length < extent || im.Length < extent || scratchRe.Length < extent || scratchIm.Length < extent)
             throw new ArgumentException("FFT buffers are too small");
+        if (block % Simd.Lanes != 0) throw new ArgumentException("block must be a multiple of the lane count");
         if (Length == 1) return;
         switch (Simd.Width)
         {
-            case 512: Run<V512>(re, im, scratchRe, scratchIm, count, block, inverse); break;
-            case 256: Run<V256>(re, im, scratchRe, scratchIm, count, block, inverse); break;
-            default: Run<V128>(re, im, scratchRe, scratchIm, count, block, inverse); break;
+            case 512: Run<V512>(re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, inverse); break;
+            case 256: Run<V256>(re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, inverse); break;
+            default: Run<V128>(re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, inverse); break;
         }
     }
 
-    private void Run<TV>(Span<float> re, Span<float> im, Span<float> sRe, Span<float> sIm, int count, int block, bool inverse)
-        where TV : unmanaged, IVec<TV>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Run<TV>(Span<float> re, Span<float> im, Span<float> sRe, Span<float> sIm,
+        int count, int block, int elementStride, int signalStride, bool inverse) where TV : unmanaged, IVec<TV>
     {
-        int total = count * Length * block;
-        bool inScratch = false;
-        int ns = 1;
-        for (int s = 0; s < radices.Length; s++)
+        for (int t = 0; t < count; t++)
         {
-            int r = radices[s];
-            if (!inScratch) Stage<TV>(re, im, sRe, sIm, s, r, ns, count, block, inverse);
-            else Stage<TV>(sRe, sIm, re, im, s, r, ns, count, block, inverse);
-            inScratch = !inScratch;
-            ns *= r;
-        }
-        if (inScratch)
-        {
-            sRe[..total].CopyTo(re);
-            sIm[..total].CopyTo(im);
+            int baseOff = t * signalStride;
+            bool inScratch = false;
+            int ns = 1;
+            for (int s = 0; s < radices.Length; s++)
+            {
+                int r = radices[s];
+                if (!inScratch) Stage<TV>(re, im, sRe, sIm, baseOff, s, r, ns, block, elementStride, inverse);
+                else Stage<TV>(sRe, sIm, re, im, baseOff, s, r, ns, block, elementStride, inverse);
+                inScratch = !inScratch;
+                ns *= r;
+            }
+            if (inScratch)
+                for (int e = 0; e < Length; e++)
+                {
+                    int o = baseOff + e * elementStride;
+                    sRe.Slice(o, block).CopyTo(re.Slice(o, block));
+                    sIm.Slice(o, block).CopyTo(im.Slice(o, block));
+                }
         }
     }
 
-    private void Stage<TV>(Span<float> srcRe, Span<float> srcIm, Span<float> dstRe, Span<float> dstIm,
-        int stage, int radix, int ns, int count, int block, bool inverse) where TV : unmanaged, IVec<TV>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Stage<TV>(Span<float> srcRe, Span<float> srcIm, Span<float> dstRe, Span<float> dstIm, int baseOff,
+        int stage, int radix, int ns, int block, int elementStride, bool inverse) where TV : unmanaged, IVec<TV>
     {
         int n = Length, m = n / radix;
         ref float sr = ref MemoryMarshal.GetReference(srcRe);
@@ -127,23 +137,20 @@ internal sealed class LaneFft
         ref float di = ref MemoryMarshal.GetReference(dstIm);
         float[] twr = twiddleRe[stage], twi = twiddleIm[stage];
         float sign = inverse ? 1f : -1f;
-        for (int t = 0; t < count; t++)
+        int inStride = m * elementStride, outStride = ns * elementStride;
+        for (int k = 0; k < ns; k++)
         {
-            int baseOff = t * n * block;
-            for (int k = 0; k < ns; k++)
+            for (int g = 0; g < m / ns; g++)
             {
-                for (int g = 0; g < m / ns; g++)
+                int j = g * ns + k;
+                int inOff = baseOff + j * elementStride;
+                int outOff = baseOff + (g * ns * radix + k) * elementStride;
+                switch (radix)
                 {
-                    int j = g * ns + k;
-                    int inOff = baseOff + j * block, inStride = m * block;
-                    int outOff = baseOff + (g * ns * radix + k) * block, outStride = ns * block;
-                    switch (radix)
-                    {
-                        case 2: Radix2<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, twr, twi, k, sign, k != 0); break;
-                        case 4: Radix4<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, twr, twi, k, sign, k != 0); break;
-                        case 8: Radix8<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, twr, twi, k, sign, k != 0); break;
-                        default: RadixOdd<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, twr, twi, k, radix, sign, k != 0); break;
-                    }
+                    case 2: Radix2<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, twr, twi, k, sign, k != 0); break;
+                    case 4: Radix4<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, twr, twi, k, sign, k != 0); break;
+                    case 8: Radix8<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, twr, twi, k, sign, k != 0); break;
+                    default: RadixOdd<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, twr, twi, k, radix, sign, k != 0); break;
                 }
             }
         }
@@ -163,6 +170,7 @@ internal sealed class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Sin(float stored, float sign) => sign < 0 ? stored : -stored;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Radix2<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
@@ -179,6 +187,7 @@ internal sealed class LaneFft
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Radix4<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
@@ -226,6 +235,7 @@ internal sealed class LaneFft
         y3r = TV.Sub(br, wr); y3i = TV.Sub(bi, wi);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Radix8<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
@@ -290,6 +300,7 @@ internal sealed class LaneFft
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RadixOdd<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, float[] twr, float[] twi, int k, int p, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
