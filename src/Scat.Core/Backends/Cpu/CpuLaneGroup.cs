@@ -18,6 +18,7 @@ internal sealed class CpuLaneGroup : IScatteringOps
     private readonly Dictionary<int, LaneFft> ffts;
     private readonly Slot[] slots;
     private readonly float[] scratchRe, scratchIm;
+    private readonly float[] packRe, packIm; // the low-pass inverse's row pairs
 
     private ReadOnlyMemory<float> input;
     private Memory<float> output;
@@ -50,6 +51,9 @@ internal sealed class CpuLaneGroup : IScatteringOps
         }
         scratchRe = new float[capacity];
         scratchIm = new float[capacity];
+        int low = ((layout.PaddedHeight >> layout.J) + 1) / 2 * (layout.PaddedWidth >> layout.J) * Lanes;
+        packRe = new float[low];
+        packIm = new float[low];
     }
 
     /// <summary>The FFT lengths a layout needs: every Hp / 2^r and Wp / 2^r for r = 0..J.</summary>
@@ -119,61 +123,82 @@ internal sealed class CpuLaneGroup : IScatteringOps
         float[] f = filter.IsLowPass ? bank.LowPass[filter.Resolution] : bank.Wavelets[filter.Wavelet].Levels[filter.Resolution];
         if (f.Length != h * w) throw new InvalidOperationException($"filter at resolution {filter.Resolution} does not match a {h}x{w} spectrum");
         int oh = h / k, ow = w / k;
-        float scale = 1f / (k * k);
+        // The low-pass result is the spectrum of a real map: its inverse needs only half of it.
+        bool halfOut = dst == Spectrum.Low;
+        int columns = halfOut ? ow / 2 + 1 : ow;
         switch (Simd.Width)
         {
-            case 512: MulPeriodize<V512>(a, f, d, h, w, oh, ow, k, scale); break;
-            case 256: MulPeriodize<V256>(a, f, d, h, w, oh, ow, k, scale); break;
-            default: MulPeriodize<V128>(a, f, d, h, w, oh, ow, k, scale); break;
+            case 512: MulPeriodize<V512>(a, f, d, h, w, oh, ow, columns, k); break;
+            case 256: MulPeriodize<V256>(a, f, d, h, w, oh, ow, columns, k); break;
+            default: MulPeriodize<V128>(a, f, d, h, w, oh, ow, columns, k); break;
         }
-        d.Height = oh; d.Width = ow;
+        d.Height = oh; d.Width = ow; d.Half = halfOut;
     }
 
+    /// <summary>
+    /// dst[y, x] = (1/k²) Σ over i, j &lt; k of src[y + i·oh, x + j·ow] · f[same], for x &lt; columns. The k² folds
+    /// are accumulated one after the other (i major, j minor) over contiguous runs of x; in a half-spectrum
+    /// source the run beyond column w/2 is read mirrored and conjugated.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MulPeriodize<TV>(Slot a, float[] f, Slot d, int h, int w, int oh, int ow, int k, float scale)
+    private static void MulPeriodize<TV>(Slot a, float[] f, Slot d, int h, int w, int oh, int ow, int columns, int k)
         where TV : unmanaged, IVec<TV>
     {
         ref float ar = ref MemoryMarshal.GetArrayDataReference(a.Re);
         ref float ai = ref MemoryMarshal.GetArrayDataReference(a.Im);
         ref float dr = ref MemoryMarshal.GetArrayDataReference(d.Re);
         ref float di = ref MemoryMarshal.GetArrayDataReference(d.Im);
-        TV vs = TV.Splat(scale);
-        bool half = a.Half;
-        for (int y = 0; y < oh; y++)
-            for (int x = 0; x < ow; x++)
+        ref float fr = ref MemoryMarshal.GetArrayDataReference(f);
+        int stored = a.Half ? w / 2 : w - 1; // last column held directly
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++)
             {
-                int o = (y * ow + x) * Lanes;
-                for (int b = 0; b < Lanes; b += TV.Count)
+                bool first = i == 0 && j == 0;
+                int v0 = j * ow;
+                // x < split: column v0 + x is stored; x ≥ split: mirrored.
+                int split = Math.Clamp(stored - v0 + 1, 0, columns);
+                for (int y = 0; y < oh; y++)
                 {
-                    TV sr = TV.Splat(0f), si = TV.Splat(0f);
-                    for (int i = 0; i < k; i++)
+                    int u = y + i * oh;
+                    int um = (h - u) % h;
+                    ref float frow = ref Unsafe.Add(ref fr, u * w + v0);
+                    int drow = y * ow * Lanes;
+                    for (int x = 0; x < columns; x++)
                     {
-                        int u = y + i * oh;
-                        for (int j = 0; j < k; j++)
+                        TV fv = TV.Splat(Unsafe.Add(ref frow, x));
+                        bool direct = x < split;
+                        int e = direct ? (u * w + v0 + x) * Lanes : (um * w + (w - v0 - x)) * Lanes;
+                        int o = drow + x * Lanes;
+                        for (int b = 0; b < Lanes; b += TV.Count)
                         {
-                            int v = x + j * ow;
-                            TV fv = TV.Splat(f[u * w + v]);
-                            if (!half || v <= w / 2)
+                            TV pr = TV.Mul(TV.Load(ref Unsafe.Add(ref ar, e + b)), fv);
+                            TV pi = TV.Mul(TV.Load(ref Unsafe.Add(ref ai, e + b)), fv);
+                            if (!direct) pi = TV.Sub(TV.Splat(0f), pi);
+                            if (!first)
                             {
-                                int e = (u * w + v) * Lanes + b;
-                                sr = TV.Add(sr, TV.Mul(TV.Load(ref Unsafe.Add(ref ar, e)), fv));
-                                si = TV.Add(si, TV.Mul(TV.Load(ref Unsafe.Add(ref ai, e)), fv));
+                                pr = TV.Add(TV.Load(ref Unsafe.Add(ref dr, o + b)), pr);
+                                pi = TV.Add(TV.Load(ref Unsafe.Add(ref di, o + b)), pi);
                             }
-                            else
-                            {
-                                // X[u, v] = conj X[−u, −v]
-                                int e = (((h - u) % h) * w + (w - v)) * Lanes + b;
-                                sr = TV.Add(sr, TV.Mul(TV.Load(ref Unsafe.Add(ref ar, e)), fv));
-                                si = TV.Sub(si, TV.Mul(TV.Load(ref Unsafe.Add(ref ai, e)), fv));
-                            }
+                            TV.Store(pr, ref Unsafe.Add(ref dr, o + b));
+                            TV.Store(pi, ref Unsafe.Add(ref di, o + b));
                         }
                     }
-                    if (k > 1) { sr = TV.Mul(sr, vs); si = TV.Mul(si, vs); }
-                    TV.Store(sr, ref Unsafe.Add(ref dr, o + b));
-                    TV.Store(si, ref Unsafe.Add(ref di, o + b));
                 }
             }
-        d.Half = false;
+        if (k > 1)
+        {
+            TV vs = TV.Splat(1f / (k * k));
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < columns; x++)
+                {
+                    int o = (y * ow + x) * Lanes;
+                    for (int b = 0; b < Lanes; b += TV.Count)
+                    {
+                        TV.Store(TV.Mul(TV.Load(ref Unsafe.Add(ref dr, o + b)), vs), ref Unsafe.Add(ref dr, o + b));
+                        TV.Store(TV.Mul(TV.Load(ref Unsafe.Add(ref di, o + b)), vs), ref Unsafe.Add(ref di, o + b));
+                    }
+                }
+        }
     }
 
     public void ModulusForward(Spectrum src, Spectrum dst)
@@ -214,23 +239,54 @@ internal sealed class CpuLaneGroup : IScatteringOps
         }
     }
 
+    /// <summary>
+    /// crop(Re F⁻¹(src)) for a half spectrum: inverse column transforms of the stored columns, then the rows
+    /// (Hermitian, so their inverses are real) two at a time as one complex row transform, Z = G(2m) + i·G(2m+1).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void InverseCropStore(Spectrum src, int channel)
     {
         var a = slots[(int)src];
-        int h = a.Height, w = a.Width;
-        Fft2D(a, inverse: true);
+        if (!a.Half) throw new InvalidOperationException("the low-pass result must be a half spectrum");
+        int h = a.Height, w = a.Width, stored = w / 2, pairs = (h + 1) / 2, row = w * Lanes;
+        Columns(a, h, w, stored + 1, inverse: true);
+        var re = a.Re; var im = a.Im;
+        // Pack the row pairs into the scratch arrays, full rows rebuilt from the stored half.
+        for (int m = 0; m < pairs; m++)
+        {
+            int r1 = 2 * m * row, r2 = (2 * m + 1) * row, o = m * row;
+            bool second = 2 * m + 1 < h;
+            for (int v = 0; v < w; v++)
+            {
+                bool direct = v <= stored;
+                int c = (direct ? v : w - v) * Lanes;
+                float conj = direct ? 1f : -1f;
+                for (int l = 0; l < Lanes; l++)
+                {
+                    float g1r = re[r1 + c + l], g1i = conj * im[r1 + c + l];
+                    float g2r = second ? re[r2 + c + l] : 0f, g2i = second ? conj * im[r2 + c + l] : 0f;
+                    packRe[o + v * Lanes + l] = g1r - g2i;
+                    packIm[o + v * Lanes + l] = g1i + g2r;
+                }
+            }
+        }
+        ffts[w].Transform(packRe, packIm, scratchRe, scratchIm, pairs, Lanes, Lanes, row, inverse: true);
         float scale = 1f / (h * w);
         int oh = layout.OutHeight, ow = layout.OutWidth, plane = layout.OutPlaneSize, perPlane = layout.OutputPerPlane;
         var outSpan = output.Span;
-        var re = a.Re;
         for (int y = 0; y < oh; y++)
+        {
+            int sy = y + 1;
+            var source = (sy & 1) == 0 ? packRe : packIm;
+            int srow = (sy >> 1) * row;
             for (int x = 0; x < ow; x++)
             {
-                int e = ((y + 1) * w + x + 1) * Lanes;
+                int e = srow + (x + 1) * Lanes;
                 int o = channel * plane + y * ow + x;
                 for (int p = 0; p < planeCount; p++)
-                    outSpan[p * perPlane + o] = re[e + p] * scale;
+                    outSpan[p * perPlane + o] = source[e + p] * scale;
             }
+        }
     }
 
     /// <summary>Columns per strip of the column pass: a strip of every row stays in cache through all stages.</summary>
