@@ -13,7 +13,7 @@ namespace Scat.Output;
 /// </summary>
 internal static class NpyFormat
 {
-    public static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+    public static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
     private const int Align = 64;
     private const int GrowthAxisMaxDigits = 21;
 
