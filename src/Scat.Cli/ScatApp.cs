@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Reflection;
 using Scat.Cli.Commands;
 
 namespace Scat.Cli;
@@ -6,11 +8,29 @@ namespace Scat.Cli;
 /// <summary>The command tree and its invocation, with the process's streams or a test's.</summary>
 internal static class ScatApp
 {
-    public static RootCommand CreateRoot(CliConsole console) =>
-        new("scat: wavelet scattering features (the 2D scattering transform, as Kymatio computes it) for folders of images")
+    /// <summary>The tool's version (0.1.0), from this assembly rather than the entry assembly (a test host in tests).</summary>
+    public static string Version { get; } =
+        typeof(ScatApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? typeof(ScatApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public static RootCommand CreateRoot(CliConsole console)
+    {
+        var root = new RootCommand("scat: wavelet scattering features (the 2D scattering transform, as Kymatio computes it) for folders of images")
         {
             ExtractCommand.Create(console),
         };
+        foreach (var version in root.Options.OfType<VersionOption>()) version.Action = new PrintVersion();
+        return root;
+    }
+
+    private sealed class PrintVersion : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(Version);
+            return 0;
+        }
+    }
 
     /// <summary>Parses and runs; a bad command line is exit code 2.</summary>
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken)
