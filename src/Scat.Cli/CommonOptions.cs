@@ -70,7 +70,7 @@ internal static class CommonOptions
 
     public static Option<int> Threads() => new("--threads")
     {
-        Description = "CPU threads for decoding and the CPU transform (default: all cores)",
+        Description = "CPU threads for decoding and the CPU transform; the default is the number of cores",
         DefaultValueFactory = _ => Environment.ProcessorCount,
     };
 

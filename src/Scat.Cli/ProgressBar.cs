@@ -15,7 +15,7 @@ internal sealed class ProgressBar(TextWriter terminal) : TextWriter
     private static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(100);
     private const int BarWidth = 30;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan _lastDraw = TimeSpan.MinValue;
+    private TimeSpan? _lastDraw;
     private bool _visible;
     private readonly Lock _lock = new();
 
@@ -26,7 +26,7 @@ internal sealed class ProgressBar(TextWriter terminal) : TextWriter
         lock (_lock)
         {
             var now = _clock.Elapsed;
-            if (p.Done < p.Total && now - _lastDraw < MinInterval) return;
+            if (p.Done < p.Total && _lastDraw is { } last && now - last < MinInterval) return;
             _lastDraw = now;
             terminal.Write("\r\x1b[2K" + Format(p, now));
             terminal.Flush();

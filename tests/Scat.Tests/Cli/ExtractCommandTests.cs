@@ -15,12 +15,14 @@ public class ExtractCommandTests
 {
     private sealed record Run(int Exit, string Stderr, byte[] Stdout, string Out);
 
-    private static Run Scat(params string[] args)
+    private static Run Scat(params string[] args) => ScatOn(terminal: false, args);
+
+    private static Run ScatOn(bool terminal, params string[] args)
     {
         var stdout = new MemoryStream();
         var err = new StringWriter();
         var text = new StringWriter();
-        int exit = ScatApp.RunAsync(args, new CliConsole(stdout, text, err, ErrorIsTerminal: false), CancellationToken.None)
+        int exit = ScatApp.RunAsync(args, new CliConsole(stdout, text, err, ErrorIsTerminal: terminal), CancellationToken.None)
             .GetAwaiter().GetResult();
         return new Run(exit, err.ToString(), stdout.ToArray(), text.ToString());
     }
@@ -214,6 +216,21 @@ public class ExtractCommandTests
         Assert.Contains("scat: error: cannot decode", strict.Stderr);
         Assert.Contains("b.png", strict.Stderr);
         Assert.Equal(["f.npz"], FilesIn(dir.Path));
+    }
+
+    [Fact]
+    public void TerminalGetsAProgressBarErasedBeforeOtherLines()
+    {
+        using var dir = new TempDir();
+        for (int i = 0; i < 4; i++) Fixtures.Png(dir[$"in/{i}.png"], 8, 8);
+        Fixtures.Corrupt(dir["in/2b.png"]);
+        var run = ScatOn(true, "extract", dir["in"], "-o", dir["f.npy"], "-J", "1", "-L", "2", "--batch-size", "2");
+        Assert.Equal(0, run.Exit);
+        Assert.Contains("5/5 images", run.Stderr);
+        Assert.Contains("img/s", run.Stderr);
+        Assert.Contains("\r\x1b[2Kskipped ", run.Stderr);
+        Assert.Contains("\r\x1b[2K4 images, 1 skipped, in ", run.Stderr);
+        Assert.Equal("", ScatOn(true, "extract", dir["in"], "-o", dir["g.npy"], "-J", "1", "-q").Stderr);
     }
 
     [Fact]
