@@ -1,0 +1,15 @@
+namespace Scat.Cli;
+
+/// <summary>The process's streams as the commands see them; tests pass their own.</summary>
+/// <param name="StandardOutput">Binary standard output ("-o -").</param>
+/// <param name="Out">Text standard output (help, version).</param>
+/// <param name="Error">Standard error: errors, notices, progress.</param>
+/// <param name="ErrorIsTerminal">Whether a progress bar may be drawn on <paramref name="Error"/>.</param>
+internal sealed record CliConsole(Stream StandardOutput, TextWriter Out, TextWriter Error, bool ErrorIsTerminal)
+{
+    public static CliConsole FromProcess() =>
+        new(Console.OpenStandardOutput(), Console.Out, Console.Error, !Console.IsErrorRedirected);
+
+    /// <summary>One line "scat: error: MESSAGE" on standard error.</summary>
+    public void WriteError(string message) => Error.WriteLine($"scat: error: {message}");
+}

@@ -1,0 +1,215 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Advanced;
+using SixLabors.ImageSharp.Formats.Bmp;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Pbm;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Tga;
+using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Formats.Webp;
+using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.Metadata;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace Scat.Input;
+
+/// <summary>
+/// Reads image files into float planes in [0, 1]: EXIF orientation applied, first frame only, alpha
+/// dropped, 16-bit images at full depth (scaled by 65535), optionally resized. Thread-safe: one decoder
+/// serves all decode threads.
+/// </summary>
+public sealed class ImageDecoder
+{
+    /// <summary>Largest buffer ImageSharp may allocate for one image (guards against decompression bombs).</summary>
+    public const int DefaultAllocationLimitMegabytes = 1024;
+
+    public ColorMode Color { get; }
+    public ResizeSpec? Resize { get; }
+    /// <summary>Planes per image: 3 for RGB, 1 for gray.</summary>
+    public int Channels => Color == ColorMode.Rgb ? 3 : 1;
+    internal Configuration Configuration { get; }
+
+    public ImageDecoder(ColorMode color, ResizeSpec? resize, int allocationLimitMegabytes = DefaultAllocationLimitMegabytes)
+    {
+        Color = color;
+        Resize = resize;
+        // Own configuration (Configuration.Default.Clone() would share the format manager): one thread per
+        // image because the pipeline decodes several images in parallel, a capped allocator, first frames only.
+        var config = new Configuration(
+            new PngConfigurationModule(), new JpegConfigurationModule(), new GifConfigurationModule(),
+            new BmpConfigurationModule(), new PbmConfigurationModule(), new TgaConfigurationModule(),
+            new TiffConfigurationModule(), new WebpConfigurationModule())
+        {
+            MaxDegreeOfParallelism = 1,
+            MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
+            {
+                AllocationLimitMegabytes = allocationLimitMegabytes,
+                MaximumPoolSizeMegabytes = 64,
+            }),
+        };
+        config.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
+        config.ImageFormatsManager.SetDecoder(TiffFormat.Instance, new TiffDecoder { DecodingMode = FrameDecodingMode.First });
+        Configuration = config;
+    }
+
+    /// <summary>
+    /// The size the image will have once decoded (orientation and resize applied), from its header only.
+    /// Throws <see cref="ImageDecodeException"/> when the header cannot be read.
+    /// </summary>
+    public (int Height, int Width) Identify(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            var info = Image.Identify(Configuration, stream)
+                ?? throw new ImageDecodeException("unknown or unsupported image format");
+            if (Resize is { } r) return (r.Height, r.Width);
+            return SwapsSides(info.Metadata.ExifProfile) ? (info.Width, info.Height) : (info.Height, info.Width);
+        }
+        catch (Exception e) when (IsDecodeFailure(e))
+        {
+            throw Wrap(e);
+        }
+    }
+
+    /// <summary>
+    /// Decodes, orients and resizes one file. Throws <see cref="ImageDecodeException"/> with a one-line
+    /// reason when the file cannot be read as an image.
+    /// </summary>
+    public DecodedImage Decode(string path, CancellationToken cancellationToken = default)
+    {
+        Image? loaded = null;
+        try
+        {
+            using (var stream = File.OpenRead(path))
+                loaded = Image.Load(Configuration, stream);
+            cancellationToken.ThrowIfCancellationRequested();
+            bool deep = loaded is Image<L16> or Image<La32> or Image<Rgb48> or Image<Rgba64>;
+            if (deep)
+            {
+                var image = loaded as Image<Rgba64> ?? loaded.CloneAs<Rgba64>(Configuration);
+                if (!ReferenceEquals(image, loaded)) { loaded.Dispose(); loaded = image; }
+                return Prepare(image, 65535.0, static p => (p.R, p.G, p.B));
+            }
+            else
+            {
+                var image = loaded as Image<Rgba32> ?? loaded.CloneAs<Rgba32>(Configuration);
+                if (!ReferenceEquals(image, loaded)) { loaded.Dispose(); loaded = image; }
+                return Prepare(image, 255.0, static p => (p.R, p.G, p.B));
+            }
+        }
+        catch (Exception e) when (IsDecodeFailure(e))
+        {
+            loaded?.Dispose();
+            throw Wrap(e);
+        }
+        catch
+        {
+            loaded?.Dispose();
+            throw;
+        }
+    }
+
+    private DecodedImage Prepare<TPixel>(Image<TPixel> image, double scale, Func<TPixel, (int R, int G, int B)> rgb)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        image.Mutate(x => x.AutoOrient());
+        int h = image.Height, w = image.Width, rowShift = 0, colShift = 0;
+        if (Resize is { } r)
+        {
+            (int newH, int newW) = ResizedSize(h, w, r);
+            if (newH != h || newW != w)
+            {
+                image.Mutate(x => x.Resize(new ResizeOptions
+                {
+                    Size = new Size(newW, newH),
+                    Mode = ResizeMode.Stretch,
+                    Sampler = KnownResamplers.Triangle, // bilinear
+                    Compand = false,
+                    PremultiplyAlpha = false, // alpha is dropped: colour channels resize on their own
+                }));
+            }
+            (rowShift, colShift) = Shifts(newH, newW, r);
+            h = r.Height;
+            w = r.Width;
+        }
+        return new DecodedImage<TPixel>(image, h, w, rowShift, colShift, scale, Color, rgb);
+    }
+
+    /// <summary>Size of the image after the scaling step of <paramref name="r"/> (before crop or pad).</summary>
+    internal static (int Height, int Width) ResizedSize(int h, int w, ResizeSpec r)
+    {
+        switch (r.Fit)
+        {
+            case FitMode.Stretch:
+                return (r.Height, r.Width);
+            case FitMode.Crop:
+                // torchvision Resize(int): the binding side gets the size exactly, the other int(size · long / short).
+                if ((long)r.Height * w >= (long)r.Width * h)
+                    return (r.Height, Math.Max(r.Width, (int)((long)r.Height * w / (double)h)));
+                return (Math.Max(r.Height, (int)((long)r.Width * h / (double)w)), r.Width);
+            default:
+                if ((long)r.Height * w <= (long)r.Width * h)
+                    return (r.Height, Math.Clamp((int)Math.Round((long)r.Height * w / (double)h), 1, r.Width));
+                return (Math.Clamp((int)Math.Round((long)r.Width * h / (double)w), 1, r.Height), r.Width);
+        }
+    }
+
+    /// <summary>Output row/column y maps to source row y + rowShift (reflected into range).</summary>
+    internal static (int RowShift, int ColShift) Shifts(int newH, int newW, ResizeSpec r) => r.Fit switch
+    {
+        // torchvision CenterCrop: int(round((size - crop) / 2.0)), round half to even.
+        FitMode.Crop => ((int)Math.Round((newH - r.Height) / 2.0, MidpointRounding.ToEven),
+                         (int)Math.Round((newW - r.Width) / 2.0, MidpointRounding.ToEven)),
+        FitMode.Pad => (-((r.Height - newH) / 2), -((r.Width - newW) / 2)),
+        _ => (0, 0),
+    };
+
+    /// <summary>
+    /// Gray value of a pixel with integer channels and full scale <paramref name="scale"/> (255 or 65535):
+    /// (0.299 R + 0.587 G + 0.114 B) / scale in double, then float; a pixel with R == G == B keeps R / scale exactly.
+    /// </summary>
+    internal static float Gray(int r, int g, int b, double scale) =>
+        r == g && g == b ? (float)(r / scale) : (float)((0.299 * r + 0.587 * g + 0.114 * b) / scale);
+
+    /// <summary>numpy.pad 'reflect' index: mirror without repeating the edge, period 2(n − 1).</summary>
+    internal static int Reflect(int i, int n)
+    {
+        if (n == 1) return 0;
+        if ((uint)i < (uint)n) return i;
+        int period = 2 * (n - 1);
+        int m = i % period;
+        if (m < 0) m += period;
+        return m < n ? m : period - m;
+    }
+
+    private static bool SwapsSides(ExifProfile? exif)
+    {
+        var value = exif?.GetValue(ExifTag.Orientation);
+        return value is not null && value.Value is >= 5 and <= 8;
+    }
+
+    private static bool IsDecodeFailure(Exception e) => e is not (OperationCanceledException or OutOfMemoryException);
+
+    private static ImageDecodeException Wrap(Exception e)
+    {
+        if (e is ImageDecodeException d) return d;
+        string reason = e switch
+        {
+            UnknownImageFormatException => "unknown or unsupported image format",
+            InvalidImageContentException or ImageFormatException or NotSupportedException
+                or IOException or UnauthorizedAccessException or InvalidMemoryOperationException => FirstLine(e.Message),
+            _ => $"{e.GetType().Name}: {FirstLine(e.Message)}",
+        };
+        return new ImageDecodeException(reason, e);
+    }
+
+    private static string FirstLine(string message)
+    {
+        var line = message.Split('\n', 2)[0].Trim();
+        return line.Length == 0 ? "cannot decode" : line;
+    }
+}

@@ -1,0 +1,102 @@
+namespace Scat.Input;
+
+/// <summary>
+/// The images of one run and their classes, as torchvision's ImageFolder lists them: the first-level
+/// subfolders of an input folder are the classes (sorted by ordinal name, label = index), images are
+/// found recursively and taken in ordinal order of their relative path written with '/'.
+/// </summary>
+public sealed class ImageListing
+{
+    /// <summary>The extensions searched for in folders (compared case-insensitively).</summary>
+    public static IReadOnlyList<string> Extensions { get; } =
+        [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"];
+
+    public IReadOnlyList<string> Classes { get; }
+    public IReadOnlyList<ImageItem> Items { get; }
+
+    public ImageListing(IReadOnlyList<string> classes, IReadOnlyList<ImageItem> items)
+    {
+        Classes = classes;
+        Items = items;
+    }
+
+    public static bool HasImageExtension(string path)
+    {
+        var ext = System.IO.Path.GetExtension(path);
+        foreach (var e in Extensions)
+            if (string.Equals(ext, e, StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// Lists the images of <paramref name="inputs"/> (folders or image files). Throws
+    /// <see cref="ScatException"/> for a missing input or when no image is found.
+    /// Hidden entries (names starting with '.') are skipped, as .NET's enumeration does by default.
+    /// </summary>
+    public static ImageListing Build(IReadOnlyList<string> inputs)
+    {
+        if (inputs.Count == 0) throw new ScatUsageException("no input given");
+        bool prefix = inputs.Count > 1;
+        var perInput = new List<(string Input, bool IsFolder, List<(string Rel, string Full, string? Class)> Files)>();
+        var classSet = new SortedSet<string>(StringComparer.Ordinal);
+
+        foreach (var input in inputs)
+        {
+            if (Directory.Exists(input))
+            {
+                foreach (var dir in Directory.EnumerateDirectories(input, "*", new EnumerationOptions { IgnoreInaccessible = true }))
+                    classSet.Add(System.IO.Path.GetFileName(dir));
+                perInput.Add((input, true, ListFolder(input)));
+            }
+            else if (File.Exists(input))
+            {
+                perInput.Add((input, false, [(input, input, null)]));
+            }
+            else
+            {
+                throw new ScatException($"input not found: {input}");
+            }
+        }
+
+        var classes = classSet.ToList();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < classes.Count; i++) index[classes[i]] = i;
+
+        var items = new List<ImageItem>();
+        foreach (var (input, isFolder, files) in perInput)
+        {
+            if (isFolder && files.Count == 0)
+                throw new ScatException($"no images found in {input} (looked for {string.Join(" ", Extensions)})");
+            string folderPrefix = isFolder && prefix ? TrimSeparators(input).Replace('\\', '/') : "";
+            foreach (var (rel, full, cls) in files)
+            {
+                string path = !isFolder ? rel.Replace('\\', '/')
+                    : folderPrefix.Length == 0 ? rel
+                    : folderPrefix.EndsWith('/') ? folderPrefix + rel : folderPrefix + "/" + rel;
+                items.Add(new ImageItem(full, path, cls is null ? -1 : index[cls]));
+            }
+        }
+        return new ImageListing(classes, items);
+    }
+
+    private static List<(string Rel, string Full, string? Class)> ListFolder(string folder)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true };
+        var files = new List<(string Rel, string Full, string? Class)>();
+        foreach (var full in Directory.EnumerateFiles(folder, "*", options))
+        {
+            if (!HasImageExtension(full)) continue;
+            string rel = System.IO.Path.GetRelativePath(folder, full).Replace(System.IO.Path.DirectorySeparatorChar, '/');
+            int slash = rel.IndexOf('/');
+            files.Add((rel, full, slash < 0 ? null : rel[..slash]));
+        }
+        files.Sort((a, b) => string.CompareOrdinal(a.Rel, b.Rel));
+        return files;
+    }
+
+    private static string TrimSeparators(string folder)
+    {
+        var t = folder.TrimEnd('/', '\\');
+        return t.Length == 0 ? folder[..1] : t;
+    }
+}

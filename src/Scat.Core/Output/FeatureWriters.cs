@@ -1,0 +1,40 @@
+namespace Scat.Output;
+
+/// <summary>The output formats and the writer for each.</summary>
+public enum OutputFormat { Npy, Npz }
+
+public static class FeatureWriters
+{
+    /// <summary>"-" means standard output (NPY).</summary>
+    public const string StandardOutput = "-";
+
+    /// <summary>The format of an output path by its extension; throws <see cref="ScatUsageException"/> for others.</summary>
+    public static OutputFormat FormatOf(string path)
+    {
+        if (path == StandardOutput) return OutputFormat.Npy;
+        var ext = Path.GetExtension(path);
+        if (string.Equals(ext, ".npy", StringComparison.OrdinalIgnoreCase)) return OutputFormat.Npy;
+        if (string.Equals(ext, ".npz", StringComparison.OrdinalIgnoreCase)) return OutputFormat.Npz;
+        throw new ScatUsageException(
+            $"unknown output format '{(ext.Length == 0 ? path : ext)}': use a .npy or .npz file, or - for NPY on standard output");
+    }
+
+    /// <summary>A writer for a file path (.npy or .npz).</summary>
+    public static IFeatureWriter ForFile(string path) => FormatOf(path) switch
+    {
+        OutputFormat.Npz => new NpzFeatureWriter(path),
+        _ => new NpyFeatureWriter(path),
+    };
+
+    internal static FeatureMetadata CheckBatch(FeatureMetadata? meta, bool completed, ReadOnlySpan<float> features,
+        ReadOnlySpan<long> labels, IReadOnlyList<string> paths)
+    {
+        if (meta is null) throw new InvalidOperationException("Begin was not called");
+        if (completed) throw new InvalidOperationException("the writer is complete");
+        if (paths.Count != labels.Length)
+            throw new ArgumentException($"{labels.Length} labels but {paths.Count} paths");
+        if (features.Length != (long)labels.Length * meta.FloatsPerImage)
+            throw new ArgumentException($"{features.Length} floats for {labels.Length} images of {meta.FloatsPerImage}");
+        return meta;
+    }
+}

@@ -1,0 +1,31 @@
+using Scat.Transform;
+
+namespace Scat.Output;
+
+/// <summary>What a feature file records besides the features.</summary>
+/// <param name="Layout">The transform: J, L, order, K, H', W' and the meta of every channel.</param>
+/// <param name="Channels">Image channels C (3 for RGB, 1 for gray).</param>
+/// <param name="Classes">Class names; labels index them.</param>
+public sealed record FeatureMetadata(ScatteringLayout Layout, int Channels, IReadOnlyList<string> Classes)
+{
+    /// <summary>Floats per image: C · K · H' · W'.</summary>
+    public int FloatsPerImage => Channels * Layout.OutputPerPlane;
+
+    /// <summary>Shape of the features array for <paramref name="count"/> images: (N, C, K, H', W').</summary>
+    public long[] FeatureShape(long count) => [count, Channels, Layout.K, Layout.OutHeight, Layout.OutWidth];
+}
+
+/// <summary>
+/// Streams features to a file with bounded memory. Call <see cref="Begin"/> once, <see cref="WriteBatch"/>
+/// for each batch, then <see cref="Complete"/>, which puts the finished file in place. Disposing a writer
+/// that was not completed aborts it: temporary files are deleted and nothing appears at the destination.
+/// </summary>
+public interface IFeatureWriter : IDisposable
+{
+    /// <summary>Images written so far.</summary>
+    long Count { get; }
+    void Begin(FeatureMetadata metadata);
+    /// <summary>Appends images: <paramref name="features"/> holds labels.Length × FloatsPerImage floats.</summary>
+    void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths);
+    void Complete();
+}

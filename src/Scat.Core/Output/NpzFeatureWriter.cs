@@ -1,0 +1,86 @@
+using System.IO.Compression;
+
+namespace Scat.Output;
+
+/// <summary>
+/// Writes an NPZ archive (as numpy.savez: stored, uncompressed NPY members) with the features, labels,
+/// paths, classes, the meta of every scattering channel and J, L. The features are streamed to a
+/// temporary file beside the destination; <see cref="Complete"/> writes the archive (System.IO.Compression,
+/// which switches to ZIP64 for members over 4 GB) into another temporary file and renames it into place.
+/// Labels and paths are kept in memory (a few dozen bytes per image).
+/// </summary>
+public sealed class NpzFeatureWriter(string destination) : IFeatureWriter
+{
+    private OutputTarget? _features;
+    private OutputTarget? _archive;
+    private FeatureMetadata? _meta;
+    private readonly List<long> _labels = [];
+    private readonly List<string> _paths = [];
+    private bool _completed;
+
+    public long Count => _labels.Count;
+
+    public void Begin(FeatureMetadata metadata)
+    {
+        if (_meta is not null) throw new InvalidOperationException("Begin was already called");
+        _meta = metadata;
+        _features = new OutputTarget(destination, "features");
+    }
+
+    public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths)
+    {
+        FeatureWriters.CheckBatch(_meta, _completed, features, labels, paths);
+        NpyFormat.WriteFloats(_features!.Stream, features);
+        foreach (var l in labels) _labels.Add(l);
+        _paths.AddRange(paths);
+    }
+
+    public void Complete()
+    {
+        var meta = _meta ?? throw new InvalidOperationException("Begin was not called");
+        if (_completed) throw new InvalidOperationException("Complete was already called");
+        var featureData = _features!.Stream;
+        featureData.Flush();
+        featureData.Position = 0;
+
+        _archive = new OutputTarget(destination);
+        using (var zip = new ZipArchive(_archive.Stream, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            Member(zip, "features", s =>
+            {
+                s.Write(NpyFormat.Header(NpyFormat.Float32, meta.FeatureShape(Count)));
+                featureData.CopyTo(s, 1 << 20);
+            });
+            Member(zip, "labels", s => NpyFormat.WriteInt64Array(s, _labels.ToArray()));
+            Member(zip, "paths", s => NpyFormat.WriteUnicodeArray(s, _paths));
+            Member(zip, "classes", s => NpyFormat.WriteUnicodeArray(s, meta.Classes));
+            var channels = meta.Layout.Channels;
+            Member(zip, "order", s => NpyFormat.WriteInt64Array(s, channels.Select(c => (long)c.Order).ToArray()));
+            Member(zip, "j1", s => NpyFormat.WriteInt64Array(s, channels.Select(c => (long)c.J1).ToArray()));
+            Member(zip, "theta1", s => NpyFormat.WriteInt64Array(s, channels.Select(c => (long)c.Theta1).ToArray()));
+            Member(zip, "j2", s => NpyFormat.WriteInt64Array(s, channels.Select(c => (long)c.J2).ToArray()));
+            Member(zip, "theta2", s => NpyFormat.WriteInt64Array(s, channels.Select(c => (long)c.Theta2).ToArray()));
+            Member(zip, "J", s => NpyFormat.WriteInt64Array(s, [meta.Layout.J], scalar: true));
+            Member(zip, "L", s => NpyFormat.WriteInt64Array(s, [meta.Layout.L], scalar: true));
+        }
+        _archive.Commit();
+        _completed = true;
+        _features.Dispose();
+        _features = null;
+    }
+
+    private static void Member(ZipArchive zip, string name, Action<Stream> write)
+    {
+        var entry = zip.CreateEntry(name + ".npy", CompressionLevel.NoCompression);
+        using var stream = entry.Open();
+        write(stream);
+    }
+
+    public void Dispose()
+    {
+        _archive?.Dispose();
+        _archive = null;
+        _features?.Dispose();
+        _features = null;
+    }
+}

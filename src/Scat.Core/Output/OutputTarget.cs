@@ -1,0 +1,73 @@
+namespace Scat.Output;
+
+/// <summary>
+/// A file written under a temporary name (".NAME.tmp-RANDOM" beside the destination) and renamed into
+/// place by <see cref="Commit"/>. Disposing without commit deletes the temporary file (and any folders it
+/// had to create), leaving an existing destination untouched.
+/// </summary>
+internal sealed class OutputTarget : IDisposable
+{
+    private readonly List<string> _createdFolders = [];
+    private bool _committed;
+
+    public string Destination { get; }
+    public string TempPath { get; }
+    public FileStream Stream { get; }
+
+    public OutputTarget(string destination, string tag = "tmp")
+    {
+        Destination = Path.GetFullPath(destination);
+        var folder = Path.GetDirectoryName(Destination)!;
+        CreateFolder(folder);
+        TempPath = Path.Combine(folder, $".{Path.GetFileName(Destination)}.{tag}-{Path.GetRandomFileName().Replace(".", "")}");
+        try
+        {
+            Stream = new FileStream(TempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+        }
+        catch
+        {
+            RemoveCreatedFolders();
+            throw;
+        }
+    }
+
+    /// <summary>Closes the stream and renames the temporary file to the destination.</summary>
+    public void Commit()
+    {
+        Stream.Flush(flushToDisk: false);
+        Stream.Dispose();
+        File.Move(TempPath, Destination, overwrite: true);
+        _committed = true;
+    }
+
+    /// <summary>Closes and deletes the temporary file, used for intermediate files that are never committed.</summary>
+    public void Dispose()
+    {
+        Stream.Dispose();
+        if (_committed) return;
+        try { File.Delete(TempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        RemoveCreatedFolders();
+    }
+
+    private void CreateFolder(string folder)
+    {
+        var missing = new List<string>();
+        for (var f = folder; !string.IsNullOrEmpty(f) && !Directory.Exists(f); f = Path.GetDirectoryName(f))
+            missing.Add(f);
+        Directory.CreateDirectory(folder);
+        _createdFolders.AddRange(missing); // deepest first
+    }
+
+    private void RemoveCreatedFolders()
+    {
+        foreach (var f in _createdFolders)
+        {
+            try
+            {
+                if (Directory.Exists(f) && !Directory.EnumerateFileSystemEntries(f).Any()) Directory.Delete(f);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using Scat.Backends;
+using Scat.Input;
+
+namespace Scat.Pipeline;
+
+/// <summary>Everything <c>scat extract</c> is asked to do.</summary>
+public sealed record ExtractOptions
+{
+    /// <summary>Folders (classes are their first-level subfolders) and image files.</summary>
+    public required IReadOnlyList<string> Inputs { get; init; }
+    /// <summary>A .npy or .npz path, or "-" for NPY on standard output.</summary>
+    public required string Output { get; init; }
+    public int J { get; init; } = 2;
+    public int L { get; init; } = 8;
+    public int Order { get; init; } = 2;
+    public ColorMode Color { get; init; } = ColorMode.Rgb;
+    /// <summary>Resize every image to this size; null: all images must share one size.</summary>
+    public ResizeSpec? Resize { get; init; }
+    public DeviceSpec Device { get; init; } = new(DeviceKind.Auto, 0);
+    public int BatchSize { get; init; } = 64;
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Only errors on stderr.</summary>
+    public bool Quiet { get; init; }
+    /// <summary>A file that cannot be decoded fails the run instead of being skipped.</summary>
+    public bool Strict { get; init; }
+}
+
+/// <summary>The outcome of a successful run.</summary>
+public sealed record ExtractResult(long Written, int Skipped, TimeSpan Elapsed, string Device);
+
+/// <summary>Progress after each batch: files done (written or skipped) of the total listed.</summary>
+public readonly record struct ExtractProgress(int Done, int Total, int Skipped);
