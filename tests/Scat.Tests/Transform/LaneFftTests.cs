@@ -1,0 +1,48 @@
+using Scat.Backends.Cpu;
+
+namespace Scat.Tests.Transform;
+
+/// <summary>The CPU engine's batched FFT against a direct DFT, for every radix and layout it uses.</summary>
+public class LaneFftTests
+{
+    [Theory]
+    [InlineData(1)] [InlineData(2)] [InlineData(3)] [InlineData(4)] [InlineData(5)] [InlineData(8)]
+    [InlineData(10)] [InlineData(16)] [InlineData(17)] [InlineData(34)] [InlineData(40)] [InlineData(64)]
+    [InlineData(66)] [InlineData(68)] [InlineData(97)] [InlineData(132)] [InlineData(136)] [InlineData(264)]
+    public void MatchesDirectDft(int n)
+    {
+        const int lanes = Simd.Lanes;
+        var fft = new LaneFft(n);
+        int count = 3; // three signals of n elements, each element a block of 2 lane vectors, with gaps between
+        int block = 2 * lanes, elementStride = 3 * lanes, signalStride = n * elementStride + lanes;
+        int size = count * signalStride + block;
+        var rnd = new Random(n);
+        var re = new float[size]; var im = new float[size];
+        for (int i = 0; i < size; i++) { re[i] = (float)(rnd.NextDouble() - 0.5); im[i] = (float)(rnd.NextDouble() - 0.5); }
+        foreach (bool inverse in new[] { false, true })
+        {
+            var r2 = (float[])re.Clone(); var i2 = (float[])im.Clone();
+            fft.Transform(r2, i2, new float[size], new float[size], count, block, elementStride, signalStride, inverse);
+            double sign = inverse ? 1 : -1;
+            for (int t = 0; t < count; t++)
+                for (int b = 0; b < block; b += 7)
+                    for (int k = 0; k < n; k++)
+                    {
+                        double ar = 0, ai = 0, norm = 0;
+                        for (int e = 0; e < n; e++)
+                        {
+                            int o = t * signalStride + e * elementStride + b;
+                            double a = sign * 2 * Math.PI * ((long)e * k % n) / n;
+                            ar += re[o] * Math.Cos(a) - im[o] * Math.Sin(a);
+                            ai += re[o] * Math.Sin(a) + im[o] * Math.Cos(a);
+                            norm += Math.Abs(re[o]) + Math.Abs(im[o]);
+                        }
+                        int d = t * signalStride + k * elementStride + b;
+                        Assert.True(Math.Abs(r2[d] - ar) <= 2e-6 * norm && Math.Abs(i2[d] - ai) <= 2e-6 * norm,
+                            $"n={n} inverse={inverse} t={t} b={b} k={k}: ({r2[d]}, {i2[d]}) vs ({ar}, {ai})");
+                    }
+            // Untouched gaps stay untouched.
+            Assert.Equal(re[^1], r2[^1]);
+        }
+    }
+}
