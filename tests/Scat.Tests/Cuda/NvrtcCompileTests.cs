@@ -75,6 +75,34 @@ public class NvrtcCompileTests(ITestOutputHelper output)
         Assert.Contains("undefined_thing", e.Message);
     }
 
+    [NvrtcTheory]
+    [InlineData(9, 0)]
+    [InlineData(12, 0)]
+    public void KernelCacheCompilesOnceThenReadsFromDisk(int major, int minor)
+    {
+        RequireNvrtc();
+        var saved = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var dir = Path.Combine(Path.GetTempPath(), "scat-cache-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", dir);
+            var first = KernelCache.Get("modulus.cu", major, minor, out bool cached1);
+            var second = KernelCache.Get("modulus.cu", major, minor, out bool cached2);
+            Assert.False(cached1);
+            Assert.True(cached2);
+            Assert.Equal(first, second);
+            var file = Assert.Single(Directory.GetFiles(Path.Combine(dir, "scat", "kernels")));
+            output.WriteLine(Path.GetFileName(file));
+            // NVRTC 11.8 knows sm_90 (CUBIN) but not sm_120 (PTX for the newest compute_XY it knows).
+            Assert.EndsWith(KernelCache.Target(major, minor, NvrtcCompiler.SupportedArchs()).Cubin ? ".cubin" : ".ptx", file);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", saved);
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void TargetPrefersCubinForKnownArchitectures()
     {
