@@ -1,4 +1,6 @@
 using Scat.Backends.Cpu;
+using Scat.Backends.Cuda;
+using Scat.Cuda;
 using Scat.Transform;
 
 namespace Scat.Backends;
@@ -43,7 +45,8 @@ public static class EngineFactory
     /// <summary>
     /// Checks that the device can be used, before any image is decoded. For auto, returns the resolved
     /// device and reports the choice through <paramref name="notice"/>. Throws
-    /// <see cref="DeviceUnavailableException"/> when an explicitly requested device is unusable.
+    /// <see cref="DeviceUnavailableException"/> when an explicitly requested device is unusable; for CUDA the
+    /// message names what is missing: the driver, the device, NVRTC or cuFFT.
     /// </summary>
     public static DeviceSpec Resolve(DeviceSpec requested, Action<string>? notice = null)
     {
@@ -52,23 +55,31 @@ public static class EngineFactory
             case DeviceKind.Cpu:
                 return requested;
             case DeviceKind.Cuda:
-                throw new DeviceUnavailableException(
-                    $"device {requested}: CUDA is not available: {CudaUnavailableReason()}");
+                if (CudaProbe.Problem(requested.Ordinal) is { } problem)
+                    throw new DeviceUnavailableException($"device {requested}: CUDA is not available: {problem}");
+                return requested;
             default:
-                notice?.Invoke($"device: cpu (CUDA not used: {CudaUnavailableReason()})");
-                return new DeviceSpec(DeviceKind.Cpu, 0);
+                if (CudaProbe.Problem(0, out var name) is { } why)
+                {
+                    notice?.Invoke($"device: cpu (CUDA not used: {why})");
+                    return new DeviceSpec(DeviceKind.Cpu, 0);
+                }
+                notice?.Invoke($"device: cuda ({name})");
+                return new DeviceSpec(DeviceKind.Cuda, 0);
         }
     }
 
-    /// <summary>Creates an engine for images of the layout's size on a resolved device.</summary>
-    public static IScatteringEngine Create(DeviceSpec device, ScatteringLayout layout, int threads)
+    /// <summary>
+    /// Creates an engine for images of the layout's size on a resolved device. <paramref name="batchSize"/> is the
+    /// upper bound of planes per GPU sub-batch (0: the default); the CPU engine ignores it.
+    /// </summary>
+    public static IScatteringEngine Create(DeviceSpec device, ScatteringLayout layout, int threads, int batchSize = 0)
     {
+        if (device.Kind == DeviceKind.Auto) device = Resolve(device);
         return device.Kind switch
         {
             DeviceKind.Cpu => new CpuEngine(layout, threads),
-            _ => throw new DeviceUnavailableException($"device {device}: CUDA is not available: {CudaUnavailableReason()}"),
+            _ => CudaEngine.Open(device.Ordinal, layout, batchSize),
         };
     }
-
-    private static string CudaUnavailableReason() => "this build of scat has no CUDA backend yet";
 }

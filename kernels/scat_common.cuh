@@ -1,0 +1,55 @@
+// Shared definitions of the scattering kernels: no standard-library or toolkit headers, so that every
+// kernel file compiles with NVRTC on its own (--std=c++17 -I kernels/) and with a host C++ compiler
+// through the test emulator's shim.
+#ifndef SCAT_COMMON_CUH
+#define SCAT_COMMON_CUH
+
+// Threads per block along x; the launcher in Scat.Core uses the same value (ScatKernels.BlockSize).
+#ifndef SCAT_BLOCK
+#define SCAT_BLOCK 256
+#endif
+
+// Same layout as cufftComplex (float2): real part, then imaginary part.
+struct scat_complex
+{
+    float x;
+    float y;
+};
+
+typedef long long scat_index;
+
+__device__ __forceinline__ scat_complex scat_make_complex(float re, float im)
+{
+    scat_complex z;
+    z.x = re;
+    z.y = im;
+    return z;
+}
+
+__device__ __forceinline__ scat_complex scat_conj(scat_complex z)
+{
+    return scat_make_complex(z.x, -z.y);
+}
+
+// Element of the plane handled by this thread: planes run along blockIdx.y, elements along x.
+__device__ __forceinline__ int scat_element()
+{
+    return (int)(blockIdx.x * blockDim.x + threadIdx.x);
+}
+
+__device__ __forceinline__ int scat_plane()
+{
+    return (int)blockIdx.y;
+}
+
+// numpy.pad mode 'reflect': mirror without repeating the edge sample, period 2(n - 1).
+__device__ __forceinline__ int scat_reflect(int i, int n)
+{
+    if (n == 1) return 0;
+    int period = 2 * (n - 1);
+    i %= period;
+    if (i < 0) i += period;
+    return i < n ? i : period - i;
+}
+
+#endif
