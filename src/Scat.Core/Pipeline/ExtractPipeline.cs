@@ -79,7 +79,7 @@ public sealed class ExtractPipeline
         var layout = new ScatteringLayout(height, width, o.J, o.L, o.Order);
         int channels = decoder.Channels;
 
-        using var engine = EngineFactory.Create(device, layout, o.Threads);
+        using var engine = EngineFactory.Create(device, layout, o.Threads, o.BatchSize * decoder.Channels);
         using var writer = toStdout ? new NpyStreamFeatureWriter(_standardOutput!, items.Count) : FeatureWriters.ForFile(o.Output);
         writer.Begin(new FeatureMetadata(layout, channels, listing.Classes));
 

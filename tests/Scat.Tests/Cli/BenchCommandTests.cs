@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Scat.Cli;
+using Scat.Tests.Support;
+
+namespace Scat.Tests.Cli;
+
+public class BenchCommandTests
+{
+    private static async Task<(int Exit, string Out, string Err)> Scat(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int exit = await ScatApp.RunAsync(args, new CliConsole(new MemoryStream(), o, e, ErrorIsTerminal: false), CancellationToken.None);
+        return (exit, o.ToString(), e.ToString());
+    }
+
+    [Fact]
+    public async Task JsonHasOneObjectPerConfigurationAndNothingElse()
+    {
+        var (exit, output, _) = await Scat("bench", "--device", "cpu", "--size", "16,12x20", "--batch-size", "2", "--repeat", "2", "--warmup", "0", "--json");
+        Assert.Equal(0, exit);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        var sizes = new List<(int, int)>();
+        foreach (var line in lines)
+        {
+            using var doc = JsonDocument.Parse(line);
+            var r = doc.RootElement;
+            Assert.Equal("cpu", r.GetProperty("device").GetString());
+            Assert.Equal(2, r.GetProperty("batch").GetInt32());
+            Assert.Equal(3, r.GetProperty("channels").GetInt32());
+            Assert.Equal(2, r.GetProperty("J").GetInt32());
+            Assert.Equal(8, r.GetProperty("L").GetInt32());
+            Assert.Equal(2, r.GetProperty("order").GetInt32());
+            double median = r.GetProperty("median_s").GetDouble(), min = r.GetProperty("min_s").GetDouble();
+            Assert.True(min > 0 && min <= median);
+            Assert.Equal(2 / median, r.GetProperty("images_per_s").GetDouble(), 0.01 * 2 / median);
+            var m = r.GetProperty("machine");
+            Assert.True(m.GetProperty("cores").GetInt32() >= 1);
+            Assert.False(string.IsNullOrEmpty(m.GetProperty("cpu").GetString()));
+            Assert.Contains(m.GetProperty("simd_width").GetInt32(), new[] { 0, 128, 256, 512 });
+            sizes.Add((r.GetProperty("height").GetInt32(), r.GetProperty("width").GetInt32()));
+        }
+        Assert.Equal([(16, 16), (12, 20)], sizes);
+    }
+
+    [Fact]
+    public async Task TableHasAHeaderAndARowPerSize()
+    {
+        var (exit, output, _) = await Scat("bench", "--device", "cpu", "--size", "16", "--batch-size", "1", "--repeat", "1", "--color", "gray", "--order", "1");
+        Assert.Equal(0, exit);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(lines, l => l.Contains("images/s"));
+        Assert.Contains(lines, l => l.StartsWith("16x16") && l.Contains("cpu"));
+    }
+
+    [Fact]
+    public async Task EndToEndSplitsDecodeTransformAndWrite()
+    {
+        var folder = TestData.Path("reference", "rgb32_J2", "images");
+        var (exit, output, err) = await Scat("bench", "--device", "cpu", "--end-to-end", folder, "--json");
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(output.Trim());
+        var r = doc.RootElement;
+        Assert.Equal("end-to-end", r.GetProperty("mode").GetString());
+        Assert.Equal(6, r.GetProperty("batch").GetInt32());
+        double total = r.GetProperty("median_s").GetDouble();
+        double parts = r.GetProperty("decode_s").GetDouble() + r.GetProperty("transform_s").GetDouble() + r.GetProperty("write_s").GetDouble();
+        Assert.Equal(total, parts, 1e-5);
+    }
+
+    [Theory]
+    [InlineData("--size", "0")]
+    [InlineData("--size", "8", "-J", "4")]
+    [InlineData("--repeat", "0")]
+    [InlineData("--device", "tpu")]
+    public async Task BadArgumentsExitWith2(params string[] args)
+    {
+        var (exit, _, err) = await Scat(["bench", .. args]);
+        Assert.Equal(2, exit);
+        Assert.StartsWith("scat: error:", err.Trim());
+    }
+}
