@@ -251,7 +251,45 @@ internal sealed class CpuLaneGroup : IScatteringOps
         int h = a.Height, w = a.Width, stored = w / 2, pairs = (h + 1) / 2, row = w * Lanes;
         Columns(a, h, w, stored + 1, inverse: true);
         var re = a.Re; var im = a.Im;
-        // Pack the row pairs into the scratch arrays, full rows rebuilt from the stored half.
+        switch (Simd.Width)
+        {
+            case 512: PackRowPairs<V512>(re, im, packRe, packIm, h, w); break;
+            case 256: PackRowPairs<V256>(re, im, packRe, packIm, h, w); break;
+            default: PackRowPairs<V128>(re, im, packRe, packIm, h, w); break;
+        }
+        ffts[w].Transform(packRe, packIm, scratchRe, scratchIm, pairs, Lanes, Lanes, row, inverse: true);
+        float scale = 1f / (h * w);
+        int oh = layout.OutHeight, ow = layout.OutWidth, plane = layout.OutPlaneSize, perPlane = layout.OutputPerPlane;
+        ref float outRef = ref MemoryMarshal.GetReference(output.Span);
+        if (output.Length < (planeCount - 1) * perPlane + (channel + 1) * plane) throw new InvalidOperationException("output too small");
+        for (int y = 0; y < oh; y++)
+        {
+            int sy = y + 1;
+            ref float source = ref MemoryMarshal.GetArrayDataReference((sy & 1) == 0 ? packRe : packIm);
+            int srow = (sy >> 1) * row;
+            for (int x = 0; x < ow; x++)
+            {
+                int e = srow + (x + 1) * Lanes;
+                int o = channel * plane + y * ow + x;
+                for (int p = 0; p < planeCount; p++)
+                    Unsafe.Add(ref outRef, p * perPlane + o) = Unsafe.Add(ref source, e + p) * scale;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rows 2m and 2m + 1 of a row-Hermitian h × w array (columns 0..w/2 stored) into packed row m:
+    /// Z = G(2m) + i·G(2m + 1), whole rows rebuilt from the stored half (G[w − v] = conj G[v]).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackRowPairs<TV>(float[] re, float[] im, float[] packRe, float[] packIm, int h, int w) where TV : unmanaged, IVec<TV>
+    {
+        ref float r = ref MemoryMarshal.GetArrayDataReference(re);
+        ref float i = ref MemoryMarshal.GetArrayDataReference(im);
+        ref float pr = ref MemoryMarshal.GetArrayDataReference(packRe);
+        ref float pi = ref MemoryMarshal.GetArrayDataReference(packIm);
+        int row = w * Lanes, stored = w / 2, pairs = (h + 1) / 2;
+        TV zero = TV.Splat(0f);
         for (int m = 0; m < pairs; m++)
         {
             int r1 = 2 * m * row, r2 = (2 * m + 1) * row, o = m * row;
@@ -260,31 +298,21 @@ internal sealed class CpuLaneGroup : IScatteringOps
             {
                 bool direct = v <= stored;
                 int c = (direct ? v : w - v) * Lanes;
-                float conj = direct ? 1f : -1f;
-                for (int l = 0; l < Lanes; l++)
+                for (int b = 0; b < Lanes; b += TV.Count)
                 {
-                    float g1r = re[r1 + c + l], g1i = conj * im[r1 + c + l];
-                    float g2r = second ? re[r2 + c + l] : 0f, g2i = second ? conj * im[r2 + c + l] : 0f;
-                    packRe[o + v * Lanes + l] = g1r - g2i;
-                    packIm[o + v * Lanes + l] = g1i + g2r;
+                    TV g1r = TV.Load(ref Unsafe.Add(ref r, r1 + c + b)), g1i = TV.Load(ref Unsafe.Add(ref i, r1 + c + b));
+                    if (!direct) g1i = TV.Sub(zero, g1i);
+                    TV zr = g1r, zi = g1i;
+                    if (second)
+                    {
+                        TV g2r = TV.Load(ref Unsafe.Add(ref r, r2 + c + b)), g2i = TV.Load(ref Unsafe.Add(ref i, r2 + c + b));
+                        if (!direct) g2i = TV.Sub(zero, g2i);
+                        zr = TV.Sub(g1r, g2i);
+                        zi = TV.Add(g1i, g2r);
+                    }
+                    TV.Store(zr, ref Unsafe.Add(ref pr, o + v * Lanes + b));
+                    TV.Store(zi, ref Unsafe.Add(ref pi, o + v * Lanes + b));
                 }
-            }
-        }
-        ffts[w].Transform(packRe, packIm, scratchRe, scratchIm, pairs, Lanes, Lanes, row, inverse: true);
-        float scale = 1f / (h * w);
-        int oh = layout.OutHeight, ow = layout.OutWidth, plane = layout.OutPlaneSize, perPlane = layout.OutputPerPlane;
-        var outSpan = output.Span;
-        for (int y = 0; y < oh; y++)
-        {
-            int sy = y + 1;
-            var source = (sy & 1) == 0 ? packRe : packIm;
-            int srow = (sy >> 1) * row;
-            for (int x = 0; x < ow; x++)
-            {
-                int e = srow + (x + 1) * Lanes;
-                int o = channel * plane + y * ow + x;
-                for (int p = 0; p < planeCount; p++)
-                    outSpan[p * perPlane + o] = source[e + p] * scale;
             }
         }
     }
