@@ -19,6 +19,8 @@ internal static class ScatApp
         {
             ExtractCommand.Create(console),
             BenchCommand.Create(console),
+            FiltersCommand.Create(console),
+            ShowCommand.Create(console),
         };
         foreach (var version in root.Options.OfType<VersionOption>()) version.Action = new PrintVersion();
         return root;

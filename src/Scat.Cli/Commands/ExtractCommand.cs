@@ -21,6 +21,7 @@ internal sealed record ExtractArguments
     public int Threads { get; init; } = Environment.ProcessorCount;
     public bool Quiet { get; init; }
     public bool Strict { get; init; }
+    public string Pool { get; init; } = "none";
 }
 
 /// <summary><c>scat extract INPUT... -o OUT</c>: scattering features of images to NPY/NPZ.</summary>
@@ -50,10 +51,11 @@ internal static class ExtractCommand
         var threads = CommonOptions.Threads();
         var quiet = CommonOptions.Quiet();
         var strict = CommonOptions.Strict();
+        var pool = PoolOption();
 
         var command = new Command("extract", "Compute the scattering features of images and write them to an NPY or NPZ file")
         {
-            inputs, output, scale, angles, order, color, size, fit, device, batchSize, threads, quiet, strict,
+            inputs, output, scale, angles, order, color, size, fit, device, batchSize, threads, quiet, strict, pool,
         };
         command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() => (int)Handle(new ExtractArguments
         {
@@ -70,8 +72,20 @@ internal static class ExtractCommand
             Threads = r.GetValue(threads),
             Quiet = r.GetValue(quiet),
             Strict = r.GetValue(strict),
+            Pool = r.GetValue(pool)!,
         }, console, ct), CancellationToken.None));
         return command;
+    }
+
+    private static Option<string> PoolOption()
+    {
+        var o = new Option<string>("--pool")
+        {
+            Description = "Pool each map over its positions: none, mean or max; mean and max give features (N, C, K) instead of (N, C, K, H', W')",
+            DefaultValueFactory = _ => "none",
+        };
+        o.AcceptOnlyFromAmong("none", "mean", "max");
+        return o;
     }
 
     /// <summary>Checks the arguments and runs the pipeline; every outcome becomes an exit code.</summary>
@@ -127,6 +141,8 @@ internal static class ExtractCommand
         ResizeSpec? resize = null;
         if (a.Size is not null && !ResizeSpec.TryParse(a.Size, fit, out resize))
             throw new ScatUsageException($"bad --size '{a.Size}': use N or HxW with positive integers, e.g. 32 or 48x64");
+        if (!Pooling.TryParse(a.Pool, out var poolMode))
+            throw new ScatUsageException($"unknown --pool '{a.Pool}': use none, mean or max");
         var options = new ExtractOptions
         {
             Inputs = a.Inputs,
@@ -141,6 +157,7 @@ internal static class ExtractCommand
             Threads = a.Threads,
             Quiet = a.Quiet,
             Strict = a.Strict,
+            Pool = poolMode,
         };
         ExtractPipeline.Validate(options);
         return options;

@@ -1,3 +1,4 @@
+using Scat.Pipeline;
 using Scat.Transform;
 
 namespace Scat.Output;
@@ -8,11 +9,19 @@ namespace Scat.Output;
 /// <param name="Classes">Class names; labels index them.</param>
 public sealed record FeatureMetadata(ScatteringLayout Layout, int Channels, IReadOnlyList<string> Classes)
 {
-    /// <summary>Floats per image: C · K · H' · W'.</summary>
-    public int FloatsPerImage => Channels * Layout.OutputPerPlane;
+    /// <summary>Spatial pooling applied after the transform; pooled features have one value per map.</summary>
+    public PoolMode Pool { get; init; } = PoolMode.None;
 
-    /// <summary>Shape of the features array for <paramref name="count"/> images: (N, C, K, H', W').</summary>
-    public long[] FeatureShape(long count) => [count, Channels, Layout.K, Layout.OutHeight, Layout.OutWidth];
+    /// <summary>Shape of one image's features: (C, K, H', W'), or (C, K) when pooled.</summary>
+    public long[] ImageShape => Pool == PoolMode.None
+        ? [Channels, Layout.K, Layout.OutHeight, Layout.OutWidth]
+        : [Channels, Layout.K];
+
+    /// <summary>Floats per image: C · K · H' · W', or C · K when pooled.</summary>
+    public int FloatsPerImage => Pool == PoolMode.None ? Channels * Layout.OutputPerPlane : Channels * Layout.K;
+
+    /// <summary>Shape of the features array for <paramref name="count"/> images: (N, C, K, H', W'), or (N, C, K) when pooled.</summary>
+    public long[] FeatureShape(long count) => [count, .. ImageShape];
 }
 
 /// <summary>

@@ -13,6 +13,8 @@ public sealed record ExtractOptions
     public int J { get; init; } = 2;
     public int L { get; init; } = 8;
     public int Order { get; init; } = 2;
+    /// <summary>Pool each map over its positions (features (N, C, K) instead of (N, C, K, H', W')).</summary>
+    public PoolMode Pool { get; init; } = PoolMode.None;
     public ColorMode Color { get; init; } = ColorMode.Rgb;
     /// <summary>Resize every image to this size; null: all images must share one size.</summary>
     public ResizeSpec? Resize { get; init; }

@@ -81,7 +81,7 @@ public sealed class ExtractPipeline
 
         using var engine = EngineFactory.Create(device, layout, o.Threads, o.BatchSize * decoder.Channels);
         using var writer = toStdout ? new NpyStreamFeatureWriter(_standardOutput!, items.Count) : FeatureWriters.ForFile(o.Output);
-        writer.Begin(new FeatureMetadata(layout, channels, listing.Classes));
+        writer.Begin(new FeatureMetadata(layout, channels, listing.Classes) { Pool = o.Pool });
 
         long inPerImage = (long)channels * height * width;
         long outPerImage = (long)channels * layout.OutputPerPlane;
@@ -90,6 +90,7 @@ public sealed class ExtractPipeline
         int batch = (int)Math.Min(o.BatchSize, Math.Max(1, Array.MaxLength / Math.Max(inPerImage, outPerImage)));
         var input = new float[batch * inPerImage];
         var output = new float[batch * outPerImage];
+        var pooled = o.Pool == PoolMode.None ? null : new float[batch * channels * layout.K];
         var slots = new Slot[batch];
         var labels = new long[batch];
         var paths = new List<string>(batch);
@@ -128,6 +129,12 @@ public sealed class ExtractPipeline
                 var features = output.AsSpan(0, kept * (int)outPerImage);
                 engine.Transform(input.AsSpan(0, kept * (int)inPerImage), kept * channels, features, cancellationToken);
                 cancellationToken.ThrowIfCancellationRequested();
+                if (pooled is not null)
+                {
+                    var pooledFeatures = pooled.AsSpan(0, kept * channels * layout.K);
+                    Pooling.Pool(o.Pool, features, layout.OutPlaneSize, pooledFeatures);
+                    features = pooledFeatures;
+                }
                 writer.WriteBatch(features, labels.AsSpan(0, kept), paths);
             }
             run.Done(n);

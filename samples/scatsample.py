@@ -1,0 +1,92 @@
+"""Shared by the sample scripts: run scat, read raw pixels, score a logistic regression on few labelled images.
+
+Needs numpy and scikit-learn (Debian: apt-get install -y python3-sklearn; run with /usr/bin/python3).
+The scat command is $SCAT if set (e.g. SCAT="dotnet src/Scat.Cli/bin/Release/net10.0/scat.dll"), else `scat`.
+"""
+import os
+import shlex
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+
+def scat_features(folder, args):
+    """Runs `scat extract folder args -o tmp.npz`; returns (features as N x D, labels, classes, paths)."""
+    command = shlex.split(os.environ.get("SCAT", "scat"))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "features.npz")
+        full = command + ["extract", folder, "-q", "-o", out] + args
+        print("$", " ".join(shlex.quote(a) for a in full), file=sys.stderr)
+        subprocess.run(full, check=True)
+        z = np.load(out, allow_pickle=False)
+        print("features", z["features"].shape, file=sys.stderr)
+        return (z["features"].reshape(len(z["labels"]), -1).astype(np.float64), z["labels"], list(z["classes"]),
+                list(z["paths"]))
+
+
+def png_gray(path):
+    """Pixels of an 8-bit grayscale, non-interlaced PNG (what the samples hold), as float in [0, 1]."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
+    pos, idat, width, height = 8, b"", 0, 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and color == 0 and interlace == 0, f"{path}: not 8-bit gray non-interlaced"
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    rows, prev, stride = [], bytearray(width), width + 1
+    for y in range(height):
+        kind, line = raw[y * stride], bytearray(raw[y * stride + 1:(y + 1) * stride])
+        for x in range(width):
+            a = line[x - 1] if x else 0
+            b, c = prev[x], (prev[x - 1] if x else 0)
+            if kind == 1: line[x] = (line[x] + a) & 255
+            elif kind == 2: line[x] = (line[x] + b) & 255
+            elif kind == 3: line[x] = (line[x] + (a + b) // 2) & 255
+            elif kind == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return np.frombuffer(b"".join(rows), dtype=np.uint8).reshape(height, width) / 255.0
+
+
+def pixels(folder, paths):
+    return np.stack([png_gray(os.path.join(folder, p)).ravel() for p in paths])
+
+
+def accuracy(X, y, train_size, splits=10):
+    """Mean and std of the test accuracy over random stratified splits: standardised features, logistic regression."""
+    scores = []
+    for seed in range(splits):
+        Xtr, Xte, ytr, yte = train_test_split(X, y, train_size=train_size, stratify=y, random_state=seed)
+        scaler = StandardScaler().fit(Xtr)
+        model = LogisticRegression(max_iter=5000).fit(scaler.transform(Xtr), ytr)
+        scores.append(model.score(scaler.transform(Xte), yte))
+    return float(np.mean(scores)), float(np.std(scores))
+
+
+def compare(folder, scat_args, train_size):
+    X, y, classes, paths = scat_features(folder, scat_args)
+    P = pixels(folder, paths)
+    s = accuracy(X, y, train_size)
+    p = accuracy(P, y, train_size)
+    print(f"{os.path.basename(os.path.normpath(folder))}: {len(y)} images, {len(classes)} classes, "
+          f"{train_size} for training, 10 random splits")
+    print(f"  scattering ({X.shape[1]} features, scat extract {' '.join(scat_args)}): accuracy {s[0]:.3f} ± {s[1]:.3f}")
+    print(f"  raw pixels ({P.shape[1]} features): accuracy {p[0]:.3f} ± {p[1]:.3f}")
+    return s, p

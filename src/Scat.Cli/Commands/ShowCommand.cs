@@ -1,0 +1,101 @@
+using System.CommandLine;
+using Scat.Backends;
+using Scat.Input;
+using Scat.Pictures;
+using Scat.Transform;
+
+namespace Scat.Cli.Commands;
+
+/// <summary><c>scat show IMAGE -J J [-L L] -o coeffs.png</c>: an image and its scattering coefficients as one PNG.</summary>
+internal static class ShowCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var image = new Argument<string>("IMAGE") { Description = "The image file (a colour image is converted to gray)" };
+        var output = new Option<string>("--output", "-o")
+        {
+            Description = "The PNG file to write",
+            Required = true,
+            HelpName = "PNG",
+        };
+        var scale = CommonOptions.Scale();
+        var angles = CommonOptions.Angles();
+        var order = CommonOptions.Order();
+        var size = CommonOptions.Size();
+        var fit = CommonOptions.Fit();
+        var command = new Command("show", "Draw an image and its scattering coefficients (order 0, order 1 by j and θ, order 2 by (j1, j2)) as one PNG")
+        {
+            image, scale, angles, order, size, fit, output,
+        };
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() => (int)Handle(
+            r.GetValue(image)!, r.GetValue(scale), r.GetValue(angles), r.GetValue(order), r.GetValue(size), r.GetValue(fit)!,
+            r.GetValue(output)!, console, ct), CancellationToken.None));
+        return command;
+    }
+
+    public static ExitCode Handle(string imagePath, int j, int l, int order, string? size, string fit, string output,
+        CliConsole console, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            if (!output.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+                throw new ScatUsageException($"the output must be a .png file, got '{output}'");
+            if (!ResizeSpec.TryParseFit(fit, out var fitMode))
+                throw new ScatUsageException($"unknown --fit '{fit}': use crop, stretch or pad");
+            ResizeSpec? resize = null;
+            if (size is not null && !ResizeSpec.TryParse(size, fitMode, out resize))
+                throw new ScatUsageException($"bad --size '{size}': use N or HxW with positive integers, e.g. 32 or 48x64");
+            if (j < 1 || l < 1) throw new ScatUsageException($"J and L must be at least 1 (got J={j}, L={l})");
+            if (!File.Exists(imagePath)) throw new ScatException($"no such file: {imagePath}");
+
+            var decoder = new ImageDecoder(ColorMode.Gray, resize);
+            float[] plane;
+            int height, width;
+            try
+            {
+                using var decoded = decoder.Decode(imagePath, cancellationToken);
+                height = decoded.Height; width = decoded.Width;
+                plane = new float[height * width];
+                decoded.CopyPlanes(plane);
+            }
+            catch (ImageDecodeException e)
+            {
+                throw new ScatException($"cannot decode {imagePath}: {e.Message}");
+            }
+            if (ScatteringLayout.Problem(height, width, j, l, order) is { } problem)
+                throw new ScatException(resize is null ? $"{problem}; use --size to resize the image" : problem);
+            var layout = new ScatteringLayout(height, width, j, l, order);
+            var coefficients = new float[layout.OutputPerPlane];
+            using (var engine = EngineFactory.Create(new DeviceSpec(DeviceKind.Cpu, 0), layout, Environment.ProcessorCount))
+                engine.Transform(plane, 1, coefficients, cancellationToken);
+            var png = CoefficientPicture.Render(Path.GetFileName(imagePath), plane, layout, coefficients);
+            PictureFiles.Write(output, png);
+            return ExitCode.Success;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            console.WriteError("interrupted; no output written");
+            return ExitCode.Interrupted;
+        }
+        catch (ScatUsageException e)
+        {
+            console.WriteError(e.Message);
+            return ExitCode.BadArguments;
+        }
+        catch (ScatException e)
+        {
+            console.WriteError(e.Message);
+            return ExitCode.Failed;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            console.WriteError($"cannot write {output}: {e.Message}");
+            return ExitCode.Failed;
+        }
+        catch (Exception e)
+        {
+            console.Error.WriteLine($"scat: internal error: {e}");
+            return ExitCode.InternalError;
+        }
+    }
+}
