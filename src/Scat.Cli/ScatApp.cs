@@ -18,6 +18,7 @@ internal static class ScatApp
         var root = new RootCommand("scat: wavelet scattering features (the 2D scattering transform, as Kymatio computes it) for folders of images")
         {
             ExtractCommand.Create(console),
+            InfoCommand.Create(console),
         };
         foreach (var version in root.Options.OfType<VersionOption>()) version.Action = new PrintVersion();
         return root;
