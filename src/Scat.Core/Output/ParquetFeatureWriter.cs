@@ -17,7 +17,8 @@ public enum ParquetCompression { Zstd, Snappy, Gzip, None }
 /// number of images. The key-value metadata holds under <c>scat</c> one JSON object describing the transform.
 /// The file is written under a temporary name and renamed into place by <see cref="Complete"/>.
 /// </summary>
-public sealed class ParquetFeatureWriter(string destination, ParquetCompression compression = ParquetCompression.Zstd) : IFeatureWriter
+public sealed class ParquetFeatureWriter(string destination, ParquetCompression compression = ParquetCompression.Zstd,
+    int rowGroupBytes = ParquetFeatureWriter.RowGroupBytes) : IFeatureWriter
 {
     /// <summary>The key of the file's key-value metadata that holds the JSON description.</summary>
     public const string MetadataKey = "scat";
@@ -65,7 +66,7 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
         if (_meta is not null) throw new InvalidOperationException("Begin was already called");
         _meta = metadata;
         int perImage = metadata.FloatsPerImage;
-        _rowsPerGroup = Math.Max(1, RowGroupBytes / 4 / Math.Max(1, perImage));
+        _rowsPerGroup = Math.Max(1, rowGroupBytes / 4 / Math.Max(1, perImage));
         _features = new float[(long)_rowsPerGroup * perImage];
         _labels = new long[_rowsPerGroup];
         _paths = new string[_rowsPerGroup];
