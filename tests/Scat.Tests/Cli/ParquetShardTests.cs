@@ -176,8 +176,10 @@ public class ParquetShardTests
         Assert.Equal(whole.Labels, parts.SelectMany(p => p.Labels)); // global labels
         Assert.Equal(whole.Features, parts.SelectMany(p => p.Features));
         Assert.All(parts, p => Assert.Equal(["a", "b", "c"], p.Meta.GetProperty("classes").EnumerateArray().Select(e => e.GetString()!)));
-        // The last shard holds only classes b and c, still labelled 1 and 2.
-        Assert.Equal([1L, 2], parts[2].Labels.Distinct().Order());
+        // Shards see only some classes, yet keep the whole input's labels: c is 2 in the last shard, not 0.
+        Assert.Equal([0L, 1], parts[1].Labels);
+        Assert.Equal(["c/z.png", "loose.png"], parts[2].Paths);
+        Assert.Equal([2L, -1], parts[2].Labels);
     }
 
     [Theory]
