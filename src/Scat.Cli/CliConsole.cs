@@ -7,8 +7,11 @@ namespace Scat.Cli;
 /// <param name="ErrorIsTerminal">Whether a progress bar may be drawn on <paramref name="Error"/>.</param>
 internal sealed record CliConsole(Stream StandardOutput, TextWriter Out, TextWriter Error, bool ErrorIsTerminal)
 {
+    /// <summary>Standard input as text (--files-from -); empty unless set.</summary>
+    public TextReader In { get; init; } = TextReader.Null;
+
     public static CliConsole FromProcess() =>
-        new(Console.OpenStandardOutput(), Console.Out, Console.Error, !Console.IsErrorRedirected);
+        new(Console.OpenStandardOutput(), Console.Out, Console.Error, !Console.IsErrorRedirected) { In = Console.In };
 
     /// <summary>One line "scat: error: MESSAGE" on standard error.</summary>
     public void WriteError(string message) => Error.WriteLine($"scat: error: {message}");

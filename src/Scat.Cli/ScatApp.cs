@@ -21,6 +21,7 @@ internal static class ScatApp
             BenchCommand.Create(console),
             FiltersCommand.Create(console),
             ShowCommand.Create(console),
+            InfoCommand.Create(console),
         };
         foreach (var version in root.Options.OfType<VersionOption>()) version.Action = new PrintVersion();
         return root;

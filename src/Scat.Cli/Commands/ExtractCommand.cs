@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Scat.Backends;
 using Scat.Input;
+using Scat.Output;
 using Scat.Pipeline;
 
 namespace Scat.Cli.Commands;
@@ -22,6 +23,14 @@ internal sealed record ExtractArguments
     public bool Quiet { get; init; }
     public bool Strict { get; init; }
     public string Pool { get; init; } = "none";
+    /// <summary>--files-from: a file of image paths, or "-" for standard input.</summary>
+    public string? FilesFrom { get; init; }
+    public bool ClassesFromParent { get; init; }
+    /// <summary>--shard I/N or auto.</summary>
+    public string? Shard { get; init; }
+    /// <summary>--shards N, with --shard auto under a Kubernetes indexed Job.</summary>
+    public int? Shards { get; init; }
+    public string? Compression { get; init; }
 }
 
 /// <summary><c>scat extract INPUT... -o OUT</c>: scattering features of images to NPY/NPZ.</summary>
@@ -32,11 +41,11 @@ internal static class ExtractCommand
         var inputs = new Argument<string[]>("INPUT")
         {
             Description = "Image folders (their first-level subfolders are the classes) or image files",
-            Arity = ArgumentArity.OneOrMore,
+            Arity = ArgumentArity.ZeroOrMore,
         };
         var output = new Option<string>("--output", "-o")
         {
-            Description = "Output file: .npz (features, labels, paths, classes, channel meta) or .npy (features only); - writes NPY to standard output",
+            Description = "Output file: .npz (features, labels, paths, classes, channel meta), .parquet (one row per image: path, label, class, features) or .npy (features only); - writes NPY to standard output. {shard} in the name is replaced by the shard index",
             Required = true,
             HelpName = "OUT",
         };
@@ -52,11 +61,35 @@ internal static class ExtractCommand
         var quiet = CommonOptions.Quiet();
         var strict = CommonOptions.Strict();
         var pool = PoolOption();
+        var filesFrom = new Option<string?>("--files-from")
+        {
+            Description = "Read the image paths from FILE (- for standard input), one a line, in that order, instead of INPUT",
+            HelpName = "FILE|-",
+        };
+        var classesFromParent = new Option<bool>("--classes-from-parent")
+        {
+            Description = "With --files-from: the class of an image is the name of its parent folder (else label -1)",
+        };
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "Process only part I of N (contiguous ranges of the processing order); auto reads SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX (with --shards)",
+            HelpName = "I/N|auto",
+        };
+        var shards = new Option<int?>("--shards")
+        {
+            Description = "With --shard auto in a Kubernetes indexed Job: the number of shards (the Job's completions)",
+            HelpName = "N",
+        };
+        var compression = new Option<string?>("--compression")
+        {
+            Description = "Compression of a .parquet output: zstd (default), snappy, gzip or none",
+        };
 
         var command = new Command("extract", "Compute the scattering features of images and write them to an NPY or NPZ file")
         {
             inputs, output, scale, angles, order, color, size, fit, device, batchSize, threads, quiet, strict, pool,
         };
+        foreach (var option in new Option[] { filesFrom, classesFromParent, shard, shards, compression }) command.Options.Add(option);
         command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() => (int)Handle(new ExtractArguments
         {
             Inputs = r.GetValue(inputs) ?? [],
@@ -73,6 +106,11 @@ internal static class ExtractCommand
             Quiet = r.GetValue(quiet),
             Strict = r.GetValue(strict),
             Pool = r.GetValue(pool)!,
+            FilesFrom = r.GetValue(filesFrom),
+            ClassesFromParent = r.GetValue(classesFromParent),
+            Shard = r.GetValue(shard),
+            Shards = r.GetValue(shards),
+            Compression = r.GetValue(compression),
         }, console, ct), CancellationToken.None));
         return command;
     }
@@ -94,7 +132,7 @@ internal static class ExtractCommand
         ProgressBar? bar = console.ErrorIsTerminal && !args.Quiet ? new ProgressBar(console.Error) : null;
         try
         {
-            var options = ToOptions(args);
+            var options = ToOptions(args, Environment.GetEnvironmentVariable, console.In);
             var pipeline = new ExtractPipeline(options, console.StandardOutput) { Progress = bar is null ? null : bar.Report };
             pipeline.Run(bar ?? console.Error, cancellationToken);
             return ExitCode.Success;
@@ -126,7 +164,10 @@ internal static class ExtractCommand
     }
 
     /// <summary>Turns the raw arguments into pipeline options; throws <see cref="ScatUsageException"/>.</summary>
-    public static ExtractOptions ToOptions(ExtractArguments a)
+    /// <param name="a">The command line's values.</param>
+    /// <param name="environment">Where --shard auto reads its variables (the process's environment by default).</param>
+    /// <param name="standardInput">Where --files-from - reads.</param>
+    public static ExtractOptions ToOptions(ExtractArguments a, Func<string, string?>? environment = null, TextReader? standardInput = null)
     {
         if (!DeviceSpec.TryParse(a.Device, out var device))
             throw new ScatUsageException($"unknown device '{a.Device}': use auto, cpu, cuda or cuda:N");
@@ -143,6 +184,17 @@ internal static class ExtractCommand
             throw new ScatUsageException($"bad --size '{a.Size}': use N or HxW with positive integers, e.g. 32 or 48x64");
         if (!Pooling.TryParse(a.Pool, out var poolMode))
             throw new ScatUsageException($"unknown --pool '{a.Pool}': use none, mean or max");
+        Shard? shard = null;
+        if (a.Shard is not null) shard = Shard.Parse(a.Shard, a.Shards, environment ?? Environment.GetEnvironmentVariable);
+        else if (a.Shards is not null) throw new ScatUsageException("--shards goes with --shard auto");
+        ParquetCompression? compression = null;
+        if (a.Compression is not null)
+        {
+            if (!ParquetFeatureWriter.TryParseCompression(a.Compression, out var c))
+                throw new ScatUsageException($"unknown --compression '{a.Compression}': use zstd, snappy, gzip or none");
+            compression = c;
+        }
+        if (a.FilesFrom is not null && a.Inputs.Count > 0) throw new ScatUsageException("give INPUT or --files-from, not both");
         var options = new ExtractOptions
         {
             Inputs = a.Inputs,
@@ -158,8 +210,37 @@ internal static class ExtractCommand
             Quiet = a.Quiet,
             Strict = a.Strict,
             Pool = poolMode,
+            ClassesFromParent = a.ClassesFromParent,
+            Shard = shard,
+            Compression = compression,
         };
-        ExtractPipeline.Validate(options);
+        if (a.FilesFrom is null)
+        {
+            ExtractPipeline.Validate(options);
+            return options;
+        }
+        // Check every argument before reading the list, which may be a pipe.
+        ExtractPipeline.Validate(options with { FileList = [] });
+        options = options with { FileList = ReadFileList(a.FilesFrom, standardInput) };
         return options;
+    }
+
+    private static List<string> ReadFileList(string source, TextReader? standardInput)
+    {
+        if (source == "-")
+        {
+            var reader = standardInput ?? Console.In;
+            var lines = new List<string>();
+            while (reader.ReadLine() is { } line) lines.Add(line);
+            return lines;
+        }
+        try
+        {
+            return File.ReadLines(source).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ScatException($"cannot read the file list {source}: {e.Message}");
+        }
     }
 }

@@ -79,6 +79,39 @@ public sealed class ImageListing
         return new ImageListing(classes, items);
     }
 
+    /// <summary>
+    /// The images named by a list (<c>--files-from</c>): one path a line, relative to the current folder or
+    /// absolute, empty lines ignored, in the list's order; each path is kept as the line gives it. With
+    /// <paramref name="classesFromParent"/> the class of a file is the name of its parent folder (classes sorted
+    /// by ordinal name over the whole list), else every label is −1.
+    /// </summary>
+    public static ImageListing FromFileList(IEnumerable<string> lines, bool classesFromParent)
+    {
+        var paths = new List<string>();
+        foreach (var raw in lines)
+        {
+            var line = raw.TrimEnd('\r', '\n');
+            if (line.Trim().Length > 0) paths.Add(line);
+        }
+        if (paths.Count == 0) throw new ScatException("the file list names no image (it is empty)");
+        if (!classesFromParent) return new ImageListing([], paths.Select(p => new ImageItem(p, p, -1)).ToList());
+
+        var parents = paths.Select(ParentName).ToList();
+        var classes = parents.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < classes.Count; i++) index[classes[i]] = i;
+        var items = new List<ImageItem>(paths.Count);
+        for (int i = 0; i < paths.Count; i++) items.Add(new ImageItem(paths[i], paths[i], index[parents[i]]));
+        return new ImageListing(classes, items);
+    }
+
+    private static string ParentName(string path)
+    {
+        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        var name = folder is null ? "" : System.IO.Path.GetFileName(folder);
+        return name.Length == 0 ? (folder ?? "/") : name;
+    }
+
     private static List<(string Rel, string Full, string? Class)> ListFolder(string folder)
     {
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true };

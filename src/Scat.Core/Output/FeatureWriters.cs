@@ -1,7 +1,7 @@
 namespace Scat.Output;
 
 /// <summary>The output formats and the writer for each.</summary>
-public enum OutputFormat { Npy, Npz }
+public enum OutputFormat { Npy, Npz, Parquet }
 
 public static class FeatureWriters
 {
@@ -15,14 +15,19 @@ public static class FeatureWriters
         var ext = Path.GetExtension(path);
         if (string.Equals(ext, ".npy", StringComparison.OrdinalIgnoreCase)) return OutputFormat.Npy;
         if (string.Equals(ext, ".npz", StringComparison.OrdinalIgnoreCase)) return OutputFormat.Npz;
+        if (string.Equals(ext, ".parquet", StringComparison.OrdinalIgnoreCase)) return OutputFormat.Parquet;
         throw new ScatUsageException(
-            $"unknown output format '{(ext.Length == 0 ? path : ext)}': use a .npy or .npz file, or - for NPY on standard output");
+            $"unknown output format '{(ext.Length == 0 ? path : ext)}': use a .npy, .npz or .parquet file, or - for NPY on standard output");
     }
 
-    /// <summary>A writer for a file path (.npy or .npz).</summary>
-    public static IFeatureWriter ForFile(string path) => FormatOf(path) switch
+    /// <summary>A writer for a file path (.npy, .npz or .parquet).</summary>
+    public static IFeatureWriter ForFile(string path) => ForFile(path, null);
+
+    /// <summary>A writer for a file path; <paramref name="compression"/> applies to Parquet (null: zstd).</summary>
+    public static IFeatureWriter ForFile(string path, ParquetCompression? compression) => FormatOf(path) switch
     {
         OutputFormat.Npz => new NpzFeatureWriter(path),
+        OutputFormat.Parquet => new ParquetFeatureWriter(path, compression ?? ParquetCompression.Zstd),
         _ => new NpyFeatureWriter(path),
     };
 

@@ -8,7 +8,7 @@ public sealed record ExtractOptions
 {
     /// <summary>Folders (classes are their first-level subfolders) and image files.</summary>
     public required IReadOnlyList<string> Inputs { get; init; }
-    /// <summary>A .npy or .npz path, or "-" for NPY on standard output.</summary>
+    /// <summary>A .npy, .npz or .parquet path (may hold {shard}), or "-" for NPY on standard output.</summary>
     public required string Output { get; init; }
     public int J { get; init; } = 2;
     public int L { get; init; } = 8;
@@ -25,6 +25,14 @@ public sealed record ExtractOptions
     public bool Quiet { get; init; }
     /// <summary>A file that cannot be decoded fails the run instead of being skipped.</summary>
     public bool Strict { get; init; }
+    /// <summary>Image paths to process in this order instead of <see cref="Inputs"/> (--files-from).</summary>
+    public IReadOnlyList<string>? FileList { get; init; }
+    /// <summary>With <see cref="FileList"/>: the class of a file is its parent folder's name.</summary>
+    public bool ClassesFromParent { get; init; }
+    /// <summary>Process only this part of the input; the output name may hold {shard}.</summary>
+    public Shard? Shard { get; init; }
+    /// <summary>Compression of a Parquet output; null: zstd.</summary>
+    public Scat.Output.ParquetCompression? Compression { get; init; }
 }
 
 /// <summary>The outcome of a successful run.</summary>

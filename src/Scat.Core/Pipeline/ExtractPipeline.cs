@@ -31,14 +31,19 @@ public sealed class ExtractPipeline
     /// <summary>Checks the options that need no file: J, L, order, batch size, threads, output format.</summary>
     public static void Validate(ExtractOptions o)
     {
-        if (o.Inputs.Count == 0) throw new ScatUsageException("no input given");
+        if (o.FileList is null && o.Inputs.Count == 0) throw new ScatUsageException("no input given (INPUT or --files-from)");
+        if (o.FileList is not null && o.Inputs.Count > 0) throw new ScatUsageException("give INPUT or --files-from, not both");
+        if (o.ClassesFromParent && o.FileList is null) throw new ScatUsageException("--classes-from-parent goes with --files-from");
         if (o.J < 1) throw new ScatUsageException($"--scale (J) must be at least 1, got {o.J}");
         if (o.L < 1) throw new ScatUsageException($"--angles (L) must be at least 1, got {o.L}");
         if (o.Order is not (1 or 2)) throw new ScatUsageException($"--order must be 1 or 2, got {o.Order}");
         if (o.BatchSize < 1) throw new ScatUsageException($"--batch-size must be at least 1, got {o.BatchSize}");
         if (o.Threads < 1) throw new ScatUsageException($"--threads must be at least 1, got {o.Threads}");
         if (string.IsNullOrEmpty(o.Output)) throw new ScatUsageException("no output given (-o)");
-        FeatureWriters.FormatOf(o.Output);
+        var format = FeatureWriters.FormatOf(o.Output);
+        if (o.Compression is not null && format != OutputFormat.Parquet)
+            throw new ScatUsageException("--compression applies to a .parquet output only");
+        Shard.FillName(o.Output, o.Shard);
     }
 
     public ExtractResult Run(TextWriter stderr, CancellationToken cancellationToken = default)
@@ -62,17 +67,26 @@ public sealed class ExtractPipeline
         if (o.Resize is { } r && ScatteringLayout.Problem(r.Height, r.Width, o.J, o.L, o.Order) is { } early)
             throw new ScatException($"{early} (--size {r.Height}x{r.Width})");
 
-        var listing = ImageListing.Build(o.Inputs);
+        var listing = o.FileList is null ? ImageListing.Build(o.Inputs) : ImageListing.FromFileList(o.FileList, o.ClassesFromParent);
+        IReadOnlyList<ImageItem> selected = listing.Items;
+        if (o.Shard is { } shard)
+        {
+            // Labels stay those of the whole input: the classes come from the full listing.
+            var (first, end) = shard.Range(listing.Items.Count);
+            if (first == end)
+                throw new ScatException($"shard {shard} holds no image: the input has only {listing.Items.Count}");
+            selected = listing.Items.Skip(first).Take(end - first).ToList();
+        }
         var decoder = new ImageDecoder(o.Color, o.Resize);
-        var run = new RunState(stderr, o, listing.Items.Count, Progress);
+        var run = new RunState(stderr, o, selected.Count, Progress);
 
         // The size of every image: from --size, or from the first image that decodes (all must match it).
         List<ImageItem> items;
         int height, width;
         if (toStdout)
-            (items, height, width) = IdentifyAll(listing.Items, decoder, run, cancellationToken);
+            (items, height, width) = IdentifyAll(selected, decoder, run, cancellationToken);
         else
-            (items, height, width) = FindReferenceSize(listing.Items, decoder, run, cancellationToken);
+            (items, height, width) = FindReferenceSize(selected, decoder, run, cancellationToken);
 
         if (ScatteringLayout.Problem(height, width, o.J, o.L, o.Order) is { } problem)
             throw new ScatException(o.Resize is null ? $"{problem}; use --size to resize the images" : problem);
@@ -80,7 +94,7 @@ public sealed class ExtractPipeline
         int channels = decoder.Channels;
 
         using var engine = EngineFactory.Create(device, layout, o.Threads, o.BatchSize * decoder.Channels);
-        using var writer = toStdout ? new NpyStreamFeatureWriter(_standardOutput!, items.Count) : FeatureWriters.ForFile(o.Output);
+        using var writer = toStdout ? new NpyStreamFeatureWriter(_standardOutput!, items.Count) : FeatureWriters.ForFile(Shard.FillName(o.Output, o.Shard), o.Compression);
         writer.Begin(new FeatureMetadata(layout, channels, listing.Classes) { Pool = o.Pool });
 
         long inPerImage = (long)channels * height * width;

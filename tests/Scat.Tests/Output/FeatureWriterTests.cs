@@ -216,10 +216,11 @@ public class FeatureWriterTests
     [InlineData("x.npy", OutputFormat.Npy)]
     [InlineData("x.NPZ", OutputFormat.Npz)]
     [InlineData("-", OutputFormat.Npy)]
+    [InlineData("x.Parquet", OutputFormat.Parquet)]
     public void FormatByExtension(string path, OutputFormat format) => Assert.Equal(format, FeatureWriters.FormatOf(path));
 
     [Theory]
-    [InlineData("x.parquet")]
+    [InlineData("x.csv")]
     [InlineData("x")]
     public void UnknownExtensionIsABadArgument(string path) =>
         Assert.Throws<ScatUsageException>(() => FeatureWriters.FormatOf(path));

@@ -1,0 +1,128 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Scat.Output;
+
+namespace Scat.Cli.Commands;
+
+/// <summary><c>scat info FILE [--json]</c>: what a scat output (.npz, .npy, .parquet) holds.</summary>
+internal static class InfoCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var file = new Argument<string>("FILE") { Description = "A .npz, .npy or .parquet file written by scat extract" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document instead of text" };
+        var command = new Command("info", "Print what a scat output holds: format, rows, feature shape, J, L, order, channels, classes")
+        {
+            file, json,
+        };
+        command.SetAction(r => (int)Handle(r.GetValue(file)!, r.GetValue(json), console));
+        return command;
+    }
+
+    public static ExitCode Handle(string path, bool json, CliConsole console)
+    {
+        try
+        {
+            var info = FeatureFileInfo.Read(path);
+            console.Out.Write(json ? Json(info) + "\n" : Text(info));
+            console.Out.Flush();
+            return ExitCode.Success;
+        }
+        catch (ScatUsageException e)
+        {
+            console.WriteError(e.Message);
+            return ExitCode.BadArguments;
+        }
+        catch (ScatException e)
+        {
+            console.WriteError(e.Message);
+            return ExitCode.Failed;
+        }
+    }
+
+    private static string Shape(IEnumerable<long> shape) => "(" + string.Join(", ", shape) + ")";
+
+    /// <summary>"81 (1 of order 0, 16 of order 1, 64 of order 2)".</summary>
+    private static string ChannelSummary(IReadOnlyList<Scat.Transform.ChannelMeta> channels) =>
+        string.Create(CultureInfo.InvariantCulture, $"{channels.Count} (") +
+        string.Join(", ", channels.GroupBy(c => c.Order).OrderBy(g => g.Key).Select(g => $"{g.Count()} of order {g.Key}")) + ")";
+
+    public static string Text(FeatureFileInfo i)
+    {
+        var sb = new StringBuilder();
+        void Line(string name, object? value)
+        {
+            if (value is not null) sb.Append(CultureInfo.InvariantCulture, $"{name + ":",-15}{value}\n");
+        }
+        Line("format", i.Format);
+        Line("rows", i.Rows);
+        Line("feature shape", Shape(i.FeatureShape) + " per image");
+        Line("J", i.J);
+        Line("L", i.L);
+        Line("order", i.Order);
+        Line("color", i.Color);
+        Line("size", i.Size is null ? null : string.Join("x", i.Size));
+        Line("channels", i.Channels is null ? null : ChannelSummary(i.Channels));
+        Line("classes", i.Classes is null ? null : $"{i.Classes.Count}" + (i.Classes.Count == 0 ? "" : ": " + string.Join(" ", i.Classes)));
+        Line("scat version", i.ScatVersion);
+        Line("created", i.Created);
+        if (i.Format == "npy") sb.Append("(an .npy file holds the features alone)\n");
+        return sb.ToString();
+    }
+
+    public static string Json(FeatureFileInfo i)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("format", i.Format);
+            w.WriteNumber("rows", i.Rows);
+            w.WriteStartArray("feature_shape");
+            foreach (var d in i.FeatureShape) w.WriteNumberValue(d);
+            w.WriteEndArray();
+            void Int(string name, int? v) { if (v is { } x) w.WriteNumber(name, x); else w.WriteNull(name); }
+            void Str(string name, string? v) { if (v is not null) w.WriteString(name, v); else w.WriteNull(name); }
+            Int("J", i.J);
+            Int("L", i.L);
+            Int("order", i.Order);
+            Str("color", i.Color);
+            if (i.Size is null) w.WriteNull("size");
+            else
+            {
+                w.WriteStartArray("size");
+                foreach (var d in i.Size) w.WriteNumberValue(d);
+                w.WriteEndArray();
+            }
+            if (i.Channels is null) w.WriteNull("channels");
+            else
+            {
+                w.WriteStartArray("channels");
+                foreach (var c in i.Channels)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("order", c.Order);
+                    w.WriteNumber("j1", c.J1);
+                    w.WriteNumber("theta1", c.Theta1);
+                    w.WriteNumber("j2", c.J2);
+                    w.WriteNumber("theta2", c.Theta2);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            if (i.Classes is null) w.WriteNull("classes");
+            else
+            {
+                w.WriteStartArray("classes");
+                foreach (var c in i.Classes) w.WriteStringValue(c);
+                w.WriteEndArray();
+            }
+            Str("scat_version", i.ScatVersion);
+            Str("created", i.Created);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}

@@ -1,0 +1,119 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Parquet;
+using Scat.Transform;
+
+namespace Scat.Output;
+
+/// <summary>
+/// What a scat output holds, read without loading the features: the format, the number of rows (images), the
+/// shape of one image's features, and what the file records about the transform (absent fields are null:
+/// an .npy file holds the features alone).
+/// </summary>
+public sealed record FeatureFileInfo(
+    string Format,
+    long Rows,
+    IReadOnlyList<long> FeatureShape,
+    int? J,
+    int? L,
+    int? Order,
+    string? Color,
+    IReadOnlyList<int>? Size,
+    IReadOnlyList<ChannelMeta>? Channels,
+    IReadOnlyList<string>? Classes,
+    string? ScatVersion,
+    string? Created)
+{
+    /// <summary>Reads the description of an .npy, .npz or .parquet file; throws <see cref="ScatException"/>.</summary>
+    public static FeatureFileInfo Read(string path)
+    {
+        if (!File.Exists(path)) throw new ScatException($"file not found: {path}");
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        try
+        {
+            return ext switch
+            {
+                ".npy" => ReadNpy(path),
+                ".npz" => ReadNpz(path),
+                ".parquet" => ReadParquet(path),
+                _ => throw new ScatUsageException($"unknown format '{ext}': scat info reads .npy, .npz and .parquet files"),
+            };
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException or JsonException
+                                  or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw new ScatException($"cannot read {path}: {e.Message}", e);
+        }
+    }
+
+    private static FeatureFileInfo ReadNpy(string path)
+    {
+        using var s = File.OpenRead(path);
+        var h = NpyReader.ReadHeader(s);
+        if (h.Shape.Length < 1) throw new InvalidDataException("the array has no image axis");
+        return new FeatureFileInfo("npy", h.Shape[0], h.Shape[1..], null, null, null, null, null, null, null, null, null);
+    }
+
+    private static FeatureFileInfo ReadNpz(string path)
+    {
+        using var zip = ZipFile.OpenRead(path);
+        var members = NpyReader.OpenNpz(zip);
+        if (!members.TryGetValue("features", out var features)) throw new InvalidDataException("no 'features' array: not a scat NPZ file");
+        NpyHeader h;
+        using (var s = features()) h = NpyReader.ReadHeader(s);
+        long[] Ints(string name)
+        {
+            using var s = members[name]();
+            return NpyReader.ReadInt64(s).Data;
+        }
+        string[] Strings(string name)
+        {
+            using var s = members[name]();
+            return NpyReader.ReadUnicode(s).Data;
+        }
+        int? Scalar(string name) => members.ContainsKey(name) ? (int)Ints(name)[0] : null;
+        List<ChannelMeta>? channels = null;
+        if (new[] { "order", "j1", "theta1", "j2", "theta2" }.All(members.ContainsKey))
+        {
+            var (o, j1, t1, j2, t2) = (Ints("order"), Ints("j1"), Ints("theta1"), Ints("j2"), Ints("theta2"));
+            channels = Enumerable.Range(0, o.Length).Select(k => new ChannelMeta((int)o[k], (int)j1[k], (int)t1[k], (int)j2[k], (int)t2[k])).ToList();
+        }
+        string? color = h.Shape.Length > 1 ? h.Shape[1] switch { 1 => "gray", 3 => "rgb", _ => null } : null;
+        return new FeatureFileInfo("npz", h.Shape[0], h.Shape[1..], Scalar("J"), Scalar("L"),
+            channels is null ? null : channels.Max(c => c.Order), color, null, channels,
+            members.ContainsKey("classes") ? Strings("classes") : null, null, null);
+    }
+
+    private static FeatureFileInfo ReadParquet(string path)
+    {
+        var reader = ParquetReader.CreateAsync(path).GetAwaiter().GetResult();
+        try
+        {
+            return Describe(reader, reader.Metadata?.NumRows ?? 0);
+        }
+        finally
+        {
+            reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private static FeatureFileInfo Describe(ParquetReader reader, long rows)
+    {
+        if (!reader.CustomMetadata.TryGetValue(ParquetFeatureWriter.MetadataKey, out var text))
+            throw new InvalidDataException($"no '{ParquetFeatureWriter.MetadataKey}' key-value metadata: not a scat Parquet file");
+        using var doc = JsonDocument.Parse(text);
+        var r = doc.RootElement;
+        int? Int(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
+        string? Str(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        var shape = r.GetProperty("feature_shape").EnumerateArray().Select(e => e.GetInt64()).ToList();
+        List<ChannelMeta>? channels = r.TryGetProperty("channels", out var ch)
+            ? ch.EnumerateArray().Select(c => new ChannelMeta(c.GetProperty("order").GetInt32(), c.GetProperty("j1").GetInt32(),
+                c.GetProperty("theta1").GetInt32(), c.GetProperty("j2").GetInt32(), c.GetProperty("theta2").GetInt32())).ToList()
+            : null;
+        return new FeatureFileInfo("parquet", rows, shape, Int("J"), Int("L"), Int("order"), Str("color"),
+            r.TryGetProperty("size", out var size) ? size.EnumerateArray().Select(e => e.GetInt32()).ToList() : null,
+            channels,
+            r.TryGetProperty("classes", out var cl) ? cl.EnumerateArray().Select(e => e.GetString() ?? "").ToList() : null,
+            Str("scat_version"), Str("created"));
+    }
+}
