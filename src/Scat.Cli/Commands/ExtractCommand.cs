@@ -21,6 +21,11 @@ internal sealed record ExtractArguments
     public int Threads { get; init; } = Environment.ProcessorCount;
     public bool Quiet { get; init; }
     public bool Strict { get; init; }
+    // Safety (SafetyOptions)
+    public string? SkippedList { get; init; }
+    public bool NoClobber { get; init; }
+    public long MaxPixels { get; init; } = ImageDecoder.DefaultMaxPixels;
+    public double DecodeTimeoutSeconds { get; init; } = ExtractOptions.DefaultDecodeTimeout.TotalSeconds;
 }
 
 /// <summary><c>scat extract INPUT... -o OUT</c>: scattering features of images to NPY/NPZ.</summary>
@@ -55,7 +60,9 @@ internal static class ExtractCommand
         {
             inputs, output, scale, angles, order, color, size, fit, device, batchSize, threads, quiet, strict,
         };
-        command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() => (int)Handle(new ExtractArguments
+        var safety = new SafetyOptions();
+        safety.AddTo(command);
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() => (int)Handle(safety.Read(r, new ExtractArguments
         {
             Inputs = r.GetValue(inputs) ?? [],
             Output = r.GetValue(output)!,
@@ -70,7 +77,7 @@ internal static class ExtractCommand
             Threads = r.GetValue(threads),
             Quiet = r.GetValue(quiet),
             Strict = r.GetValue(strict),
-        }, console, ct), CancellationToken.None));
+        }), console, ct), CancellationToken.None));
         return command;
     }
 
@@ -142,6 +149,7 @@ internal static class ExtractCommand
             Quiet = a.Quiet,
             Strict = a.Strict,
         };
+        options = SafetyOptions.Apply(a, options);
         ExtractPipeline.Validate(options);
         return options;
     }

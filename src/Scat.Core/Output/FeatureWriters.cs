@@ -20,10 +20,13 @@ public static class FeatureWriters
     }
 
     /// <summary>A writer for a file path (.npy or .npz).</summary>
-    public static IFeatureWriter ForFile(string path) => FormatOf(path) switch
+    /// <param name="path">The destination.</param>
+    /// <param name="overwrite">false (--no-clobber): the final rename fails, and the run with it, when a file
+    /// appeared at <paramref name="path"/> meanwhile.</param>
+    public static IFeatureWriter ForFile(string path, bool overwrite = true) => FormatOf(path) switch
     {
-        OutputFormat.Npz => new NpzFeatureWriter(path),
-        _ => new NpyFeatureWriter(path),
+        OutputFormat.Npz => new NpzFeatureWriter(path, overwrite),
+        _ => new NpyFeatureWriter(path, overwrite),
     };
 
     internal static FeatureMetadata CheckBatch(FeatureMetadata? meta, bool completed, ReadOnlySpan<float> features,
