@@ -75,7 +75,7 @@ public sealed class ImageDecoder
         try
         {
             using var stream = Open(path);
-            var (info, _) = ReadHeader(stream, CancellationToken.None);
+            var (info, _, _) = ReadHeader(stream, CancellationToken.None);
             if (Resize is { } r) return (r.Height, r.Width);
             return SwapsSides(info.Metadata.ExifProfile) ? (info.Width, info.Height) : (info.Height, info.Width);
         }
@@ -97,7 +97,9 @@ public sealed class ImageDecoder
             using (var stream = Open(path))
             {
                 // The header first: a decompression bomb is refused before any pixel buffer exists.
-                var (_, decoder) = ReadHeader(stream, cancellationToken);
+                var (_, format, decoder) = ReadHeader(stream, cancellationToken);
+                // ImageSharp decodes many truncated files without complaint: check the structure first.
+                if (Completeness.Check(stream, format.Name) is { } incomplete) throw new ImageDecodeException(incomplete);
                 stream.Position = 0;
                 loaded = decoder.Decode(Configuration, stream, cancellationToken);
             }
@@ -217,7 +219,7 @@ public sealed class ImageDecoder
     }
 
     /// <summary>Reads the header: format, size (checked against <see cref="MaxPixels"/>) and the decoder to use.</summary>
-    private (IImageInfo Info, IImageDecoder Decoder) ReadHeader(Stream stream, CancellationToken cancellationToken)
+    private (IImageInfo Info, IImageFormat Format, IImageDecoder Decoder) ReadHeader(Stream stream, CancellationToken cancellationToken)
     {
         var format = Image.DetectFormat(Configuration, stream)
             ?? throw new ImageDecodeException("unknown or unsupported image format");
@@ -234,7 +236,7 @@ public sealed class ImageDecoder
         if (pixels > MaxPixels)
             throw new ImageDecodeException(string.Create(CultureInfo.InvariantCulture,
                 $"{info.Width}x{info.Height} is {pixels} pixels, more than --max-pixels {MaxPixels}"));
-        return (info, decoder);
+        return (info, format, decoder);
     }
 
     private static bool SwapsSides(ExifProfile? exif)
