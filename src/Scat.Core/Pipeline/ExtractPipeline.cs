@@ -67,6 +67,8 @@ public sealed class ExtractPipeline
         Validate(o);
         bool toStdout = o.Output == FeatureWriters.StandardOutput;
         if (toStdout && _standardOutput is null) throw new InvalidOperationException("no standard output stream given");
+        if (o.NoClobber && !toStdout && (File.Exists(o.Output) || Directory.Exists(o.Output)))
+            throw new ScatException($"{o.Output} exists; not replaced (--no-clobber)");
 
         DeviceSpec device;
         try
@@ -77,9 +79,6 @@ public sealed class ExtractPipeline
         {
             throw new ScatException(e.Message, e);
         }
-
-        if (o.NoClobber && !toStdout && (File.Exists(o.Output) || Directory.Exists(o.Output)))
-            throw new ScatException($"{o.Output} exists; not replaced (--no-clobber)");
 
         var listing = ImageListing.Build(o.Inputs);
         var decoder = new ImageDecoder(o.Color, o.Resize, maxPixels: o.MaxPixels);
