@@ -31,6 +31,11 @@ internal sealed record ExtractArguments
     /// <summary>--shards N, with --shard auto under a Kubernetes indexed Job.</summary>
     public int? Shards { get; init; }
     public string? Compression { get; init; }
+    // Safety (SafetyOptions)
+    public string? SkippedList { get; init; }
+    public bool NoClobber { get; init; }
+    public long MaxPixels { get; init; } = ImageDecoder.DefaultMaxPixels;
+    public double DecodeTimeoutSeconds { get; init; } = ExtractOptions.DefaultDecodeTimeout.TotalSeconds;
 }
 
 /// <summary><c>scat extract INPUT... -o OUT</c>: scattering features of images to NPY/NPZ.</summary>
@@ -90,7 +95,9 @@ internal static class ExtractCommand
             inputs, output, scale, angles, order, color, size, fit, device, batchSize, threads, quiet, strict, pool,
         };
         foreach (var option in new Option[] { filesFrom, classesFromParent, shard, shards, compression }) command.Options.Add(option);
-        command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() => (int)Handle(new ExtractArguments
+        var safety = new SafetyOptions();
+        safety.AddTo(command);
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() => (int)Handle(safety.Read(r, new ExtractArguments
         {
             Inputs = r.GetValue(inputs) ?? [],
             Output = r.GetValue(output)!,
@@ -111,7 +118,7 @@ internal static class ExtractCommand
             Shard = r.GetValue(shard),
             Shards = r.GetValue(shards),
             Compression = r.GetValue(compression),
-        }, console, ct), CancellationToken.None));
+        }), console, ct), CancellationToken.None));
         return command;
     }
 
@@ -214,6 +221,7 @@ internal static class ExtractCommand
             Shard = shard,
             Compression = compression,
         };
+        options = SafetyOptions.Apply(a, options);
         if (a.FilesFrom is null)
         {
             ExtractPipeline.Validate(options);

@@ -1,4 +1,6 @@
+using System.Globalization;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.Formats.Bmp;
 using SixLabors.ImageSharp.Formats.Gif;
@@ -26,16 +28,25 @@ public sealed class ImageDecoder
     /// <summary>Largest buffer ImageSharp may allocate for one image (guards against decompression bombs).</summary>
     public const int DefaultAllocationLimitMegabytes = 1024;
 
+    /// <summary>Default for <see cref="MaxPixels"/> (<c>--max-pixels</c>): 100 million.</summary>
+    public const long DefaultMaxPixels = 100_000_000;
+
+    /// <summary>Images with more pixels (width × height from the header) are refused before decoding.</summary>
+    public long MaxPixels { get; }
+
     public ColorMode Color { get; }
     public ResizeSpec? Resize { get; }
     /// <summary>Planes per image: 3 for RGB, 1 for gray.</summary>
     public int Channels => Color == ColorMode.Rgb ? 3 : 1;
     internal Configuration Configuration { get; }
 
-    public ImageDecoder(ColorMode color, ResizeSpec? resize, int allocationLimitMegabytes = DefaultAllocationLimitMegabytes)
+    public ImageDecoder(ColorMode color, ResizeSpec? resize, int allocationLimitMegabytes = DefaultAllocationLimitMegabytes,
+        long maxPixels = DefaultMaxPixels)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPixels, 1);
         Color = color;
         Resize = resize;
+        MaxPixels = maxPixels;
         // Own configuration (Configuration.Default.Clone() would share the format manager): one thread per
         // image because the pipeline decodes several images in parallel, a capped allocator, first frames only.
         var config = new Configuration(
@@ -63,9 +74,8 @@ public sealed class ImageDecoder
     {
         try
         {
-            using var stream = File.OpenRead(path);
-            var info = Image.Identify(Configuration, stream)
-                ?? throw new ImageDecodeException("unknown or unsupported image format");
+            using var stream = Open(path);
+            var (info, _, _) = ReadHeader(stream, CancellationToken.None);
             if (Resize is { } r) return (r.Height, r.Width);
             return SwapsSides(info.Metadata.ExifProfile) ? (info.Width, info.Height) : (info.Height, info.Width);
         }
@@ -84,8 +94,15 @@ public sealed class ImageDecoder
         Image? loaded = null;
         try
         {
-            using (var stream = File.OpenRead(path))
-                loaded = Image.Load(Configuration, stream);
+            using (var stream = Open(path))
+            {
+                // The header first: a decompression bomb is refused before any pixel buffer exists.
+                var (_, format, decoder) = ReadHeader(stream, cancellationToken);
+                // ImageSharp decodes many truncated files without complaint: check the structure first.
+                if (Completeness.Check(stream, format.Name) is { } incomplete) throw new ImageDecodeException(incomplete);
+                stream.Position = 0;
+                loaded = decoder.Decode(Configuration, stream, cancellationToken);
+            }
             cancellationToken.ThrowIfCancellationRequested();
             bool deep = loaded is Image<L16> or Image<La32> or Image<Rgb48> or Image<Rgba64>;
             if (deep)
@@ -186,13 +203,51 @@ public sealed class ImageDecoder
         return m < n ? m : period - m;
     }
 
+    private static FileStream Open(string path)
+    {
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 14, FileOptions.SequentialScan);
+        try
+        {
+            if (stream.Length == 0) throw new ImageDecodeException("empty file");
+            return stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads the header: format, size (checked against <see cref="MaxPixels"/>) and the decoder to use.</summary>
+    private (IImageInfo Info, IImageFormat Format, IImageDecoder Decoder) ReadHeader(Stream stream, CancellationToken cancellationToken)
+    {
+        var format = Image.DetectFormat(Configuration, stream)
+            ?? throw new ImageDecodeException("unknown or unsupported image format");
+        stream.Position = 0;
+        var decoder = Configuration.ImageFormatsManager.FindDecoder(format)
+            ?? throw new ImageDecodeException($"no decoder for {format.Name}");
+        if (decoder is not IImageInfoDetector detector)
+            throw new ImageDecodeException($"cannot read the header of {format.Name}");
+        var info = detector.Identify(Configuration, stream, cancellationToken)
+            ?? throw new ImageDecodeException($"cannot read the {format.Name} header");
+        if (info.Width < 1 || info.Height < 1)
+            throw new ImageDecodeException($"{format.Name} header gives an empty size {info.Width}x{info.Height}");
+        long pixels = (long)info.Width * info.Height;
+        if (pixels > MaxPixels)
+            throw new ImageDecodeException(string.Create(CultureInfo.InvariantCulture,
+                $"{info.Width}x{info.Height} is {pixels} pixels, more than --max-pixels {MaxPixels}"));
+        return (info, format, decoder);
+    }
+
     private static bool SwapsSides(ExifProfile? exif)
     {
         var value = exif?.GetValue(ExifTag.Orientation);
         return value is not null && value.Value is >= 5 and <= 8;
     }
 
-    private static bool IsDecodeFailure(Exception e) => e is not (OperationCanceledException or OutOfMemoryException);
+    // Out of memory counts as a bad file: a crafted header can ask a decoder for a huge managed array, which
+    // fails at once and leaves nothing allocated. Cancellation (interrupt, decode deadline) is not a bad file.
+    private static bool IsDecodeFailure(Exception e) => e is not OperationCanceledException;
 
     private static ImageDecodeException Wrap(Exception e)
     {
@@ -200,6 +255,8 @@ public sealed class ImageDecoder
         string reason = e switch
         {
             UnknownImageFormatException => "unknown or unsupported image format",
+            FileNotFoundException or DirectoryNotFoundException => "file not found",
+            OutOfMemoryException => "out of memory while decoding",
             InvalidImageContentException or ImageFormatException or NotSupportedException
                 or IOException or UnauthorizedAccessException or InvalidMemoryOperationException => FirstLine(e.Message),
             _ => $"{e.GetType().Name}: {FirstLine(e.Message)}",

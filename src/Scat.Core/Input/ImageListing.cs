@@ -1,3 +1,6 @@
+using System.IO.Enumeration;
+using System.Runtime.InteropServices;
+
 namespace Scat.Input;
 
 /// <summary>
@@ -116,7 +119,14 @@ public sealed class ImageListing
     {
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true };
         var files = new List<(string Rel, string Full, string? Class)>();
-        foreach (var full in Directory.EnumerateFiles(folder, "*", options))
+        var loops = new SymlinkLoopGuard(folder);
+        var enumeration = new FileSystemEnumerable<string>(folder,
+            (ref FileSystemEntry entry) => entry.ToSpecifiedFullPath(), options)
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory,
+            ShouldRecursePredicate = loops.ShouldRecurse,
+        };
+        foreach (var full in enumeration)
         {
             if (!HasImageExtension(full)) continue;
             string rel = System.IO.Path.GetRelativePath(folder, full).Replace(System.IO.Path.DirectorySeparatorChar, '/');
@@ -131,5 +141,50 @@ public sealed class ImageListing
     {
         var t = folder.TrimEnd('/', '\\');
         return t.Length == 0 ? folder[..1] : t;
+    }
+
+    /// <summary>
+    /// Folders are followed through symbolic links (as torchvision's ImageFolder does), except a link that
+    /// leads back to a folder on its own path (a loop, e.g. <c>loop -> ..</c>), which would list the same
+    /// images again and again until the path grew too long.
+    /// </summary>
+    private sealed class SymlinkLoopGuard(string root)
+    {
+        private readonly string _root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        private readonly Dictionary<string, string?> _real = new(StringComparer.Ordinal);
+
+        public bool ShouldRecurse(ref FileSystemEntry entry)
+        {
+            if ((entry.Attributes & FileAttributes.ReparsePoint) == 0) return true; // a real folder cannot loop
+            if (OperatingSystem.IsWindows()) return false;
+            var target = Real(entry.ToFullPath());
+            if (target is null) return false; // broken or itself looping
+            for (string? a = Path.TrimEndingDirectorySeparator(Path.GetFullPath(entry.Directory.ToString()));
+                 a is not null && a.Length >= _root.Length; a = Path.GetDirectoryName(a))
+            {
+                if (Real(a) == target) return false;
+            }
+            return true;
+        }
+
+        private string? Real(string path)
+        {
+            if (_real.TryGetValue(path, out var known)) return known;
+            string? result = null;
+            var p = RealPath(path, IntPtr.Zero);
+            if (p != IntPtr.Zero)
+            {
+                result = Marshal.PtrToStringUTF8(p);
+                Free(p);
+            }
+            _real[path] = result;
+            return result;
+        }
+
+        [DllImport("libc", EntryPoint = "realpath", SetLastError = true)]
+        private static extern IntPtr RealPath([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr resolved);
+
+        [DllImport("libc", EntryPoint = "free")]
+        private static extern void Free(IntPtr pointer);
     }
 }

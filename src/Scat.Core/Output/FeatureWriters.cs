@@ -21,14 +21,15 @@ public static class FeatureWriters
     }
 
     /// <summary>A writer for a file path (.npy, .npz or .parquet).</summary>
-    public static IFeatureWriter ForFile(string path) => ForFile(path, null);
-
-    /// <summary>A writer for a file path; <paramref name="compression"/> applies to Parquet (null: zstd).</summary>
-    public static IFeatureWriter ForFile(string path, ParquetCompression? compression) => FormatOf(path) switch
+    /// <param name="path">The destination.</param>
+    /// <param name="compression">Compression of a Parquet output (null: zstd); ignored by NPY and NPZ.</param>
+    /// <param name="overwrite">false (--no-clobber): the final rename fails, and the run with it, when a file
+    /// appeared at <paramref name="path"/> meanwhile.</param>
+    public static IFeatureWriter ForFile(string path, ParquetCompression? compression = null, bool overwrite = true) => FormatOf(path) switch
     {
-        OutputFormat.Npz => new NpzFeatureWriter(path),
-        OutputFormat.Parquet => new ParquetFeatureWriter(path, compression ?? ParquetCompression.Zstd),
-        _ => new NpyFeatureWriter(path),
+        OutputFormat.Npz => new NpzFeatureWriter(path, overwrite),
+        OutputFormat.Parquet => new ParquetFeatureWriter(path, compression ?? ParquetCompression.Zstd, overwrite),
+        _ => new NpyFeatureWriter(path, overwrite),
     };
 
     internal static FeatureMetadata CheckBatch(FeatureMetadata? meta, bool completed, ReadOnlySpan<float> features,

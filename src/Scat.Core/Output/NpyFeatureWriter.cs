@@ -4,7 +4,7 @@ namespace Scat.Output;
 /// Writes the features array alone as an NPY file. The header is written with N = 0 and rewritten in
 /// place at the end (its length does not depend on N), so images can be streamed and skipped freely.
 /// </summary>
-public sealed class NpyFeatureWriter(string destination) : IFeatureWriter
+public sealed class NpyFeatureWriter(string destination, bool overwrite = true) : IFeatureWriter
 {
     private OutputTarget? _target;
     private FeatureMetadata? _meta;
@@ -34,7 +34,7 @@ public sealed class NpyFeatureWriter(string destination) : IFeatureWriter
         var stream = _target!.Stream;
         stream.Position = 0;
         stream.Write(NpyFormat.Header(NpyFormat.Float32, meta.FeatureShape(Count)));
-        _target.Commit();
+        _target.Commit(overwrite);
         _completed = true;
     }
 

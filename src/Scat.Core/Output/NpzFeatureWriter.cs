@@ -9,7 +9,7 @@ namespace Scat.Output;
 /// which switches to ZIP64 for members over 4 GB) into another temporary file and renames it into place.
 /// Labels and paths are kept in memory (a few dozen bytes per image).
 /// </summary>
-public sealed class NpzFeatureWriter(string destination) : IFeatureWriter
+public sealed class NpzFeatureWriter(string destination, bool overwrite = true) : IFeatureWriter
 {
     private OutputTarget? _features;
     private OutputTarget? _archive;
@@ -63,7 +63,7 @@ public sealed class NpzFeatureWriter(string destination) : IFeatureWriter
             Member(zip, "J", s => NpyFormat.WriteInt64Array(s, [meta.Layout.J], scalar: true));
             Member(zip, "L", s => NpyFormat.WriteInt64Array(s, [meta.Layout.L], scalar: true));
         }
-        _archive.Commit();
+        _archive.Commit(overwrite);
         _completed = true;
         _features.Dispose();
         _features = null;

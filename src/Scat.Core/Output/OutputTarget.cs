@@ -32,18 +32,28 @@ internal sealed class OutputTarget : IDisposable
     }
 
     /// <summary>Closes the stream and renames the temporary file to the destination.</summary>
-    public void Commit()
+    /// <param name="overwrite">false: fail (<see cref="ScatException"/>) rather than replace a file at the
+    /// destination; the check and the rename are one atomic step (File.Move without overwrite).</param>
+    public void Commit(bool overwrite = true)
     {
         Stream.Flush(flushToDisk: false);
         Stream.Dispose();
-        File.Move(TempPath, Destination, overwrite: true);
+        try
+        {
+            File.Move(TempPath, Destination, overwrite);
+        }
+        catch (IOException) when (!overwrite && (File.Exists(Destination) || Directory.Exists(Destination)))
+        {
+            throw new ScatException($"{Destination} appeared during the run; not replaced (--no-clobber)");
+        }
         _committed = true;
     }
 
     /// <summary>Closes and deletes the temporary file, used for intermediate files that are never committed.</summary>
     public void Dispose()
     {
-        Stream.Dispose();
+        // Closing flushes what is buffered, which fails again on a full disk: the file is deleted all the same.
+        try { Stream.Dispose(); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         if (_committed) return;
         try { File.Delete(TempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         RemoveCreatedFolders();

@@ -18,7 +18,7 @@ public enum ParquetCompression { Zstd, Snappy, Gzip, None }
 /// The file is written under a temporary name and renamed into place by <see cref="Complete"/>.
 /// </summary>
 public sealed class ParquetFeatureWriter(string destination, ParquetCompression compression = ParquetCompression.Zstd,
-    int rowGroupBytes = ParquetFeatureWriter.RowGroupBytes) : IFeatureWriter
+    bool overwrite = true, int rowGroupBytes = ParquetFeatureWriter.RowGroupBytes) : IFeatureWriter
 {
     /// <summary>The key of the file's key-value metadata that holds the JSON description.</summary>
     public const string MetadataKey = "scat";
@@ -137,7 +137,7 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
         Flush();
         _writer!.DisposeAsync().AsTask().GetAwaiter().GetResult(); // writes the footer
         _writer = null;
-        _target!.Commit();
+        _target!.Commit(overwrite);
         _completed = true;
     }
 

@@ -33,6 +33,18 @@ public sealed record ExtractOptions
     public Shard? Shard { get; init; }
     /// <summary>Compression of a Parquet output; null: zstd.</summary>
     public Scat.Output.ParquetCompression? Compression { get; init; }
+
+    // Safety (issue 7): bad files, bombs, hangs, the output file.
+    /// <summary>Images with more pixels than this (from the header) are skipped before decoding.</summary>
+    public long MaxPixels { get; init; } = ImageDecoder.DefaultMaxPixels;
+    /// <summary>A decode that runs longer is abandoned and its file skipped.</summary>
+    public TimeSpan DecodeTimeout { get; init; } = DefaultDecodeTimeout;
+    /// <summary>Where to write the skipped files (PATH TAB REASON per line); null: nowhere.</summary>
+    public string? SkippedList { get; init; }
+    /// <summary>Refuse to replace an existing output file (checked before any work and at the final rename).</summary>
+    public bool NoClobber { get; init; }
+
+    public static readonly TimeSpan DefaultDecodeTimeout = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>The outcome of a successful run.</summary>

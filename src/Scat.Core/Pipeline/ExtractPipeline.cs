@@ -44,7 +44,26 @@ public sealed class ExtractPipeline
         if (o.Compression is not null && format != OutputFormat.Parquet)
             throw new ScatUsageException("--compression applies to a .parquet output only");
         Shard.FillName(o.Output, o.Shard);
+        if (o.Resize is { } r && ScatteringLayout.Problem(r.Height, r.Width, o.J, o.L, o.Order) is { } problem)
+            throw new ScatUsageException($"{problem} (--size {r.Height}x{r.Width}): use a smaller J or a larger --size");
+        if (o.MaxPixels < 1) throw new ScatUsageException($"--max-pixels must be at least 1, got {o.MaxPixels}");
+        if (!(o.DecodeTimeout > TimeSpan.Zero && o.DecodeTimeout <= MaxDecodeTimeout))
+            throw new ScatUsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--decode-timeout must be more than 0 and at most {MaxDecodeTimeout.TotalSeconds} seconds, got {o.DecodeTimeout.TotalSeconds}"));
+        if (o.SkippedList is { } list)
+        {
+            if (list.Length == 0 || list == FeatureWriters.StandardOutput)
+                throw new ScatUsageException("--skipped needs a file path");
+            if (o.Output != FeatureWriters.StandardOutput && Path.GetFullPath(list) == Path.GetFullPath(o.Output))
+                throw new ScatUsageException("--skipped must be another file than the output");
+        }
     }
+
+    /// <summary>The longest --decode-timeout accepted: one day.</summary>
+    public static readonly TimeSpan MaxDecodeTimeout = TimeSpan.FromDays(1);
+
+    /// <summary>Abandoned (overrunning) decodes that may still be running before the run gives up.</summary>
+    public const int MaxAbandonedDecodes = 4;
 
     public ExtractResult Run(TextWriter stderr, CancellationToken cancellationToken = default)
     {
@@ -53,6 +72,8 @@ public sealed class ExtractPipeline
         Validate(o);
         bool toStdout = o.Output == FeatureWriters.StandardOutput;
         if (toStdout && _standardOutput is null) throw new InvalidOperationException("no standard output stream given");
+        if (o.NoClobber && !toStdout && (File.Exists(o.Output) || Directory.Exists(o.Output)))
+            throw new ScatException($"{o.Output} exists; not replaced (--no-clobber)");
 
         DeviceSpec device;
         try
@@ -64,9 +85,6 @@ public sealed class ExtractPipeline
             throw new ScatException(e.Message, e);
         }
 
-        if (o.Resize is { } r && ScatteringLayout.Problem(r.Height, r.Width, o.J, o.L, o.Order) is { } early)
-            throw new ScatException($"{early} (--size {r.Height}x{r.Width})");
-
         var listing = o.FileList is null ? ImageListing.Build(o.Inputs) : ImageListing.FromFileList(o.FileList, o.ClassesFromParent);
         IReadOnlyList<ImageItem> selected = listing.Items;
         if (o.Shard is { } shard)
@@ -77,16 +95,31 @@ public sealed class ExtractPipeline
                 throw new ScatException($"shard {shard} holds no image: the input has only {listing.Items.Count}");
             selected = listing.Items.Skip(first).Take(end - first).ToList();
         }
-        var decoder = new ImageDecoder(o.Color, o.Resize);
+        var decoder = new ImageDecoder(o.Color, o.Resize, maxPixels: o.MaxPixels);
+        using var workers = new DecodeWorkers(o.Threads, o.DecodeTimeout, MaxAbandonedDecodes);
         var run = new RunState(stderr, o, selected.Count, Progress);
+        try
+        {
+            return Run(stderr, listing, selected, decoder, workers, run, toStdout, device, clock, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ScatException($"cannot write {(toStdout ? "standard output" : o.Output)}: {OneClause(e.Message)}", e);
+        }
+    }
+
+    private ExtractResult Run(TextWriter stderr, ImageListing listing, IReadOnlyList<ImageItem> selected, ImageDecoder decoder,
+        DecodeWorkers workers, RunState run, bool toStdout, DeviceSpec device, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var o = _options;
 
         // The size of every image: from --size, or from the first image that decodes (all must match it).
         List<ImageItem> items;
         int height, width;
         if (toStdout)
-            (items, height, width) = IdentifyAll(selected, decoder, run, cancellationToken);
+            (items, height, width) = IdentifyAll(selected, decoder, workers, run, cancellationToken);
         else
-            (items, height, width) = FindReferenceSize(selected, decoder, run, cancellationToken);
+            (items, height, width) = FindReferenceSize(selected, decoder, workers, run, cancellationToken);
 
         if (ScatteringLayout.Problem(height, width, o.J, o.L, o.Order) is { } problem)
             throw new ScatException(o.Resize is null ? $"{problem}; use --size to resize the images" : problem);
@@ -94,7 +127,8 @@ public sealed class ExtractPipeline
         int channels = decoder.Channels;
 
         using var engine = EngineFactory.Create(device, layout, o.Threads, o.BatchSize * decoder.Channels);
-        using var writer = toStdout ? new NpyStreamFeatureWriter(_standardOutput!, items.Count) : FeatureWriters.ForFile(Shard.FillName(o.Output, o.Shard), o.Compression);
+        using var writer = toStdout ? new NpyStreamFeatureWriter(_standardOutput!, items.Count)
+            : FeatureWriters.ForFile(Shard.FillName(o.Output, o.Shard), o.Compression, overwrite: !o.NoClobber);
         writer.Begin(new FeatureMetadata(layout, channels, listing.Classes) { Pool = o.Pool });
 
         long inPerImage = (long)channels * height * width;
@@ -106,15 +140,28 @@ public sealed class ExtractPipeline
         var output = new float[batch * outPerImage];
         var pooled = o.Pool == PoolMode.None ? null : new float[batch * channels * layout.K];
         var slots = new Slot[batch];
+        var jobs = new DecodeWorkers.Job<Slot>[batch];
         var labels = new long[batch];
         var paths = new List<string>(batch);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = o.Threads, CancellationToken = cancellationToken };
 
         for (int start = 0; start < items.Count; start += batch)
         {
             int n = Math.Min(batch, items.Count - start);
-            Parallel.For(0, n, parallel, i =>
-                slots[i] = DecodeInto(decoder, items[start + i], height, width, input.AsSpan(i * (int)inPerImage, (int)inPerImage), cancellationToken));
+            for (int i = 0; i < n; i++)
+            {
+                var item = items[start + i];
+                int offset = i * (int)inPerImage;
+                jobs[i] = workers.Submit(
+                    token => decoder.Decode(item.FullPath, token),
+                    image => CopyInto(image, height, width, input, offset, (int)inPerImage),
+                    cancellationToken);
+            }
+            for (int i = 0; i < n; i++)
+            {
+                try { slots[i] = workers.Wait(jobs[i], cancellationToken); }
+                catch (ImageDecodeException e) { slots[i] = new Slot(0, 0, e.Message); }
+                jobs[i] = null!;
+            }
 
             // In listing order: stop at the first image of another size, report skips, compact the good ones.
             int kept = 0;
@@ -154,8 +201,9 @@ public sealed class ExtractPipeline
             run.Done(n);
         }
 
-        if (writer.Count == 0) throw new ScatException(AllSkipped(run.Skipped));
+        if (writer.Count == 0) throw AllSkipped(run);
         writer.Complete();
+        run.WriteSkippedList();
         clock.Stop();
         if (!o.Quiet)
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -165,33 +213,33 @@ public sealed class ExtractPipeline
 
     private readonly record struct Slot(int Height, int Width, string? Reason);
 
-    private static Slot DecodeInto(ImageDecoder decoder, ImageItem item, int height, int width, Span<float> destination,
-        CancellationToken cancellationToken)
+    /// <summary>The finish of a decode job: copy the planes when the size is the run's (a mismatch is reported in order).</summary>
+    private static Slot CopyInto(DecodedImage image, int height, int width, float[] input, int offset, int length)
     {
-        try
+        using (image)
         {
-            using var image = decoder.Decode(item.FullPath, cancellationToken);
-            if (image.Height == height && image.Width == width) image.CopyPlanes(destination);
+            if (image.Height == height && image.Width == width) image.CopyPlanes(input.AsSpan(offset, length));
             return new Slot(image.Height, image.Width, null);
-        }
-        catch (ImageDecodeException e)
-        {
-            return new Slot(0, 0, e.Message);
         }
     }
 
     /// <summary>Without --size, the first image that decodes sets the size; undecodable ones before it are skipped.</summary>
-    private (List<ImageItem>, int, int) FindReferenceSize(IReadOnlyList<ImageItem> all, ImageDecoder decoder, RunState run,
-        CancellationToken cancellationToken)
+    private (List<ImageItem>, int, int) FindReferenceSize(IReadOnlyList<ImageItem> all, ImageDecoder decoder, DecodeWorkers workers,
+        RunState run, CancellationToken cancellationToken)
     {
         if (_options.Resize is { } r) return (all.ToList(), r.Height, r.Width);
         for (int i = 0; i < all.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var path = all[i].FullPath;
             try
             {
-                using var image = decoder.Decode(all[i].FullPath, cancellationToken);
-                return (all.Skip(i).ToList(), image.Height, image.Width);
+                var job = workers.Submit(token => decoder.Decode(path, token), static image =>
+                {
+                    using (image) return (image.Height, image.Width);
+                }, cancellationToken);
+                var (h, w) = workers.Wait(job, cancellationToken);
+                return (all.Skip(i).ToList(), h, w);
             }
             catch (ImageDecodeException e)
             {
@@ -199,26 +247,37 @@ public sealed class ExtractPipeline
                 run.Done(1);
             }
         }
-        throw new ScatException(AllSkipped(run.Skipped));
+        throw AllSkipped(run);
     }
 
     /// <summary>For standard output the header needs N first: read every image's header, skip the unreadable.</summary>
-    private (List<ImageItem>, int, int) IdentifyAll(IReadOnlyList<ImageItem> all, ImageDecoder decoder, RunState run,
+    private (List<ImageItem>, int, int) IdentifyAll(IReadOnlyList<ImageItem> all, ImageDecoder decoder, DecodeWorkers workers, RunState run,
         CancellationToken cancellationToken)
     {
         var sizes = new (int H, int W, string? Reason)[all.Count];
-        Parallel.For(0, all.Count, new ParallelOptions { MaxDegreeOfParallelism = _options.Threads, CancellationToken = cancellationToken }, i =>
+        // Bounded look-ahead so that a long listing does not queue every job at once.
+        var pending = new Queue<(int Index, DecodeWorkers.Job<(int, int)> Job)>();
+        int window = Math.Max(4, 4 * _options.Threads);
+        for (int next = 0; next < all.Count || pending.Count > 0;)
         {
+            if (next < all.Count && pending.Count < window)
+            {
+                var path = all[next].FullPath;
+                pending.Enqueue((next, workers.Submit<(int, int), (int, int)>(_ => decoder.Identify(path), static s => s, cancellationToken)));
+                next++;
+                continue;
+            }
+            var (index, job) = pending.Dequeue();
             try
             {
-                var (h, w) = decoder.Identify(all[i].FullPath);
-                sizes[i] = (h, w, null);
+                var (h, w) = workers.Wait(job, cancellationToken);
+                sizes[index] = (h, w, null);
             }
             catch (ImageDecodeException e)
             {
-                sizes[i] = (0, 0, e.Message);
+                sizes[index] = (0, 0, e.Message);
             }
-        });
+        }
         var kept = new List<ImageItem>(all.Count);
         int height = 0, width = 0;
         for (int i = 0; i < all.Count; i++)
@@ -234,27 +293,72 @@ public sealed class ExtractPipeline
                 throw new ScatException(MixedSizes(all[i], sizes[i].H, sizes[i].W, height, width));
             kept.Add(all[i]);
         }
-        if (kept.Count == 0) throw new ScatException(AllSkipped(run.Skipped));
+        if (kept.Count == 0) throw AllSkipped(run);
         return (kept, height, width);
     }
 
     private static string MixedSizes(ImageItem item, int h, int w, int height, int width) =>
         $"{item.FullPath} is {h}x{w} but the images before it are {height}x{width}; all images must have one size: use --size to resize them";
 
-    private static string AllSkipped(int skipped) =>
-        $"no image could be decoded ({skipped} file{(skipped == 1 ? "" : "s")} skipped)";
+    /// <summary>A run where every file was skipped fails (after writing the --skipped list).</summary>
+    private static ScatException AllSkipped(RunState run)
+    {
+        run.WriteSkippedList();
+        return new ScatException($"no image could be decoded ({run.Skipped} file{(run.Skipped == 1 ? "" : "s")} skipped)");
+    }
+
+    /// <summary>An IOException's message without the " : 'PATH'" that .NET appends (the path is named already).</summary>
+    private static string OneClause(string message)
+    {
+        var line = message.Split('\n', 2)[0].Trim();
+        int at = line.IndexOf(" : '", StringComparison.Ordinal);
+        return at > 0 ? line[..at] : line;
+    }
 
     private sealed class RunState(TextWriter stderr, ExtractOptions options, int total, Action<ExtractProgress>? progress)
     {
         private int _done;
         public int Skipped { get; private set; }
 
+        private readonly List<(string Path, string Reason)> _skipped = [];
+
         public void Skip(ImageItem item, string reason)
         {
-            if (options.Strict) throw new ScatException($"cannot decode {item.FullPath}: {reason}");
+            reason = OneLine(reason);
+            if (options.Strict) throw new ScatException($"cannot decode {item.FullPath}: {reason} (--strict)");
             Skipped++;
+            if (options.SkippedList is not null) _skipped.Add((item.FullPath, reason));
             if (!options.Quiet) stderr.WriteLine($"skipped {item.FullPath}: {reason}");
         }
+
+        /// <summary>
+        /// Writes the --skipped list: one line PATH TAB REASON per skipped file, UTF-8, in listing order; a
+        /// backslash, tab, newline or carriage return in a path or reason is written \\, \t, \n, \r.
+        /// Written through a temporary file renamed into place, like the output.
+        /// </summary>
+        public void WriteSkippedList()
+        {
+            if (options.SkippedList is not { } list) return;
+            try
+            {
+                using var target = new OutputTarget(list);
+                using (var text = new StreamWriter(target.Stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true))
+                {
+                    text.NewLine = "\n";
+                    foreach (var (path, reason) in _skipped) text.WriteLine($"{Escape(path)}\t{Escape(reason)}");
+                }
+                target.Commit();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ScatException($"cannot write {list} (--skipped): {OneClause(e.Message)}", e);
+            }
+        }
+
+        private static string Escape(string s) =>
+            s.Replace("\\", "\\\\").Replace("\t", "\\t").Replace("\n", "\\n").Replace("\r", "\\r");
+
+        private static string OneLine(string s) => s.Replace('\r', ' ').Replace('\n', ' ');
 
         public void Done(int count)
         {

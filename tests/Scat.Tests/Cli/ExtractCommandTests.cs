@@ -283,8 +283,9 @@ public class ExtractCommandTests
         Assert.Contains("J=4", error);
         Assert.False(Directory.Exists(dir["o"]));
 
+        // With --size the combination is impossible before any file is read: a bad argument (exit 2).
         var sized = Scat("extract", dir["in"], "-o", dir["f.npz"], "-J", "5", "--size", "16");
-        Assert.Equal(1, sized.Exit);
+        Assert.Equal(2, sized.Exit);
         Assert.Contains("scat: error: J=5", sized.Stderr);
     }
 

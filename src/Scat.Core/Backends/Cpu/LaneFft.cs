@@ -236,6 +236,7 @@ internal sealed class LaneFft
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     private static void Radix8<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
@@ -301,6 +302,7 @@ internal sealed class LaneFft
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     private void RadixOdd<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, float[] twr, float[] twi, int k, int p, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
