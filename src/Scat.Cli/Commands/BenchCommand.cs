@@ -47,7 +47,7 @@ internal static class BenchCommand
     public static ExitCode Handle(string deviceText, string[] sizeTexts, int batch, string color, int j, int l, int order,
         int repeat, int warmup, int threads, bool json, string? endToEnd, CliConsole console, CancellationToken ct)
     {
-        try
+        return CommandErrors.Run(console, ct, () =>
         {
             if (!DeviceSpec.TryParse(deviceText, out var requested))
                 throw new ScatUsageException($"unknown device '{deviceText}': use auto, cpu, cuda or cuda:N");
@@ -105,15 +105,7 @@ internal static class BenchCommand
                 console.Out.Flush();
             }
             return ExitCode.Success;
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            console.WriteError("interrupted");
-            return ExitCode.Interrupted;
-        }
-        catch (ScatUsageException e) { console.WriteError(e.Message); return ExitCode.BadArguments; }
-        catch (DeviceUnavailableException e) { console.WriteError(e.Message); return ExitCode.Failed; }
-        catch (ScatException e) { console.WriteError(e.Message); return ExitCode.Failed; }
+        });
     }
 
     internal static string ToJson(BenchResult r)

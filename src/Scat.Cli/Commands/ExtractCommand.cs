@@ -137,37 +137,13 @@ internal static class ExtractCommand
     public static ExitCode Handle(ExtractArguments args, CliConsole console, CancellationToken cancellationToken)
     {
         ProgressBar? bar = console.ErrorIsTerminal && !args.Quiet ? new ProgressBar(console.Error) : null;
-        try
+        return CommandErrors.Run(console, cancellationToken, () =>
         {
             var options = ToOptions(args, Environment.GetEnvironmentVariable, console.In);
             var pipeline = new ExtractPipeline(options, console.StandardOutput) { Progress = bar is null ? null : bar.Report };
             pipeline.Run(bar ?? console.Error, cancellationToken);
             return ExitCode.Success;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            bar?.Clear();
-            console.WriteError("interrupted; no output written");
-            return ExitCode.Interrupted;
-        }
-        catch (ScatUsageException e)
-        {
-            bar?.Clear();
-            console.WriteError(e.Message);
-            return ExitCode.BadArguments;
-        }
-        catch (ScatException e)
-        {
-            bar?.Clear();
-            console.WriteError(e.Message);
-            return ExitCode.Failed;
-        }
-        catch (Exception e)
-        {
-            bar?.Clear();
-            console.Error.WriteLine($"scat: internal error: {e}");
-            return ExitCode.InternalError;
-        }
+        }, onError: () => bar?.Clear());
     }
 
     /// <summary>Turns the raw arguments into pipeline options; throws <see cref="ScatUsageException"/>.</summary>

@@ -43,20 +43,10 @@ internal static class FiltersCommand
             console.WriteError($"the output must be a .png file, got '{output}'");
             return ExitCode.BadArguments;
         }
-        try
+        return CommandErrors.Run(console, CancellationToken.None, () =>
         {
             FilterPicture.Save(output, j, l, size);
             return ExitCode.Success;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            console.WriteError($"cannot write {output}: {e.Message}");
-            return ExitCode.Failed;
-        }
-        catch (Exception e)
-        {
-            console.Error.WriteLine($"scat: internal error: {e}");
-            return ExitCode.InternalError;
-        }
+        }, writing: output);
     }
 }

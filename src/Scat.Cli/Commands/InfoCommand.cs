@@ -23,23 +23,13 @@ internal static class InfoCommand
 
     public static ExitCode Handle(string path, bool json, CliConsole console)
     {
-        try
+        return CommandErrors.Run(console, CancellationToken.None, () =>
         {
             var info = FeatureFileInfo.Read(path);
             console.Out.Write(json ? Json(info) + "\n" : Text(info));
             console.Out.Flush();
             return ExitCode.Success;
-        }
-        catch (ScatUsageException e)
-        {
-            console.WriteError(e.Message);
-            return ExitCode.BadArguments;
-        }
-        catch (ScatException e)
-        {
-            console.WriteError(e.Message);
-            return ExitCode.Failed;
-        }
+        });
     }
 
     private static string Shape(IEnumerable<long> shape) => "(" + string.Join(", ", shape) + ")";

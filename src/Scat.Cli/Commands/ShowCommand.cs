@@ -36,7 +36,7 @@ internal static class ShowCommand
     public static ExitCode Handle(string imagePath, int j, int l, int order, string? size, string fit, string output,
         CliConsole console, CancellationToken cancellationToken = default)
     {
-        try
+        return CommandErrors.Run(console, cancellationToken, () =>
         {
             if (!output.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
                 throw new ScatUsageException($"the output must be a .png file, got '{output}'");
@@ -71,31 +71,6 @@ internal static class ShowCommand
             var png = CoefficientPicture.Render(Path.GetFileName(imagePath), plane, layout, coefficients);
             PictureFiles.Write(output, png);
             return ExitCode.Success;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            console.WriteError("interrupted; no output written");
-            return ExitCode.Interrupted;
-        }
-        catch (ScatUsageException e)
-        {
-            console.WriteError(e.Message);
-            return ExitCode.BadArguments;
-        }
-        catch (ScatException e)
-        {
-            console.WriteError(e.Message);
-            return ExitCode.Failed;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            console.WriteError($"cannot write {output}: {e.Message}");
-            return ExitCode.Failed;
-        }
-        catch (Exception e)
-        {
-            console.Error.WriteLine($"scat: internal error: {e}");
-            return ExitCode.InternalError;
-        }
+        }, writing: output);
     }
 }

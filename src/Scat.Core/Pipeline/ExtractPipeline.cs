@@ -136,31 +136,41 @@ public sealed class ExtractPipeline
         if (Math.Max(inPerImage, outPerImage) > Array.MaxLength)
             throw new ScatException($"images of {height}x{width} are too large for one transform");
         int batch = (int)Math.Min(o.BatchSize, Math.Max(1, Array.MaxLength / Math.Max(inPerImage, outPerImage)));
-        var input = new float[batch * inPerImage];
+        // Two input buffers: while batch k is transformed and written, the decode workers fill batch k + 1.
+        var inputs = new[] { new float[batch * inPerImage], new float[batch * inPerImage] };
         var output = new float[batch * outPerImage];
         var pooled = o.Pool == PoolMode.None ? null : new float[batch * channels * layout.K];
         var slots = new Slot[batch];
-        var jobs = new DecodeWorkers.Job<Slot>[batch];
+        var jobs = new[] { new DecodeWorkers.Job<Slot>[batch], new DecodeWorkers.Job<Slot>[batch] };
         var labels = new long[batch];
         var paths = new List<string>(batch);
 
-        for (int start = 0; start < items.Count; start += batch)
+        void SubmitBatch(int start, int buffer)
         {
-            int n = Math.Min(batch, items.Count - start);
-            for (int i = 0; i < n; i++)
+            int count = Math.Min(batch, items.Count - start);
+            var target = inputs[buffer];
+            for (int i = 0; i < count; i++)
             {
                 var item = items[start + i];
                 int offset = i * (int)inPerImage;
-                jobs[i] = workers.Submit(
+                jobs[buffer][i] = workers.Submit(
                     token => decoder.Decode(item.FullPath, token),
-                    image => CopyInto(image, height, width, input, offset, (int)inPerImage),
+                    image => CopyInto(image, height, width, target, offset, (int)inPerImage),
                     cancellationToken);
             }
+        }
+
+        if (items.Count > 0) SubmitBatch(0, 0);
+        for (int start = 0, k = 0; start < items.Count; start += batch, k++)
+        {
+            int n = Math.Min(batch, items.Count - start);
+            var input = inputs[k & 1];
+            if (start + batch < items.Count) SubmitBatch(start + batch, (k + 1) & 1);
             for (int i = 0; i < n; i++)
             {
-                try { slots[i] = workers.Wait(jobs[i], cancellationToken); }
+                try { slots[i] = workers.Wait(jobs[k & 1][i], cancellationToken); }
                 catch (ImageDecodeException e) { slots[i] = new Slot(0, 0, e.Message); }
-                jobs[i] = null!;
+                jobs[k & 1][i] = null!;
             }
 
             // In listing order: stop at the first image of another size, report skips, compact the good ones.
