@@ -25,33 +25,30 @@ public sealed class CpuEngine : IScatteringEngine
         ffts = CpuLaneGroup.PlanFfts(layout);
     }
 
-    public void Transform(ReadOnlySpan<float> planes, int planeCount, Span<float> output, CancellationToken cancellationToken = default)
+    public unsafe void Transform(ReadOnlySpan<float> planes, int planeCount, Span<float> output, CancellationToken cancellationToken = default)
     {
         int planeSize = Layout.Height * Layout.Width;
-        if (planes.Length < planeCount * planeSize) throw new ArgumentException("input holds fewer planes than planeCount", nameof(planes));
-        if (output.Length < planeCount * Layout.OutputPerPlane) throw new ArgumentException("output is too small", nameof(output));
-        // Parallel work needs arrays; copy through pooled buffers only when the caller's spans are not arrays.
-        var inArr = planes[..(planeCount * planeSize)].ToArray();
-        var outArr = new float[planeCount * Layout.OutputPerPlane];
-        TransformArrays(inArr, planeCount, outArr, cancellationToken);
-        outArr.CopyTo(output);
-    }
-
-    /// <summary>Transform for callers that own arrays: no copies.</summary>
-    public void TransformArrays(float[] planes, int planeCount, float[] output, CancellationToken cancellationToken = default)
-    {
-        int groups = (planeCount + Simd.Lanes - 1) / Simd.Lanes;
-        var options = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken };
-        Parallel.For(0, groups, options, g =>
+        if (planes.Length < (long)planeCount * planeSize) throw new ArgumentException("input holds fewer planes than planeCount", nameof(planes));
+        if (output.Length < (long)planeCount * Layout.OutputPerPlane) throw new ArgumentException("output is too small", nameof(output));
+        if (planeCount == 0) return;
+        // The groups run on several threads straight from the caller's memory, pinned for the call.
+        fixed (float* input = planes)
+        fixed (float* result = output)
         {
-            if (!pool.TryTake(out var group)) group = new CpuLaneGroup(Layout, bank, ffts);
-            try
+            nint inAddress = (nint)input, outAddress = (nint)result;
+            int groups = (planeCount + Simd.Lanes - 1) / Simd.Lanes;
+            var options = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken };
+            Parallel.For(0, groups, options, g =>
             {
-                int first = g * Simd.Lanes;
-                group.Run(planes, output, first, Math.Min(Simd.Lanes, planeCount - first));
-            }
-            finally { pool.Add(group); }
-        });
+                if (!pool.TryTake(out var group)) group = new CpuLaneGroup(Layout, bank, ffts);
+                try
+                {
+                    int first = g * Simd.Lanes;
+                    group.Run((float*)inAddress, (float*)outAddress, first, Math.Min(Simd.Lanes, planeCount - first));
+                }
+                finally { pool.Add(group); }
+            });
+        }
     }
 
     public void Dispose() { }

@@ -20,8 +20,9 @@ internal sealed class CpuLaneGroup : IScatteringOps
     private readonly float[] scratchRe, scratchIm;
     private readonly float[] packRe, packIm; // the low-pass inverse's row pairs
 
-    private ReadOnlyMemory<float> input;
-    private Memory<float> output;
+    // The planes of the group being run and where their coefficients go (pinned by the engine for the call).
+    private unsafe float* input;
+    private unsafe float* output;
     private int planeCount;
 
     private sealed class Slot(int capacity)
@@ -70,11 +71,12 @@ internal sealed class CpuLaneGroup : IScatteringOps
     }
 
     /// <summary>Runs the cascade for planes [first, first + count) of the input into the output.</summary>
-    public void Run(ReadOnlyMemory<float> planes, Memory<float> outputAll, int first, int count)
+    /// <remarks>The caller keeps both buffers pinned for the duration of the call.</remarks>
+    public unsafe void Run(float* planes, float* outputAll, int first, int count)
     {
         int planeSize = layout.Height * layout.Width;
-        input = planes.Slice(first * planeSize, count * planeSize);
-        output = outputAll.Slice(first * layout.OutputPerPlane, count * layout.OutputPerPlane);
+        input = planes + (long)first * planeSize;
+        output = outputAll + (long)first * layout.OutputPerPlane;
         planeCount = count;
         ScatteringCascade.Run(this, layout, bank);
     }
@@ -84,7 +86,8 @@ internal sealed class CpuLaneGroup : IScatteringOps
     {
         var s = slots[(int)dst];
         int h = layout.PaddedHeight, w = layout.PaddedWidth, ih = layout.Height, iw = layout.Width;
-        var src = input.Span;
+        ReadOnlySpan<float> src;
+        unsafe { src = new ReadOnlySpan<float>(input, planeCount * ih * iw); }
         int packed = h / 2 * w * Lanes;
         Array.Clear(s.Re, 0, packed);
         Array.Clear(s.Im, 0, packed);
@@ -257,11 +260,11 @@ internal sealed class CpuLaneGroup : IScatteringOps
             case 256: PackRowPairs<V256>(re, im, packRe, packIm, h, w); break;
             default: PackRowPairs<V128>(re, im, packRe, packIm, h, w); break;
         }
-        ffts[w].Transform(packRe, packIm, scratchRe, scratchIm, pairs, Lanes, Lanes, row, inverse: true);
+        ffts[w].Transform(packRe, packIm, scratchRe, scratchIm, pairs, Lanes, Lanes, row, inverse: true, RowsTogether(w));
         float scale = 1f / (h * w);
         int oh = layout.OutHeight, ow = layout.OutWidth, plane = layout.OutPlaneSize, perPlane = layout.OutputPerPlane;
-        ref float outRef = ref MemoryMarshal.GetReference(output.Span);
-        if (output.Length < (planeCount - 1) * perPlane + (channel + 1) * plane) throw new InvalidOperationException("output too small");
+        ref float outRef = ref Unsafe.NullRef<float>();
+        unsafe { outRef = ref *output; }
         for (int y = 0; y < oh; y++)
         {
             int sy = y + 1;
@@ -317,26 +320,34 @@ internal sealed class CpuLaneGroup : IScatteringOps
         }
     }
 
-    /// <summary>Columns per strip of the column pass: a strip of every row stays in cache through all stages.</summary>
-    private const int ColumnStrip = 4;
+    /// <summary>Bytes of split-complex data a group of rows or a strip of columns may span so that all the stages
+    /// of its transform run in the core's cache.</summary>
+    private const int CacheBytes = 128 * 1024;
+
+    /// <summary>Rows transformed together: each butterfly serves them all, and they stay in cache.</summary>
+    private static int RowsTogether(int w) => Math.Max(1, CacheBytes / (w * Lanes * 2 * sizeof(float)));
 
     private void Fft2D(Slot s, bool inverse)
     {
         int h = s.Height, w = s.Width, row = w * Lanes;
         // Rows: h signals of w elements, an element being one lane vector.
-        ffts[w].Transform(s.Re, s.Im, scratchRe, scratchIm, h, Lanes, Lanes, row, inverse);
+        ffts[w].Transform(s.Re, s.Im, scratchRe, scratchIm, h, Lanes, Lanes, row, inverse, RowsTogether(w));
         Columns(s, h, w, w, inverse);
     }
 
-    /// <summary>Column transforms of columns 0..count−1, a strip of a few at a time (element = that strip of one row).</summary>
+    /// <summary>Column transforms of columns 0..count−1, a strip at a time (element = that strip of one row).</summary>
     private void Columns(Slot s, int h, int w, int count, bool inverse)
     {
         int row = w * Lanes;
-        int full = count / ColumnStrip;
+        int strip = Math.Clamp(CacheBytes / (h * Lanes * 2 * sizeof(float)), 1, count);
+        int full = count / strip, rest = count - full * strip;
         if (full > 0)
-            ffts[h].Transform(s.Re, s.Im, scratchRe, scratchIm, full, ColumnStrip * Lanes, row, ColumnStrip * Lanes, inverse);
-        for (int c = full * ColumnStrip; c < count; c++)
-            ffts[h].Transform(s.Re.AsSpan(c * Lanes), s.Im.AsSpan(c * Lanes), scratchRe.AsSpan(c * Lanes), scratchIm.AsSpan(c * Lanes), 1, Lanes, row, 0, inverse);
+            ffts[h].Transform(s.Re, s.Im, scratchRe, scratchIm, full, strip * Lanes, row, strip * Lanes, inverse);
+        if (rest > 0)
+        {
+            int c = full * strip * Lanes;
+            ffts[h].Transform(s.Re.AsSpan(c), s.Im.AsSpan(c), scratchRe.AsSpan(c), scratchIm.AsSpan(c), 1, rest * Lanes, row, 0, inverse);
+        }
     }
 
     /// <summary>
@@ -347,7 +358,7 @@ internal sealed class CpuLaneGroup : IScatteringOps
     private void RealForward2D(Slot s, int h, int w)
     {
         int row = w * Lanes;
-        ffts[w].Transform(s.Re, s.Im, scratchRe, scratchIm, h / 2, Lanes, Lanes, row, inverse: false);
+        ffts[w].Transform(s.Re, s.Im, scratchRe, scratchIm, h / 2, Lanes, Lanes, row, inverse: false, RowsTogether(w));
         switch (Simd.Width)
         {
             case 512: Unpack<V512>(s.Re, s.Im, h, w); break;

@@ -84,7 +84,7 @@ internal sealed class LaneFft
     /// <paramref name="re"/>/<paramref name="im"/>; the scratch arrays must be as large (same offsets are used).
     /// </summary>
     public void Transform(Span<float> re, Span<float> im, Span<float> scratchRe, Span<float> scratchIm,
-        int count, int block, int elementStride, int signalStride, bool inverse)
+        int count, int block, int elementStride, int signalStride, bool inverse, int together = 1)
     {
         int extent = (count - 1) * signalStride + (Length - 1) * elementStride + block;
         if (re.Length < extent || im.Length < extent || scratchRe.Length < extent || scratchIm.Length < extent)
@@ -93,42 +93,44 @@ internal sealed class LaneFft
         if (Length == 1) return;
         switch (Simd.Width)
         {
-            case 512: Run<V512>(re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, inverse); break;
-            case 256: Run<V256>(re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, inverse); break;
-            default: Run<V128>(re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, inverse); break;
+            case 512: Run<V512>(re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, Math.Max(1, together), inverse); break;
+            case 256: Run<V256>(re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, Math.Max(1, together), inverse); break;
+            default: Run<V128>(re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, Math.Max(1, together), inverse); break;
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Run<TV>(Span<float> re, Span<float> im, Span<float> sRe, Span<float> sIm,
-        int count, int block, int elementStride, int signalStride, bool inverse) where TV : unmanaged, IVec<TV>
+        int count, int block, int elementStride, int signalStride, int together, bool inverse) where TV : unmanaged, IVec<TV>
     {
-        for (int t = 0; t < count; t++)
+        for (int t0 = 0; t0 < count; t0 += together)
         {
-            int baseOff = t * signalStride;
+            int sub = Math.Min(together, count - t0);
+            int baseOff = t0 * signalStride;
             bool inScratch = false;
             int ns = 1;
             for (int s = 0; s < radices.Length; s++)
             {
                 int r = radices[s];
-                if (!inScratch) Stage<TV>(re, im, sRe, sIm, baseOff, s, r, ns, block, elementStride, inverse);
-                else Stage<TV>(sRe, sIm, re, im, baseOff, s, r, ns, block, elementStride, inverse);
+                if (!inScratch) Stage<TV>(re, im, sRe, sIm, baseOff, s, r, ns, block, sub, signalStride, elementStride, inverse);
+                else Stage<TV>(sRe, sIm, re, im, baseOff, s, r, ns, block, sub, signalStride, elementStride, inverse);
                 inScratch = !inScratch;
                 ns *= r;
             }
             if (inScratch)
-                for (int e = 0; e < Length; e++)
-                {
-                    int o = baseOff + e * elementStride;
-                    sRe.Slice(o, block).CopyTo(re.Slice(o, block));
-                    sIm.Slice(o, block).CopyTo(im.Slice(o, block));
-                }
+                for (int t = 0; t < sub; t++)
+                    for (int e = 0; e < Length; e++)
+                    {
+                        int o = baseOff + t * signalStride + e * elementStride;
+                        sRe.Slice(o, block).CopyTo(re.Slice(o, block));
+                        sIm.Slice(o, block).CopyTo(im.Slice(o, block));
+                    }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Stage<TV>(Span<float> srcRe, Span<float> srcIm, Span<float> dstRe, Span<float> dstIm, int baseOff,
-        int stage, int radix, int ns, int block, int elementStride, bool inverse) where TV : unmanaged, IVec<TV>
+        int stage, int radix, int ns, int block, int subCount, int subStride, int elementStride, bool inverse) where TV : unmanaged, IVec<TV>
     {
         int n = Length, m = n / radix;
         ref float sr = ref MemoryMarshal.GetReference(srcRe);
@@ -147,10 +149,10 @@ internal sealed class LaneFft
                 int outOff = baseOff + (g * ns * radix + k) * elementStride;
                 switch (radix)
                 {
-                    case 2: Radix2<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, twr, twi, k, sign, k != 0); break;
-                    case 4: Radix4<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, twr, twi, k, sign, k != 0); break;
-                    case 8: Radix8<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, twr, twi, k, sign, k != 0); break;
-                    default: RadixOdd<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, twr, twi, k, radix, sign, k != 0); break;
+                    case 2: Radix2<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, twr, twi, k, sign, k != 0); break;
+                    case 4: Radix4<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, twr, twi, k, sign, k != 0); break;
+                    case 8: Radix8<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, twr, twi, k, sign, k != 0); break;
+                    default: RadixOdd<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, twr, twi, k, radix, sign, k != 0); break;
                 }
             }
         }
@@ -172,11 +174,13 @@ internal sealed class LaneFft
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Radix2<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
+        int outOff, int outStride, int block, int subCount, int subStride, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
         float c1 = twr[k * 2 + 1], s1 = Sin(twi[k * 2 + 1], sign);
-        for (int b = 0; b < block; b += TV.Count)
+        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int bb = 0; bb < block; bb += TV.Count)
         {
+            int b = so + bb;
             TV x0r = TV.Load(ref Unsafe.Add(ref sr, inOff + b)), x0i = TV.Load(ref Unsafe.Add(ref si, inOff + b));
             TV x1r = TV.Load(ref Unsafe.Add(ref sr, inOff + inStride + b)), x1i = TV.Load(ref Unsafe.Add(ref si, inOff + inStride + b));
             if (twiddle) Twiddle(ref x1r, ref x1i, c1, s1);
@@ -189,13 +193,15 @@ internal sealed class LaneFft
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Radix4<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
+        int outOff, int outStride, int block, int subCount, int subStride, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
         float c1 = twr[k * 4 + 1], s1 = Sin(twi[k * 4 + 1], sign);
         float c2 = twr[k * 4 + 2], s2 = Sin(twi[k * 4 + 2], sign);
         float c3 = twr[k * 4 + 3], s3 = Sin(twi[k * 4 + 3], sign);
-        for (int b = 0; b < block; b += TV.Count)
+        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int bb = 0; bb < block; bb += TV.Count)
         {
+            int b = so + bb;
             int o = inOff + b;
             TV x0r = TV.Load(ref Unsafe.Add(ref sr, o)), x0i = TV.Load(ref Unsafe.Add(ref si, o));
             TV x1r = TV.Load(ref Unsafe.Add(ref sr, o + inStride)), x1i = TV.Load(ref Unsafe.Add(ref si, o + inStride));
@@ -238,7 +244,7 @@ internal sealed class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Radix8<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
+        int outOff, int outStride, int block, int subCount, int subStride, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
         Span<float> c = stackalloc float[8];
         Span<float> s = stackalloc float[8];
@@ -246,8 +252,10 @@ internal sealed class LaneFft
         const float h = 0.70710678118654752440f;
         TV vh = TV.Splat(h);
         TV zero = TV.Splat(0f);
-        for (int b = 0; b < block; b += TV.Count)
+        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int bb = 0; bb < block; bb += TV.Count)
         {
+            int b = so + bb;
             int o = inOff + b;
             TV x0r = TV.Load(ref Unsafe.Add(ref sr, o)), x0i = TV.Load(ref Unsafe.Add(ref si, o));
             TV x1r = TV.Load(ref Unsafe.Add(ref sr, o + inStride)), x1i = TV.Load(ref Unsafe.Add(ref si, o + inStride));
@@ -304,7 +312,7 @@ internal sealed class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private void RadixOdd<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, float[] twr, float[] twi, int k, int p, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
+        int outOff, int outStride, int block, int subCount, int subStride, float[] twr, float[] twi, int k, int p, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
         var (cosT, sinT) = oddTables[p];
         int h = p / 2;
@@ -312,8 +320,10 @@ internal sealed class LaneFft
         Span<TV> ai = p <= 63 ? stackalloc TV[h] : new TV[h];
         Span<TV> br = p <= 63 ? stackalloc TV[h] : new TV[h];
         Span<TV> bi = p <= 63 ? stackalloc TV[h] : new TV[h];
-        for (int b = 0; b < block; b += TV.Count)
+        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int bb = 0; bb < block; bb += TV.Count)
         {
+            int b = so + bb;
             int o = inOff + b;
             TV x0r = TV.Load(ref Unsafe.Add(ref sr, o)), x0i = TV.Load(ref Unsafe.Add(ref si, o));
             TV sumr = x0r, sumi = x0i;
