@@ -159,10 +159,13 @@ internal sealed class LaneFft
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Twiddle<TV>(ref TV xr, ref TV xi, float c, float s) where TV : unmanaged, IVec<TV>
+    private static void Twiddle<TV>(ref TV xr, ref TV xi, float c, float s) where TV : unmanaged, IVec<TV> =>
+        Twiddle(ref xr, ref xi, TV.Splat(c), TV.Splat(s));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Twiddle<TV>(ref TV xr, ref TV xi, TV vc, TV vs) where TV : unmanaged, IVec<TV>
     {
         // (xr + i xi)(c + i s)
-        TV vc = TV.Splat(c), vs = TV.Splat(s);
         TV r = TV.Sub(TV.Mul(xr, vc), TV.Mul(xi, vs));
         xi = TV.Add(TV.Mul(xr, vs), TV.Mul(xi, vc));
         xr = r;
@@ -176,7 +179,7 @@ internal sealed class LaneFft
     private static void Radix2<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
-        float c1 = twr[k * 2 + 1], s1 = Sin(twi[k * 2 + 1], sign);
+        TV c1 = TV.Splat(twr[k * 2 + 1]), s1 = TV.Splat(Sin(twi[k * 2 + 1], sign));
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += TV.Count)
         {
@@ -195,9 +198,9 @@ internal sealed class LaneFft
     private static void Radix4<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
-        float c1 = twr[k * 4 + 1], s1 = Sin(twi[k * 4 + 1], sign);
-        float c2 = twr[k * 4 + 2], s2 = Sin(twi[k * 4 + 2], sign);
-        float c3 = twr[k * 4 + 3], s3 = Sin(twi[k * 4 + 3], sign);
+        TV c1 = TV.Splat(twr[k * 4 + 1]), s1 = TV.Splat(Sin(twi[k * 4 + 1], sign));
+        TV c2 = TV.Splat(twr[k * 4 + 2]), s2 = TV.Splat(Sin(twi[k * 4 + 2], sign));
+        TV c3 = TV.Splat(twr[k * 4 + 3]), s3 = TV.Splat(Sin(twi[k * 4 + 3], sign));
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += TV.Count)
         {
@@ -314,12 +317,20 @@ internal sealed class LaneFft
     private void RadixOdd<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, float[] twr, float[] twi, int k, int p, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
-        var (cosT, sinT) = oddTables[p];
+        var (cosTable, sinTable) = oddTables[p];
+        ref float cosT = ref MemoryMarshal.GetArrayDataReference(cosTable);
+        ref float sinT = ref MemoryMarshal.GetArrayDataReference(sinTable);
         int h = p / 2;
-        Span<TV> ar = p <= 63 ? stackalloc TV[h] : new TV[h];
-        Span<TV> ai = p <= 63 ? stackalloc TV[h] : new TV[h];
-        Span<TV> br = p <= 63 ? stackalloc TV[h] : new TV[h];
-        Span<TV> bi = p <= 63 ? stackalloc TV[h] : new TV[h];
+        Span<TV> pairs = p <= 63 ? stackalloc TV[4 * h] : new TV[4 * h];
+        ref TV ar = ref MemoryMarshal.GetReference(pairs);
+        ref TV ai = ref Unsafe.Add(ref ar, h);
+        ref TV br = ref Unsafe.Add(ref ar, 2 * h);
+        ref TV bi = ref Unsafe.Add(ref ar, 3 * h);
+        // This butterfly's twiddles, the same for every signal and lane it serves.
+        Span<float> tw = p <= 63 ? stackalloc float[2 * p] : new float[2 * p];
+        if (twiddle)
+            for (int r = 1; r < p; r++) { tw[2 * r] = twr[k * p + r]; tw[2 * r + 1] = Sin(twi[k * p + r], sign); }
+        TV zero = TV.Splat(0f);
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += TV.Count)
         {
@@ -333,34 +344,63 @@ internal sealed class LaneFft
                 TV vr = TV.Load(ref Unsafe.Add(ref sr, o + (p - r) * inStride)), vi = TV.Load(ref Unsafe.Add(ref si, o + (p - r) * inStride));
                 if (twiddle)
                 {
-                    Twiddle(ref ur, ref ui, twr[k * p + r], Sin(twi[k * p + r], sign));
-                    Twiddle(ref vr, ref vi, twr[k * p + p - r], Sin(twi[k * p + p - r], sign));
+                    Twiddle(ref ur, ref ui, tw[2 * r], tw[2 * r + 1]);
+                    Twiddle(ref vr, ref vi, tw[2 * (p - r)], tw[2 * (p - r) + 1]);
                 }
-                ar[r - 1] = TV.Add(ur, vr); ai[r - 1] = TV.Add(ui, vi);
-                br[r - 1] = TV.Sub(ur, vr); bi[r - 1] = TV.Sub(ui, vi);
-                sumr = TV.Add(sumr, ar[r - 1]); sumi = TV.Add(sumi, ai[r - 1]);
+                TV sr1 = TV.Add(ur, vr), si1 = TV.Add(ui, vi);
+                Unsafe.Add(ref ar, r - 1) = sr1; Unsafe.Add(ref ai, r - 1) = si1;
+                Unsafe.Add(ref br, r - 1) = TV.Sub(ur, vr); Unsafe.Add(ref bi, r - 1) = TV.Sub(ui, vi);
+                sumr = TV.Add(sumr, sr1); sumi = TV.Add(sumi, si1);
             }
             int d = outOff + b;
             TV.Store(sumr, ref Unsafe.Add(ref dr, d)); TV.Store(sumi, ref Unsafe.Add(ref di, d));
-            for (int q = 1; q <= h; q++)
+            int q = 1;
+            // Two outputs pairs at a time: each loaded a/b term serves both (the loop is bound by loads).
+            for (; q + 1 <= h; q += 2)
             {
-                TV accAr = x0r, accAi = x0i, accBr = TV.Splat(0f), accBi = TV.Splat(0f);
+                TV a1r = x0r, a1i = x0i, b1r = zero, b1i = zero;
+                TV a2r = x0r, a2i = x0i, b2r = zero, b2i = zero;
+                int row1 = (q - 1) * h, row2 = q * h;
+                for (int r = 0; r < h; r++)
+                {
+                    TV xr = Unsafe.Add(ref ar, r), xi = Unsafe.Add(ref ai, r), yr = Unsafe.Add(ref br, r), yi = Unsafe.Add(ref bi, r);
+                    TV c1 = TV.Splat(Unsafe.Add(ref cosT, row1 + r)), s1 = TV.Splat(Unsafe.Add(ref sinT, row1 + r));
+                    TV c2 = TV.Splat(Unsafe.Add(ref cosT, row2 + r)), s2 = TV.Splat(Unsafe.Add(ref sinT, row2 + r));
+                    a1r = TV.Add(a1r, TV.Mul(xr, c1)); a1i = TV.Add(a1i, TV.Mul(xi, c1));
+                    b1r = TV.Add(b1r, TV.Mul(yr, s1)); b1i = TV.Add(b1i, TV.Mul(yi, s1));
+                    a2r = TV.Add(a2r, TV.Mul(xr, c2)); a2i = TV.Add(a2i, TV.Mul(xi, c2));
+                    b2r = TV.Add(b2r, TV.Mul(yr, s2)); b2i = TV.Add(b2i, TV.Mul(yi, s2));
+                }
+                StoreOddPair(ref dr, ref di, d, outStride, p, q, a1r, a1i, b1r, b1i, sign);
+                StoreOddPair(ref dr, ref di, d, outStride, p, q + 1, a2r, a2i, b2r, b2i, sign);
+            }
+            for (; q <= h; q++)
+            {
+                TV accAr = x0r, accAi = x0i, accBr = zero, accBi = zero;
                 int row = (q - 1) * h;
                 for (int r = 0; r < h; r++)
                 {
-                    TV c = TV.Splat(cosT[row + r]), s = TV.Splat(sinT[row + r]);
-                    accAr = TV.Add(accAr, TV.Mul(ar[r], c)); accAi = TV.Add(accAi, TV.Mul(ai[r], c));
-                    accBr = TV.Add(accBr, TV.Mul(br[r], s)); accBi = TV.Add(accBi, TV.Mul(bi[r], s));
+                    TV c = TV.Splat(Unsafe.Add(ref cosT, row + r)), s = TV.Splat(Unsafe.Add(ref sinT, row + r));
+                    accAr = TV.Add(accAr, TV.Mul(Unsafe.Add(ref ar, r), c)); accAi = TV.Add(accAi, TV.Mul(Unsafe.Add(ref ai, r), c));
+                    accBr = TV.Add(accBr, TV.Mul(Unsafe.Add(ref br, r), s)); accBi = TV.Add(accBi, TV.Mul(Unsafe.Add(ref bi, r), s));
                 }
-                // i·sign·B = sign·(−Bi, Br)
-                TV wr, wi;
-                if (sign < 0) { wr = accBi; wi = TV.Sub(TV.Splat(0f), accBr); }
-                else { wr = TV.Sub(TV.Splat(0f), accBi); wi = accBr; }
-                TV.Store(TV.Add(accAr, wr), ref Unsafe.Add(ref dr, d + q * outStride));
-                TV.Store(TV.Add(accAi, wi), ref Unsafe.Add(ref di, d + q * outStride));
-                TV.Store(TV.Sub(accAr, wr), ref Unsafe.Add(ref dr, d + (p - q) * outStride));
-                TV.Store(TV.Sub(accAi, wi), ref Unsafe.Add(ref di, d + (p - q) * outStride));
+                StoreOddPair(ref dr, ref di, d, outStride, p, q, accAr, accAi, accBr, accBi, sign);
             }
         }
+    }
+
+    /// <summary>y[q] = A + i·sign·B and y[p − q] = A − i·sign·B.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreOddPair<TV>(ref float dr, ref float di, int d, int outStride, int p, int q,
+        TV accAr, TV accAi, TV accBr, TV accBi, float sign) where TV : unmanaged, IVec<TV>
+    {
+        // i·sign·B = sign·(−Bi, Br)
+        TV wr, wi;
+        if (sign < 0) { wr = accBi; wi = TV.Sub(TV.Splat(0f), accBr); }
+        else { wr = TV.Sub(TV.Splat(0f), accBi); wi = accBr; }
+        TV.Store(TV.Add(accAr, wr), ref Unsafe.Add(ref dr, d + q * outStride));
+        TV.Store(TV.Add(accAi, wi), ref Unsafe.Add(ref di, d + q * outStride));
+        TV.Store(TV.Sub(accAr, wr), ref Unsafe.Add(ref dr, d + (p - q) * outStride));
+        TV.Store(TV.Sub(accAi, wi), ref Unsafe.Add(ref di, d + (p - q) * outStride));
     }
 }
