@@ -172,15 +172,17 @@ internal sealed class CpuLaneGroup : IScatteringOps
                         bool direct = x < split;
                         int e = direct ? (u * w + v0 + x) * Lanes : (um * w + (w - v0 - x)) * Lanes;
                         int o = drow + x * Lanes;
+                        // The imaginary part of a mirrored term is conjugated: −f·Im.
+                        TV fi = direct ? fv : TV.Sub(TV.Splat(0f), fv);
                         for (int b = 0; b < Lanes; b += TV.Count)
                         {
-                            TV pr = TV.Mul(TV.Load(ref Unsafe.Add(ref ar, e + b)), fv);
-                            TV pi = TV.Mul(TV.Load(ref Unsafe.Add(ref ai, e + b)), fv);
-                            if (!direct) pi = TV.Sub(TV.Splat(0f), pi);
-                            if (!first)
+                            TV xr = TV.Load(ref Unsafe.Add(ref ar, e + b)), xi = TV.Load(ref Unsafe.Add(ref ai, e + b));
+                            TV pr, pi;
+                            if (first) { pr = TV.Mul(xr, fv); pi = TV.Mul(xi, fi); }
+                            else
                             {
-                                pr = TV.Add(TV.Load(ref Unsafe.Add(ref dr, o + b)), pr);
-                                pi = TV.Add(TV.Load(ref Unsafe.Add(ref di, o + b)), pi);
+                                pr = TV.MulAdd(xr, fv, TV.Load(ref Unsafe.Add(ref dr, o + b)));
+                                pi = TV.MulAdd(xi, fi, TV.Load(ref Unsafe.Add(ref di, o + b)));
                             }
                             TV.Store(pr, ref Unsafe.Add(ref dr, o + b));
                             TV.Store(pi, ref Unsafe.Add(ref di, o + b));
@@ -238,7 +240,7 @@ internal sealed class CpuLaneGroup : IScatteringOps
         for (int e = 0; e < n; e += TV.Count)
         {
             TV x = TV.Load(ref Unsafe.Add(ref r, e)), y = TV.Load(ref Unsafe.Add(ref i, e));
-            TV.Store(TV.Mul(TV.Sqrt(TV.Add(TV.Mul(x, x), TV.Mul(y, y))), vs), ref Unsafe.Add(ref o, e));
+            TV.Store(TV.Mul(TV.Sqrt(TV.MulAdd(x, x, TV.Mul(y, y))), vs), ref Unsafe.Add(ref o, e));
         }
     }
 

@@ -165,9 +165,9 @@ internal sealed class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Twiddle<TV>(ref TV xr, ref TV xi, TV vc, TV vs) where TV : unmanaged, IVec<TV>
     {
-        // (xr + i xi)(c + i s)
-        TV r = TV.Sub(TV.Mul(xr, vc), TV.Mul(xi, vs));
-        xi = TV.Add(TV.Mul(xr, vs), TV.Mul(xi, vc));
+        // (xr + i xi)(c + i s) = (xr·c − xi·s) + i (xr·s + xi·c)
+        TV r = TV.MulAdd(xr, vc, TV.Mul(TV.Sub(TV.Splat(0f), xi), vs));
+        xi = TV.MulAdd(xr, vs, TV.Mul(xi, vc));
         xr = r;
     }
 
@@ -366,10 +366,10 @@ internal sealed class LaneFft
                     TV xr = Unsafe.Add(ref ar, r), xi = Unsafe.Add(ref ai, r), yr = Unsafe.Add(ref br, r), yi = Unsafe.Add(ref bi, r);
                     TV c1 = TV.Splat(Unsafe.Add(ref cosT, row1 + r)), s1 = TV.Splat(Unsafe.Add(ref sinT, row1 + r));
                     TV c2 = TV.Splat(Unsafe.Add(ref cosT, row2 + r)), s2 = TV.Splat(Unsafe.Add(ref sinT, row2 + r));
-                    a1r = TV.Add(a1r, TV.Mul(xr, c1)); a1i = TV.Add(a1i, TV.Mul(xi, c1));
-                    b1r = TV.Add(b1r, TV.Mul(yr, s1)); b1i = TV.Add(b1i, TV.Mul(yi, s1));
-                    a2r = TV.Add(a2r, TV.Mul(xr, c2)); a2i = TV.Add(a2i, TV.Mul(xi, c2));
-                    b2r = TV.Add(b2r, TV.Mul(yr, s2)); b2i = TV.Add(b2i, TV.Mul(yi, s2));
+                    a1r = TV.MulAdd(xr, c1, a1r); a1i = TV.MulAdd(xi, c1, a1i);
+                    b1r = TV.MulAdd(yr, s1, b1r); b1i = TV.MulAdd(yi, s1, b1i);
+                    a2r = TV.MulAdd(xr, c2, a2r); a2i = TV.MulAdd(xi, c2, a2i);
+                    b2r = TV.MulAdd(yr, s2, b2r); b2i = TV.MulAdd(yi, s2, b2i);
                 }
                 StoreOddPair(ref dr, ref di, d, outStride, p, q, a1r, a1i, b1r, b1i, sign);
                 StoreOddPair(ref dr, ref di, d, outStride, p, q + 1, a2r, a2i, b2r, b2i, sign);
@@ -381,8 +381,8 @@ internal sealed class LaneFft
                 for (int r = 0; r < h; r++)
                 {
                     TV c = TV.Splat(Unsafe.Add(ref cosT, row + r)), s = TV.Splat(Unsafe.Add(ref sinT, row + r));
-                    accAr = TV.Add(accAr, TV.Mul(Unsafe.Add(ref ar, r), c)); accAi = TV.Add(accAi, TV.Mul(Unsafe.Add(ref ai, r), c));
-                    accBr = TV.Add(accBr, TV.Mul(Unsafe.Add(ref br, r), s)); accBi = TV.Add(accBi, TV.Mul(Unsafe.Add(ref bi, r), s));
+                    accAr = TV.MulAdd(Unsafe.Add(ref ar, r), c, accAr); accAi = TV.MulAdd(Unsafe.Add(ref ai, r), c, accAi);
+                    accBr = TV.MulAdd(Unsafe.Add(ref br, r), s, accBr); accBi = TV.MulAdd(Unsafe.Add(ref bi, r), s, accBi);
                 }
                 StoreOddPair(ref dr, ref di, d, outStride, p, q, accAr, accAi, accBr, accBi, sign);
             }
