@@ -11,7 +11,7 @@ namespace Scat.Backends.Cpu;
 /// </summary>
 internal sealed class CpuLaneGroup : IScatteringOps
 {
-    private const int Lanes = Simd.Lanes;
+    private static readonly int Lanes = Simd.Lanes;
 
     private readonly ScatteringLayout layout;
     private readonly FilterBank bank;
