@@ -42,9 +42,9 @@ internal static class ScatApp
         var parse = CreateRoot(console).Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) console.WriteError(OneLine(error.Message));
+            // One line: the first problem, and where the options are explained.
             var command = parse.CommandResult.Command;
-            console.Error.WriteLine($"Try 'scat {(command is RootCommand ? "" : command.Name + " ")}--help'.");
+            console.WriteError($"{OneLine(parse.Errors[0].Message)} (see 'scat {(command is RootCommand ? "" : command.Name + " ")}--help')");
             return (int)ExitCode.BadArguments;
         }
         var config = new InvocationConfiguration

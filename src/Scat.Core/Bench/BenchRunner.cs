@@ -118,6 +118,8 @@ public static class BenchRunner
         var (h, w) = sizes[ok[0]];
         if (ok.Any(i => sizes[i] != (h, w)))
             throw new ScatException($"{folder}: images of several sizes; give --size to resize them for the end-to-end run");
+        if (ScatteringLayout.Problem(h, w, o.J, o.L, o.Order) is { } problem)
+            throw new ScatException(resize is null ? $"{problem}; give --size to resize the images" : problem);
         var layout = new ScatteringLayout(h, w, o.J, o.L, o.Order);
         using var engine = EngineFactory.Create(o.Device, layout, o.Threads);
         int c = decoder.Channels, inPer = c * h * w, outPer = c * layout.OutputPerPlane;

@@ -43,7 +43,7 @@ public sealed class ExtractPipeline
         var format = FeatureWriters.FormatOf(o.Output);
         if (o.Compression is not null && format != OutputFormat.Parquet)
             throw new ScatUsageException("--compression applies to a .parquet output only");
-        Shard.FillName(o.Output, o.Shard);
+        string output = Shard.FillName(o.Output, o.Shard);
         if (o.Resize is { } r && ScatteringLayout.Problem(r.Height, r.Width, o.J, o.L, o.Order) is { } problem)
             throw new ScatUsageException($"{problem} (--size {r.Height}x{r.Width}): use a smaller J or a larger --size");
         if (o.MaxPixels < 1) throw new ScatUsageException($"--max-pixels must be at least 1, got {o.MaxPixels}");
@@ -54,7 +54,7 @@ public sealed class ExtractPipeline
         {
             if (list.Length == 0 || list == FeatureWriters.StandardOutput)
                 throw new ScatUsageException("--skipped needs a file path");
-            if (o.Output != FeatureWriters.StandardOutput && Path.GetFullPath(list) == Path.GetFullPath(o.Output))
+            if (output != FeatureWriters.StandardOutput && Path.GetFullPath(list) == Path.GetFullPath(output))
                 throw new ScatUsageException("--skipped must be another file than the output");
         }
     }
@@ -72,8 +72,9 @@ public sealed class ExtractPipeline
         Validate(o);
         bool toStdout = o.Output == FeatureWriters.StandardOutput;
         if (toStdout && _standardOutput is null) throw new InvalidOperationException("no standard output stream given");
-        if (o.NoClobber && !toStdout && (File.Exists(o.Output) || Directory.Exists(o.Output)))
-            throw new ScatException($"{o.Output} exists; not replaced (--no-clobber)");
+        string output = Shard.FillName(o.Output, o.Shard);
+        if (o.NoClobber && !toStdout && (File.Exists(output) || Directory.Exists(output)))
+            throw new ScatException($"{output} exists; not replaced (--no-clobber)");
 
         DeviceSpec device;
         try
@@ -104,7 +105,7 @@ public sealed class ExtractPipeline
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ScatException($"cannot write {(toStdout ? "standard output" : o.Output)}: {OneClause(e.Message)}", e);
+            throw new ScatException($"cannot write {(toStdout ? "standard output" : output)}: {OneClause(e.Message)}", e);
         }
     }
 
@@ -212,8 +213,8 @@ public sealed class ExtractPipeline
         }
 
         if (writer.Count == 0) throw AllSkipped(run);
+        run.WriteSkippedList(); // first: if it cannot be written, the run fails with no output in place
         writer.Complete();
-        run.WriteSkippedList();
         clock.Stop();
         if (!o.Quiet)
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,

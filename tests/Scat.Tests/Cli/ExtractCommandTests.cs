@@ -341,14 +341,15 @@ public class ExtractCommandTests
     {
         using var dir = new TempDir();
         Fixtures.Png(dir["in/a.png"], 8, 8);
-        var run = Scat("extract", dir["in"], "-o", dir["f.npz"], "--device", "cuda:3");
-        // Where a CUDA device 3 exists this would succeed; on machines without one it is exit 1 with one line.
-        if (run.Exit != 0)
-        {
-            Assert.Equal(1, run.Exit);
-            var line = Assert.Single(Lines(run.Stderr));
-            Assert.StartsWith("scat: error: device cuda:3", line);
-        }
+        // A corrupt file: had anything been decoded before the device check, a "skipped" line would show it.
+        File.WriteAllText(dir["in/b.png"], "not a png");
+        var run = Scat("extract", dir["in"], "-o", dir["f.npz"], "--device", "cuda:99");
+        Assert.Equal(1, run.Exit);
+        var line = Assert.Single(Lines(run.Stderr));
+        Assert.StartsWith("scat: error: device cuda:99", line);
+        Assert.Contains("CUDA", line);
+        Assert.False(File.Exists(dir["f.npz"]));
+        Assert.DoesNotContain(Directory.GetFiles(dir.Path), f => Path.GetFileName(f).StartsWith(".f.npz"));
     }
 
     [Fact]

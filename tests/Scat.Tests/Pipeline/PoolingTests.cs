@@ -105,4 +105,23 @@ public class PoolingTests
         Assert.Equal(2, exit);
         Assert.False(File.Exists(dir["f.npz"]));
     }
+
+    [Fact]
+    public void PooledParquetHoldsTheSameFeaturesWithShapeCK()
+    {
+        using var dir = new TempDir();
+        Images(dir["in"]);
+        Assert.Equal(0, Scat("extract", dir["in"], "-L", "4", "-q", "--pool", "mean", "-o", dir["p.npz"]).Exit);
+        var (exit, err) = Scat("extract", dir["in"], "-L", "4", "-q", "--pool", "mean", "-o", dir["p.parquet"]);
+        Assert.True(exit == 0, err);
+        var npz = NpyFile.ReadNpz(dir["p.npz"]);
+        var table = global::Scat.Tests.Cli.ParquetShardTests.ReadParquet(dir["p.parquet"]);
+        var shape = npz["features"].Shape; // (N, C, K)
+        Assert.Equal([shape[1], shape[2]], table.Meta.GetProperty("feature_shape").EnumerateArray().Select(e => e.GetInt32()));
+        var all = npz["features"].AsFloat32();
+        int per = shape[1] * shape[2];
+        Assert.Equal(shape[0], table.Features.Count);
+        for (int i = 0; i < shape[0]; i++)
+            Assert.Equal(all.AsSpan(i * per, per).ToArray(), table.Features[i]);
+    }
 }

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Scat.Cli;
+using Scat.Tests.Input;
+using Scat.Tests.Support;
+
+namespace Scat.Tests.Cli;
+
+/// <summary>Runs only where /usr/bin/python3 has numpy (CI installs Debian's python3-numpy).</summary>
+public sealed class NumpyFactAttribute : FactAttribute
+{
+    public NumpyFactAttribute()
+    {
+        if (!NumpyLoadTests.HasNumpy) Skip = "/usr/bin/python3 with numpy not found (apt-get install python3-numpy)";
+    }
+}
+
+/// <summary>numpy itself loads what scat writes, without pickle, with the same values the tests' reader sees.</summary>
+public class NumpyLoadTests
+{
+    private const string Python = "/usr/bin/python3";
+
+    internal static bool HasNumpy => File.Exists(Python) && RunPython("import numpy").Exit == 0;
+
+    private static (int Exit, string Out, string Err) RunPython(string code, params string[] args)
+    {
+        var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(code);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(60_000)) { p.Kill(true); throw new TimeoutException("python did not finish"); }
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [NumpyFact]
+    public async Task NpzAndNpyLoadWithoutPickle()
+    {
+        using var dir = new TempDir();
+        var folder = TestData.Path("reference", "rgb33x45_J2_L4_order1", "images");
+        foreach (var output in new[] { "f.npz", "f.npy" })
+        {
+            int exit = await ScatApp.RunAsync(["extract", folder, "-L", "4", "--order", "1", "-q", "-o", dir[output]],
+                new CliConsole(new MemoryStream(), new StringWriter(), new StringWriter(), false), CancellationToken.None);
+            Assert.Equal(0, exit);
+        }
+        const string code = """
+            import sys, numpy as np
+            z = np.load(sys.argv[1], allow_pickle=False)
+            a = np.load(sys.argv[2], allow_pickle=False)
+            f = z["features"]
+            assert f.dtype == np.float32 and f.shape == a.shape and (f == a).all()
+            print(" ".join(str(d) for d in f.shape))
+            print(repr(float(f.astype(np.float64).sum())))
+            print(z["labels"].dtype, " ".join(str(int(v)) for v in z["labels"]))
+            print("|".join(str(p) for p in z["paths"]))
+            print("|".join(str(c) for c in z["classes"]))
+            print(" ".join(str(int(v)) for v in z["order"]), int(z["J"]), int(z["L"]))
+            """;
+        var (code2, output2, err) = RunPython(code, dir["f.npz"], dir["f.npy"]);
+        Assert.True(code2 == 0, err);
+        var lines = output2.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var mine = NpyFile.ReadNpz(dir["f.npz"]);
+        Assert.Equal(string.Join(' ', mine["features"].Shape), lines[0]);
+        Assert.Equal(mine["features"].AsFloat32().Sum(v => (double)v), double.Parse(lines[1], System.Globalization.CultureInfo.InvariantCulture), 1e-6);
+        Assert.Equal("int64 " + string.Join(' ', mine["labels"].AsInt64()), lines[2]);
+        Assert.Equal(string.Join('|', mine["paths"].AsStrings()), lines[3]);
+        Assert.Equal(string.Join('|', mine["classes"].AsStrings()), lines[4]);
+        Assert.Equal(string.Join(' ', mine["order"].AsInt64()) + " 2 4", lines[5]);
+    }
+}
