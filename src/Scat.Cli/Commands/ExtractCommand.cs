@@ -90,7 +90,7 @@ internal static class ExtractCommand
             Description = "Compression of a .parquet output: zstd (default), snappy, gzip or none",
         };
 
-        var command = new Command("extract", "Compute the scattering features of images and write them to an NPY or NPZ file")
+        var command = new Command("extract", "Compute the scattering features of images and write them to an NPY, NPZ or Parquet file")
         {
             inputs, output, scale, angles, order, color, size, fit, device, batchSize, threads, quiet, strict, pool,
         };
@@ -157,7 +157,7 @@ internal static class ExtractCommand
         var color = a.Color.Trim().ToLowerInvariant() switch
         {
             "rgb" => ColorMode.Rgb,
-            "gray" or "grey" => ColorMode.Gray,
+            "gray" => ColorMode.Gray,
             _ => throw new ScatUsageException($"unknown --color '{a.Color}': use rgb or gray"),
         };
         if (!ResizeSpec.TryParseFit(a.Fit, out var fit))

@@ -15,7 +15,7 @@ public readonly record struct DeviceSpec(DeviceKind Kind, int Ordinal)
         {
             case null or "" or "auto": spec = new(DeviceKind.Auto, 0); return true;
             case "cpu": spec = new(DeviceKind.Cpu, 0); return true;
-            case "cuda" or "gpu": spec = new(DeviceKind.Cuda, 0); return true;
+            case "cuda": spec = new(DeviceKind.Cuda, 0); return true;
         }
         var t = text!.Trim().ToLowerInvariant();
         if (t.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(t.AsSpan(5), out int n) && n >= 0)

@@ -24,7 +24,7 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
     public const string MetadataKey = "scat";
 
     /// <summary>Target size of the features of one row group.</summary>
-    public const int RowGroupBytes = 16 << 20;
+    public const int RowGroupBytes = 4 << 20;
 
     private static readonly DataField<string> PathField = new("path", false);
     private static readonly DataField<long> LabelField = new("label", false);
