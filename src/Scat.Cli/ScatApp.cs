@@ -9,9 +9,7 @@ namespace Scat.Cli;
 internal static class ScatApp
 {
     /// <summary>The tool's version (0.1.0), from this assembly rather than the entry assembly (a test host in tests).</summary>
-    public static string Version { get; } =
-        typeof(ScatApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
-        ?? typeof(ScatApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    public static string Version => ScatInfo.Version;
 
     public static RootCommand CreateRoot(CliConsole console)
     {

@@ -89,18 +89,7 @@ internal static class InfoCommand
             if (i.Channels is null) w.WriteNull("channels");
             else
             {
-                w.WriteStartArray("channels");
-                foreach (var c in i.Channels)
-                {
-                    w.WriteStartObject();
-                    w.WriteNumber("order", c.Order);
-                    w.WriteNumber("j1", c.J1);
-                    w.WriteNumber("theta1", c.Theta1);
-                    w.WriteNumber("j2", c.J2);
-                    w.WriteNumber("theta2", c.Theta2);
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
+                ScatInfo.WriteChannels(w, "channels", i.Channels);
             }
             if (i.Classes is null) w.WriteNull("classes");
             else

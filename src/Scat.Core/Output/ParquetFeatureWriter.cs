@@ -169,29 +169,14 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
             json.WriteNumberValue(layout.Height);
             json.WriteNumberValue(layout.Width);
             json.WriteEndArray();
-            json.WriteStartArray("channels");
-            foreach (var c in layout.Channels)
-            {
-                json.WriteStartObject();
-                json.WriteNumber("order", c.Order);
-                json.WriteNumber("j1", c.J1);
-                json.WriteNumber("theta1", c.Theta1);
-                json.WriteNumber("j2", c.J2);
-                json.WriteNumber("theta2", c.Theta2);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
+            ScatInfo.WriteChannels(json, "channels", layout.Channels);
             json.WriteStartArray("classes");
             foreach (var c in meta.Classes) json.WriteStringValue(c);
             json.WriteEndArray();
-            json.WriteString("scat_version", Version);
+            json.WriteString("scat_version", ScatInfo.Version);
             json.WriteString("created", DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
             json.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
-
-    private static string Version { get; } =
-        typeof(ParquetFeatureWriter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
-        ?? "0.0.0";
 }

@@ -1,0 +1,31 @@
+using System.Reflection;
+using System.Text.Json;
+using Scat.Transform;
+
+namespace Scat;
+
+/// <summary>Facts about this build of scat that outputs record.</summary>
+public static class ScatInfo
+{
+    /// <summary>The version, e.g. 0.1.0 (without the source revision).</summary>
+    public static string Version { get; } =
+        typeof(ScatInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? typeof(ScatInfo).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>Writes the channel meta as a JSON array of {order, j1, theta1, j2, theta2} objects.</summary>
+    public static void WriteChannels(Utf8JsonWriter json, string propertyName, IEnumerable<ChannelMeta> channels)
+    {
+        json.WriteStartArray(propertyName);
+        foreach (var c in channels)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("order", c.Order);
+            json.WriteNumber("j1", c.J1);
+            json.WriteNumber("theta1", c.Theta1);
+            json.WriteNumber("j2", c.J2);
+            json.WriteNumber("theta2", c.Theta2);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+}
