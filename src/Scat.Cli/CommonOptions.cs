@@ -83,4 +83,12 @@ internal static class CommonOptions
     {
         Description = "Fail the run when a file cannot be decoded, instead of skipping it",
     };
+
+    /// <summary>-o for the commands that draw a picture.</summary>
+    public static Option<string> PngOutput() => new("--output", "-o")
+    {
+        Description = "The PNG file to write",
+        Required = true,
+        HelpName = "PNG",
+    };
 }

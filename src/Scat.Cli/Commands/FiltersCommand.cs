@@ -8,12 +8,7 @@ internal static class FiltersCommand
 {
     public static Command Create(CliConsole console)
     {
-        var output = new Option<string>("--output", "-o")
-        {
-            Description = "The PNG file to write",
-            Required = true,
-            HelpName = "PNG",
-        };
+        var output = CommonOptions.PngOutput();
         var scale = CommonOptions.Scale();
         var angles = CommonOptions.Angles();
         var size = new Option<int>("--size")

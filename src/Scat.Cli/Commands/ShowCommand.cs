@@ -12,12 +12,7 @@ internal static class ShowCommand
     public static Command Create(CliConsole console)
     {
         var image = new Argument<string>("IMAGE") { Description = "The image file (a colour image is converted to gray)" };
-        var output = new Option<string>("--output", "-o")
-        {
-            Description = "The PNG file to write",
-            Required = true,
-            HelpName = "PNG",
-        };
+        var output = CommonOptions.PngOutput();
         var scale = CommonOptions.Scale();
         var angles = CommonOptions.Angles();
         var order = CommonOptions.Order();
