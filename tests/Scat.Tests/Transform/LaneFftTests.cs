@@ -9,6 +9,7 @@ public class LaneFftTests
     [InlineData(1)] [InlineData(2)] [InlineData(3)] [InlineData(4)] [InlineData(5)] [InlineData(8)]
     [InlineData(10)] [InlineData(16)] [InlineData(17)] [InlineData(34)] [InlineData(40)] [InlineData(64)]
     [InlineData(66)] [InlineData(68)] [InlineData(97)] [InlineData(132)] [InlineData(136)] [InlineData(264)]
+    [InlineData(7)] [InlineData(11)] [InlineData(13)] [InlineData(19)] [InlineData(56)] [InlineData(143)] [InlineData(221)]
     public void MatchesDirectDft(int n)
     {
         int lanes = Simd.Lanes;
@@ -43,6 +44,35 @@ public class LaneFftTests
                     }
             // Untouched gaps stay untouched.
             Assert.Equal(re[^1], r2[^1]);
+        }
+    }
+
+    /// <summary>
+    /// The unrolled odd-prime butterflies do the generic pair loop's operations in its order: the same bits, in
+    /// both directions, first stage (no twiddles) and later stages (twiddled).
+    /// </summary>
+    [Theory]
+    [InlineData(3)] [InlineData(5)] [InlineData(7)] [InlineData(11)] [InlineData(13)] [InlineData(17)]
+    [InlineData(24)] [InlineData(40)] [InlineData(56)] [InlineData(88)] [InlineData(104)] [InlineData(136)]
+    [InlineData(255)] [InlineData(289)] [InlineData(1155)]
+    public void CodeletsGiveTheGenericLoopsBits(int n)
+    {
+        int lanes = Simd.Lanes;
+        int count = 2, block = 2 * lanes, elementStride = 2 * lanes, signalStride = n * elementStride;
+        int size = count * signalStride;
+        var rnd = new Random(n);
+        var re = new float[size]; var im = new float[size];
+        for (int i = 0; i < size; i++) { re[i] = (float)(rnd.NextDouble() - 0.5); im[i] = (float)(rnd.NextDouble() - 0.5); }
+        foreach (bool inverse in new[] { false, true })
+        {
+            var fast = new LaneFft(n); var generic = new LaneFft(n, codelets: false);
+            var r1 = (float[])re.Clone(); var i1 = (float[])im.Clone();
+            var r2 = (float[])re.Clone(); var i2 = (float[])im.Clone();
+            fast.Transform(r1, i1, new float[size], new float[size], count, block, elementStride, signalStride, inverse, together: 2);
+            generic.Transform(r2, i2, new float[size], new float[size], count, block, elementStride, signalStride, inverse, together: 2);
+            Assert.Equal(r2, r1);
+            Assert.Equal(i2, i1);
+            Assert.NotEqual(re, r1); // it did transform
         }
     }
 }
