@@ -139,11 +139,13 @@ internal sealed class CpuLaneGroup : IScatteringOps
     }
 
     /// <summary>
-    /// dst[y, x] = (1/k²) Σ over i, j &lt; k of src[y + i·oh, x + j·ow] · f[same], for x &lt; columns. The k² folds
-    /// are accumulated one after the other (i major, j minor) over contiguous runs of x; in a half-spectrum
-    /// source the run beyond column w/2 is read mirrored and conjugated.
+    /// dst[y, x] = (1/k²) Σ over i, j &lt; k of src[y + i·oh, x + j·ow] · f[same], for x &lt; columns. Each output
+    /// element sums its k² folds in registers (i major, j minor) and is stored once. In a half-spectrum source a
+    /// fold's column beyond w/2 is read mirrored and conjugated; the columns are cut into runs where every fold is
+    /// either direct or mirrored, so that each fold's source moves by a fixed step along the run.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     private static void MulPeriodize<TV>(Slot a, float[] f, Slot d, int h, int w, int oh, int ow, int columns, int k)
         where TV : unmanaged, IVec<TV>
     {
@@ -153,56 +155,74 @@ internal sealed class CpuLaneGroup : IScatteringOps
         ref float di = ref MemoryMarshal.GetArrayDataReference(d.Im);
         ref float fr = ref MemoryMarshal.GetArrayDataReference(f);
         int stored = a.Half ? w / 2 : w - 1; // last column held directly
-        for (int i = 0; i < k; i++)
-            for (int j = 0; j < k; j++)
+        int folds = k * k;
+        Span<int> split = folds <= 64 ? stackalloc int[folds] : new int[folds];   // x < split: direct
+        Span<int> direct0 = folds <= 64 ? stackalloc int[folds] : new int[folds]; // source element of x = 0, direct
+        Span<int> mirror0 = folds <= 64 ? stackalloc int[folds] : new int[folds]; // the same, mirrored
+        Span<int> filter0 = folds <= 64 ? stackalloc int[folds] : new int[folds];
+        Span<int> start = folds <= 64 ? stackalloc int[folds] : new int[folds];   // this run's element of x = 0
+        Span<int> step = folds <= 64 ? stackalloc int[folds] : new int[folds];
+        Span<float> imSign = folds <= 64 ? stackalloc float[folds] : new float[folds];
+        for (int j = 0; j < k; j++)
+            for (int i = 0; i < k; i++)
+                split[i * k + j] = Math.Clamp(stored - j * ow + 1, 0, columns);
+        TV scale = TV.Splat(1f / folds);
+        TV zero = TV.Splat(0f);
+        for (int y = 0; y < oh; y++)
+        {
+            for (int i = 0; i < k; i++)
             {
-                bool first = i == 0 && j == 0;
-                int v0 = j * ow;
-                // x < split: column v0 + x is stored; x ≥ split: mirrored.
-                int split = Math.Clamp(stored - v0 + 1, 0, columns);
-                for (int y = 0; y < oh; y++)
+                int u = y + i * oh, um = (h - u) % h;
+                for (int j = 0; j < k; j++)
                 {
-                    int u = y + i * oh;
-                    int um = (h - u) % h;
-                    ref float frow = ref Unsafe.Add(ref fr, u * w + v0);
-                    int drow = y * ow * Lanes;
-                    for (int x = 0; x < columns; x++)
-                    {
-                        TV fv = TV.Splat(Unsafe.Add(ref frow, x));
-                        bool direct = x < split;
-                        int e = direct ? (u * w + v0 + x) * Lanes : (um * w + (w - v0 - x)) * Lanes;
-                        int o = drow + x * Lanes;
-                        // The imaginary part of a mirrored term is conjugated: −f·Im.
-                        TV fi = direct ? fv : TV.Sub(TV.Splat(0f), fv);
-                        for (int b = 0; b < Lanes; b += TV.Count)
-                        {
-                            TV xr = TV.Load(ref Unsafe.Add(ref ar, e + b)), xi = TV.Load(ref Unsafe.Add(ref ai, e + b));
-                            TV pr, pi;
-                            if (first) { pr = TV.Mul(xr, fv); pi = TV.Mul(xi, fi); }
-                            else
-                            {
-                                pr = TV.MulAdd(xr, fv, TV.Load(ref Unsafe.Add(ref dr, o + b)));
-                                pi = TV.MulAdd(xi, fi, TV.Load(ref Unsafe.Add(ref di, o + b)));
-                            }
-                            TV.Store(pr, ref Unsafe.Add(ref dr, o + b));
-                            TV.Store(pi, ref Unsafe.Add(ref di, o + b));
-                        }
-                    }
+                    int t = i * k + j, v0 = j * ow;
+                    direct0[t] = (u * w + v0) * Lanes;
+                    mirror0[t] = (um * w + w - v0) * Lanes;
+                    filter0[t] = u * w + v0;
                 }
             }
-        if (k > 1)
-        {
-            TV vs = TV.Splat(1f / (k * k));
-            for (int y = 0; y < oh; y++)
-                for (int x = 0; x < columns; x++)
+            int drow = y * ow * Lanes;
+            for (int x0 = 0; x0 < columns;)
+            {
+                int x1 = columns;
+                for (int t = 0; t < folds; t++)
                 {
-                    int o = (y * ow + x) * Lanes;
+                    if (split[t] > x0 && split[t] < x1) x1 = split[t];
+                    bool direct = x0 < split[t];
+                    start[t] = direct ? direct0[t] : mirror0[t];
+                    step[t] = direct ? Lanes : -Lanes;
+                    imSign[t] = direct ? 1f : -1f;
+                }
+                ref int startRef = ref MemoryMarshal.GetReference(start);
+                ref int stepRef = ref MemoryMarshal.GetReference(step);
+                ref int filterRef = ref MemoryMarshal.GetReference(filter0);
+                ref float signRef = ref MemoryMarshal.GetReference(imSign);
+                for (int x = x0; x < x1; x++)
+                {
+                    int o = drow + x * Lanes;
                     for (int b = 0; b < Lanes; b += TV.Count)
                     {
-                        TV.Store(TV.Mul(TV.Load(ref Unsafe.Add(ref dr, o + b)), vs), ref Unsafe.Add(ref dr, o + b));
-                        TV.Store(TV.Mul(TV.Load(ref Unsafe.Add(ref di, o + b)), vs), ref Unsafe.Add(ref di, o + b));
+                        // The first fold: a product; the imaginary part of a mirrored term is conjugated: −f·Im.
+                        TV fv = TV.Splat(Unsafe.Add(ref fr, filterRef + x));
+                        TV fi = signRef > 0 ? fv : TV.Sub(zero, fv);
+                        int e = startRef + stepRef * x + b;
+                        TV pr = TV.Mul(TV.Load(ref Unsafe.Add(ref ar, e)), fv);
+                        TV pi = TV.Mul(TV.Load(ref Unsafe.Add(ref ai, e)), fi);
+                        for (int t = 1; t < folds; t++)
+                        {
+                            fv = TV.Splat(Unsafe.Add(ref fr, Unsafe.Add(ref filterRef, t) + x));
+                            fi = Unsafe.Add(ref signRef, t) > 0 ? fv : TV.Sub(zero, fv);
+                            e = Unsafe.Add(ref startRef, t) + Unsafe.Add(ref stepRef, t) * x + b;
+                            pr = TV.MulAdd(TV.Load(ref Unsafe.Add(ref ar, e)), fv, pr);
+                            pi = TV.MulAdd(TV.Load(ref Unsafe.Add(ref ai, e)), fi, pi);
+                        }
+                        if (folds > 1) { pr = TV.Mul(pr, scale); pi = TV.Mul(pi, scale); }
+                        TV.Store(pr, ref Unsafe.Add(ref dr, o + b));
+                        TV.Store(pi, ref Unsafe.Add(ref di, o + b));
                     }
                 }
+                x0 = x1;
+            }
         }
     }
 
