@@ -193,6 +193,12 @@ internal sealed class CpuLaneGroup : IScatteringOps
                     step[t] = direct ? Lanes : -Lanes;
                     imSign[t] = direct ? 1f : -1f;
                 }
+                if (folds == 4 && TV.Count == Lanes)
+                {
+                    Folds4<TV>(ref ar, ref ai, ref fr, ref dr, ref di, start, step, filter0, imSign, x0, x1, drow, scale);
+                    x0 = x1;
+                    continue;
+                }
                 ref int startRef = ref MemoryMarshal.GetReference(start);
                 ref int stepRef = ref MemoryMarshal.GetReference(step);
                 ref int filterRef = ref MemoryMarshal.GetReference(filter0);
@@ -223,6 +229,46 @@ internal sealed class CpuLaneGroup : IScatteringOps
                 }
                 x0 = x1;
             }
+        }
+    }
+
+    /// <summary>
+    /// The run [x0, x1) of one output row for k = 2 with one vector per element: MulPeriodize's arithmetic, in its
+    /// order, with the four folds' positions held in registers (the most frequent case: order-2 bands, low-pass
+    /// at J − 1).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Folds4<TV>(ref float ar, ref float ai, ref float fr, ref float dr, ref float di,
+        Span<int> start, Span<int> step, Span<int> filter0, Span<float> imSign, int x0, int x1, int drow, TV scale)
+        where TV : unmanaged, IVec<TV>
+    {
+        int s0 = step[0], s1 = step[1], s2 = step[2], s3 = step[3];
+        int e0 = start[0] + s0 * x0, e1 = start[1] + s1 * x0, e2 = start[2] + s2 * x0, e3 = start[3] + s3 * x0;
+        ref float f0 = ref Unsafe.Add(ref fr, filter0[0] + x0);
+        ref float f1 = ref Unsafe.Add(ref fr, filter0[1] + x0);
+        ref float f2 = ref Unsafe.Add(ref fr, filter0[2] + x0);
+        ref float f3 = ref Unsafe.Add(ref fr, filter0[3] + x0);
+        bool m0 = imSign[0] < 0, m1 = imSign[1] < 0, m2 = imSign[2] < 0, m3 = imSign[3] < 0;
+        ref float outR = ref Unsafe.Add(ref dr, drow + x0 * Lanes);
+        ref float outI = ref Unsafe.Add(ref di, drow + x0 * Lanes);
+        TV zero = TV.Splat(0f);
+        for (int x = 0, o = 0; x < x1 - x0; x++, o += Lanes)
+        {
+            TV fv = TV.Splat(Unsafe.Add(ref f0, x));
+            TV pr = TV.Mul(TV.Load(ref Unsafe.Add(ref ar, e0)), fv);
+            TV pi = TV.Mul(TV.Load(ref Unsafe.Add(ref ai, e0)), m0 ? TV.Sub(zero, fv) : fv);
+            fv = TV.Splat(Unsafe.Add(ref f1, x));
+            pr = TV.MulAdd(TV.Load(ref Unsafe.Add(ref ar, e1)), fv, pr);
+            pi = TV.MulAdd(TV.Load(ref Unsafe.Add(ref ai, e1)), m1 ? TV.Sub(zero, fv) : fv, pi);
+            fv = TV.Splat(Unsafe.Add(ref f2, x));
+            pr = TV.MulAdd(TV.Load(ref Unsafe.Add(ref ar, e2)), fv, pr);
+            pi = TV.MulAdd(TV.Load(ref Unsafe.Add(ref ai, e2)), m2 ? TV.Sub(zero, fv) : fv, pi);
+            fv = TV.Splat(Unsafe.Add(ref f3, x));
+            pr = TV.MulAdd(TV.Load(ref Unsafe.Add(ref ar, e3)), fv, pr);
+            pi = TV.MulAdd(TV.Load(ref Unsafe.Add(ref ai, e3)), m3 ? TV.Sub(zero, fv) : fv, pi);
+            TV.Store(TV.Mul(pr, scale), ref Unsafe.Add(ref outR, o));
+            TV.Store(TV.Mul(pi, scale), ref Unsafe.Add(ref outI, o));
+            e0 += s0; e1 += s1; e2 += s2; e3 += s3;
         }
     }
 
