@@ -4,11 +4,13 @@
 Each codelet is the symmetric-pair DFT of LaneFft.RadixOdd (same operations in the same order, so the results
 are bit-identical to it), written out with its cosines and sines as constants: the JIT keeps the working values
 in registers and takes the constants from memory, instead of running the generic loops over tables.
-Run: python3 scripts/gen-odd-codelets.py  (then build; the output is committed).
+Run: python3 scripts/gen-odd-codelets.py [OUT]  (then build; the output is committed, and a test checks that it is
+what this script writes).
 """
 import math
 import os
 import struct
+import sys
 
 PRIMES = [3, 5, 7, 11, 13, 17]
 WIDTHS = [128, 256, 512]
@@ -135,7 +137,8 @@ def main():
             parts.append(codelet(p, bits))
             parts.append("")
     parts[-1] = "}"
-    with open(OUT, "w") as fh:
+    out = sys.argv[1] if len(sys.argv) > 1 else OUT
+    with open(out, "w") as fh:
         fh.write("\n".join(parts) + "\n")
 
 
