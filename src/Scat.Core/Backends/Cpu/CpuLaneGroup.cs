@@ -129,13 +129,27 @@ internal sealed class CpuLaneGroup : IScatteringOps
         // The low-pass result is the spectrum of a real map: its inverse needs only half of it.
         bool halfOut = dst == Spectrum.Low;
         int columns = halfOut ? ow / 2 + 1 : ow;
-        switch (Simd.Width)
-        {
-            case 512: MulPeriodize<V512>(a, f, d, h, w, oh, ow, columns, k); break;
-            case 256: MulPeriodize<V256>(a, f, d, h, w, oh, ow, columns, k); break;
-            default: MulPeriodize<V128>(a, f, d, h, w, oh, ow, columns, k); break;
-        }
+        MulPeriodizeAt(Simd.Width, a.Re, a.Im, a.Half, f, d.Re, d.Im, h, w, k, columns);
         d.Height = oh; d.Width = ow; d.Half = halfOut;
+    }
+
+    /// <summary>
+    /// <see cref="MulPeriodize{TV}"/> with the vectors of the given width, on plain arrays of h × w elements of
+    /// <see cref="Simd.Lanes"/> floats (the source a half spectrum if <paramref name="half"/>): also for tests.
+    /// </summary>
+    internal static void MulPeriodizeAt(int width, float[] re, float[] im, bool half, float[] f, float[] dstRe, float[] dstIm,
+        int h, int w, int k, int columns)
+    {
+        if (h % k != 0 || w % k != 0) throw new ArgumentException($"a {h}x{w} spectrum cannot be periodized by {k}");
+        if (f.Length < h * w || re.Length < h * w * Lanes || im.Length < h * w * Lanes
+            || dstRe.Length < h / k * (w / k) * Lanes || dstIm.Length < h / k * (w / k) * Lanes || columns > w / k)
+            throw new ArgumentException("periodization buffers are too small");
+        switch (width)
+        {
+            case 512: MulPeriodize<V512>(re, im, half, f, dstRe, dstIm, h, w, h / k, w / k, columns, k); break;
+            case 256: MulPeriodize<V256>(re, im, half, f, dstRe, dstIm, h, w, h / k, w / k, columns, k); break;
+            default: MulPeriodize<V128>(re, im, half, f, dstRe, dstIm, h, w, h / k, w / k, columns, k); break;
+        }
     }
 
     /// <summary>
@@ -146,26 +160,25 @@ internal sealed class CpuLaneGroup : IScatteringOps
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    private static void MulPeriodize<TV>(Slot a, float[] f, Slot d, int h, int w, int oh, int ow, int columns, int k)
+    private static void MulPeriodize<TV>(float[] srcRe, float[] srcIm, bool half, float[] f, float[] dstRe, float[] dstIm,
+        int h, int w, int oh, int ow, int columns, int k)
         where TV : unmanaged, IVec<TV>
     {
-        ref float ar = ref MemoryMarshal.GetArrayDataReference(a.Re);
-        ref float ai = ref MemoryMarshal.GetArrayDataReference(a.Im);
-        ref float dr = ref MemoryMarshal.GetArrayDataReference(d.Re);
-        ref float di = ref MemoryMarshal.GetArrayDataReference(d.Im);
+        ref float ar = ref MemoryMarshal.GetArrayDataReference(srcRe);
+        ref float ai = ref MemoryMarshal.GetArrayDataReference(srcIm);
+        ref float dr = ref MemoryMarshal.GetArrayDataReference(dstRe);
+        ref float di = ref MemoryMarshal.GetArrayDataReference(dstIm);
         ref float fr = ref MemoryMarshal.GetArrayDataReference(f);
-        int stored = a.Half ? w / 2 : w - 1; // last column held directly
+        int stored = half ? w / 2 : w - 1; // last column held directly
         int folds = k * k;
-        Span<int> split = folds <= 64 ? stackalloc int[folds] : new int[folds];   // x < split: direct
-        Span<int> direct0 = folds <= 64 ? stackalloc int[folds] : new int[folds]; // source element of x = 0, direct
-        Span<int> mirror0 = folds <= 64 ? stackalloc int[folds] : new int[folds]; // the same, mirrored
-        Span<int> filter0 = folds <= 64 ? stackalloc int[folds] : new int[folds];
-        Span<int> start = folds <= 64 ? stackalloc int[folds] : new int[folds];   // this run's element of x = 0
-        Span<int> step = folds <= 64 ? stackalloc int[folds] : new int[folds];
-        Span<float> imSign = folds <= 64 ? stackalloc float[folds] : new float[folds];
-        for (int j = 0; j < k; j++)
-            for (int i = 0; i < k; i++)
-                split[i * k + j] = Math.Clamp(stored - j * ow + 1, 0, columns);
+        // Per fold t = i·k + j: where it starts for x = 0 read directly and mirrored, its filter's start, and for
+        // the current run its start, step and whether it is mirrored (conjugated).
+        Span<int> ints = folds <= 32 ? stackalloc int[6 * folds] : new int[6 * folds];
+        Span<int> direct0 = ints.Slice(0, folds), mirror0 = ints.Slice(folds, folds), filter0 = ints.Slice(2 * folds, folds);
+        Span<int> start = ints.Slice(3 * folds, folds), step = ints.Slice(4 * folds, folds), mirrored = ints.Slice(5 * folds, folds);
+        // Column v0 + x of fold j is stored directly for x < split[j], else read mirrored.
+        Span<int> split = k <= 32 ? stackalloc int[k] : new int[k];
+        for (int j = 0; j < k; j++) split[j] = Math.Clamp(stored - j * ow + 1, 0, columns);
         TV scale = TV.Splat(1f / folds);
         TV zero = TV.Splat(0f);
         for (int y = 0; y < oh; y++)
@@ -185,24 +198,25 @@ internal sealed class CpuLaneGroup : IScatteringOps
             for (int x0 = 0; x0 < columns;)
             {
                 int x1 = columns;
+                for (int j = 0; j < k; j++)
+                    if (split[j] > x0 && split[j] < x1) x1 = split[j];
                 for (int t = 0; t < folds; t++)
                 {
-                    if (split[t] > x0 && split[t] < x1) x1 = split[t];
-                    bool direct = x0 < split[t];
+                    bool direct = x0 < split[t % k];
                     start[t] = direct ? direct0[t] : mirror0[t];
                     step[t] = direct ? Lanes : -Lanes;
-                    imSign[t] = direct ? 1f : -1f;
+                    mirrored[t] = direct ? 0 : 1;
                 }
                 if (folds == 4 && TV.Count == Lanes)
                 {
-                    Folds4<TV>(ref ar, ref ai, ref fr, ref dr, ref di, start, step, filter0, imSign, x0, x1, drow, scale);
+                    Folds4<TV>(ref ar, ref ai, ref fr, ref dr, ref di, start, step, filter0, mirrored, x0, x1, drow, scale);
                     x0 = x1;
                     continue;
                 }
                 ref int startRef = ref MemoryMarshal.GetReference(start);
                 ref int stepRef = ref MemoryMarshal.GetReference(step);
                 ref int filterRef = ref MemoryMarshal.GetReference(filter0);
-                ref float signRef = ref MemoryMarshal.GetReference(imSign);
+                ref int mirroredRef = ref MemoryMarshal.GetReference(mirrored);
                 for (int x = x0; x < x1; x++)
                 {
                     int o = drow + x * Lanes;
@@ -210,14 +224,14 @@ internal sealed class CpuLaneGroup : IScatteringOps
                     {
                         // The first fold: a product; the imaginary part of a mirrored term is conjugated: −f·Im.
                         TV fv = TV.Splat(Unsafe.Add(ref fr, filterRef + x));
-                        TV fi = signRef > 0 ? fv : TV.Sub(zero, fv);
+                        TV fi = mirroredRef == 0 ? fv : TV.Sub(zero, fv);
                         int e = startRef + stepRef * x + b;
                         TV pr = TV.Mul(TV.Load(ref Unsafe.Add(ref ar, e)), fv);
                         TV pi = TV.Mul(TV.Load(ref Unsafe.Add(ref ai, e)), fi);
                         for (int t = 1; t < folds; t++)
                         {
                             fv = TV.Splat(Unsafe.Add(ref fr, Unsafe.Add(ref filterRef, t) + x));
-                            fi = Unsafe.Add(ref signRef, t) > 0 ? fv : TV.Sub(zero, fv);
+                            fi = Unsafe.Add(ref mirroredRef, t) == 0 ? fv : TV.Sub(zero, fv);
                             e = Unsafe.Add(ref startRef, t) + Unsafe.Add(ref stepRef, t) * x + b;
                             pr = TV.MulAdd(TV.Load(ref Unsafe.Add(ref ar, e)), fv, pr);
                             pi = TV.MulAdd(TV.Load(ref Unsafe.Add(ref ai, e)), fi, pi);
@@ -239,7 +253,7 @@ internal sealed class CpuLaneGroup : IScatteringOps
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Folds4<TV>(ref float ar, ref float ai, ref float fr, ref float dr, ref float di,
-        Span<int> start, Span<int> step, Span<int> filter0, Span<float> imSign, int x0, int x1, int drow, TV scale)
+        Span<int> start, Span<int> step, Span<int> filter0, Span<int> mirrored, int x0, int x1, int drow, TV scale)
         where TV : unmanaged, IVec<TV>
     {
         int s0 = step[0], s1 = step[1], s2 = step[2], s3 = step[3];
@@ -248,7 +262,7 @@ internal sealed class CpuLaneGroup : IScatteringOps
         ref float f1 = ref Unsafe.Add(ref fr, filter0[1] + x0);
         ref float f2 = ref Unsafe.Add(ref fr, filter0[2] + x0);
         ref float f3 = ref Unsafe.Add(ref fr, filter0[3] + x0);
-        bool m0 = imSign[0] < 0, m1 = imSign[1] < 0, m2 = imSign[2] < 0, m3 = imSign[3] < 0;
+        bool m0 = mirrored[0] != 0, m1 = mirrored[1] != 0, m2 = mirrored[2] != 0, m3 = mirrored[3] != 0;
         ref float outR = ref Unsafe.Add(ref dr, drow + x0 * Lanes);
         ref float outI = ref Unsafe.Add(ref di, drow + x0 * Lanes);
         TV zero = TV.Splat(0f);

@@ -97,8 +97,18 @@ internal sealed partial class LaneFft
         if (re.Length < extent || im.Length < extent || scratchRe.Length < extent || scratchIm.Length < extent)
             throw new ArgumentException("FFT buffers are too small");
         if (block % Simd.Lanes != 0) throw new ArgumentException("block must be a multiple of the lane count");
+        TransformAt(Simd.Width, re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, inverse, together);
+    }
+
+    /// <summary>
+    /// <see cref="Transform"/> with the vectors of the given width (512, 256 or 128 bits; one the machine
+    /// accelerates, and <paramref name="block"/> a multiple of its float count): for tests of every width.
+    /// </summary>
+    internal void TransformAt(int width, Span<float> re, Span<float> im, Span<float> scratchRe, Span<float> scratchIm,
+        int count, int block, int elementStride, int signalStride, bool inverse, int together = 1)
+    {
         if (Length == 1) return;
-        switch (Simd.Width)
+        switch (width)
         {
             case 512: Run<V512>(re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, Math.Max(1, together), inverse); break;
             case 256: Run<V256>(re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, Math.Max(1, together), inverse); break;
@@ -147,7 +157,7 @@ internal sealed partial class LaneFft
         float[] twr = twiddleRe[stage], twi = twiddleIm[stage];
         float sign = inverse ? 1f : -1f;
         int inStride = m * elementStride, outStride = ns * elementStride;
-        bool codelet = codelets && radix % 2 == 1 && HasCodelet(radix);
+        bool codelet = codelets && HasCodelet(radix);
         Span<float> tw = codelet ? stackalloc float[2 * radix] : default;
         for (int k = 0; k < ns; k++)
         {
@@ -341,6 +351,7 @@ internal sealed partial class LaneFft
         int outOff, int outStride, int block, int subCount, int subStride, float[] twr, float[] twi, int k, int p, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
         var (cosTable, sinTable) = oddTables[p];
+        bool inverse = sign > 0;
         ref float cosT = ref MemoryMarshal.GetArrayDataReference(cosTable);
         ref float sinT = ref MemoryMarshal.GetArrayDataReference(sinTable);
         int h = p / 2;
@@ -372,7 +383,9 @@ internal sealed partial class LaneFft
                 }
                 TV sr1 = TV.Add(ur, vr), si1 = TV.Add(ui, vi);
                 Unsafe.Add(ref ar, r - 1) = sr1; Unsafe.Add(ref ai, r - 1) = si1;
-                Unsafe.Add(ref br, r - 1) = TV.Sub(ur, vr); Unsafe.Add(ref bi, r - 1) = TV.Sub(ui, vi);
+                // The inverse negates the differences, which negates B: y[q] = A − i·B in both directions.
+                Unsafe.Add(ref br, r - 1) = inverse ? TV.Sub(vr, ur) : TV.Sub(ur, vr);
+                Unsafe.Add(ref bi, r - 1) = inverse ? TV.Sub(vi, ui) : TV.Sub(ui, vi);
                 sumr = TV.Add(sumr, sr1); sumi = TV.Add(sumi, si1);
             }
             int d = outOff + b;
@@ -394,8 +407,8 @@ internal sealed partial class LaneFft
                     a2r = TV.MulAdd(xr, c2, a2r); a2i = TV.MulAdd(xi, c2, a2i);
                     b2r = TV.MulAdd(yr, s2, b2r); b2i = TV.MulAdd(yi, s2, b2i);
                 }
-                StoreOddPair(ref dr, ref di, d, outStride, p, q, a1r, a1i, b1r, b1i, sign);
-                StoreOddPair(ref dr, ref di, d, outStride, p, q + 1, a2r, a2i, b2r, b2i, sign);
+                StoreOddPair(ref dr, ref di, d, outStride, p, q, a1r, a1i, b1r, b1i);
+                StoreOddPair(ref dr, ref di, d, outStride, p, q + 1, a2r, a2i, b2r, b2i);
             }
             for (; q <= h; q++)
             {
@@ -407,23 +420,19 @@ internal sealed partial class LaneFft
                     accAr = TV.MulAdd(Unsafe.Add(ref ar, r), c, accAr); accAi = TV.MulAdd(Unsafe.Add(ref ai, r), c, accAi);
                     accBr = TV.MulAdd(Unsafe.Add(ref br, r), s, accBr); accBi = TV.MulAdd(Unsafe.Add(ref bi, r), s, accBi);
                 }
-                StoreOddPair(ref dr, ref di, d, outStride, p, q, accAr, accAi, accBr, accBi, sign);
+                StoreOddPair(ref dr, ref di, d, outStride, p, q, accAr, accAi, accBr, accBi);
             }
         }
     }
 
-    /// <summary>y[q] = A + i·sign·B and y[p − q] = A − i·sign·B.</summary>
+    /// <summary>y[q] = A − i·B and y[p − q] = A + i·B (B already carries the direction's sign).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreOddPair<TV>(ref float dr, ref float di, int d, int outStride, int p, int q,
-        TV accAr, TV accAi, TV accBr, TV accBi, float sign) where TV : unmanaged, IVec<TV>
+        TV accAr, TV accAi, TV accBr, TV accBi) where TV : unmanaged, IVec<TV>
     {
-        // i·sign·B = sign·(−Bi, Br)
-        TV wr, wi;
-        if (sign < 0) { wr = accBi; wi = TV.Sub(TV.Splat(0f), accBr); }
-        else { wr = TV.Sub(TV.Splat(0f), accBi); wi = accBr; }
-        TV.Store(TV.Add(accAr, wr), ref Unsafe.Add(ref dr, d + q * outStride));
-        TV.Store(TV.Add(accAi, wi), ref Unsafe.Add(ref di, d + q * outStride));
-        TV.Store(TV.Sub(accAr, wr), ref Unsafe.Add(ref dr, d + (p - q) * outStride));
-        TV.Store(TV.Sub(accAi, wi), ref Unsafe.Add(ref di, d + (p - q) * outStride));
+        TV.Store(TV.Add(accAr, accBi), ref Unsafe.Add(ref dr, d + q * outStride));
+        TV.Store(TV.Sub(accAi, accBr), ref Unsafe.Add(ref di, d + q * outStride));
+        TV.Store(TV.Sub(accAr, accBi), ref Unsafe.Add(ref dr, d + (p - q) * outStride));
+        TV.Store(TV.Add(accAi, accBr), ref Unsafe.Add(ref di, d + (p - q) * outStride));
     }
 }
