@@ -136,12 +136,22 @@ internal sealed partial class LaneFft
             }
             if (inScratch)
                 for (int t = 0; t < sub; t++)
+                {
+                    if (elementStride == block)
+                    {
+                        // A contiguous signal (row transforms): one copy, not one per element.
+                        int o = baseOff + t * signalStride;
+                        sRe.Slice(o, Length * block).CopyTo(re.Slice(o, Length * block));
+                        sIm.Slice(o, Length * block).CopyTo(im.Slice(o, Length * block));
+                        continue;
+                    }
                     for (int e = 0; e < Length; e++)
                     {
                         int o = baseOff + t * signalStride + e * elementStride;
                         sRe.Slice(o, block).CopyTo(re.Slice(o, block));
                         sIm.Slice(o, block).CopyTo(im.Slice(o, block));
                     }
+                }
         }
     }
 
