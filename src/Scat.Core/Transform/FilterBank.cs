@@ -55,7 +55,14 @@ public sealed class FilterBank
     }
 
     /// <summary>Gabor filter in space, summed over the 5 × 5 periodic copies, divided by 2·3.1415·σ²/s.</summary>
-    internal static Complex[] Gabor(int m, int n, double sigma, double theta, double xi, double slant)
+    internal static Complex[] Gabor(int m, int n, double sigma, double theta, double xi, double slant) =>
+        Gabor(m, n, sigma, theta, xi, slant, null);
+
+    /// <summary>
+    /// <see cref="Gabor(int, int, double, double, double, double)"/>, and when <paramref name="envelope"/> is given,
+    /// the same with ξ = 0 into it from the same exponentials (a Morlet needs both).
+    /// </summary>
+    private static Complex[] Gabor(int m, int n, double sigma, double theta, double xi, double slant, Complex[]? envelope)
     {
         double c = Math.Cos(theta), s = Math.Sin(theta);
         // C = R · diag(1, s²) · R⁻¹ / (2σ²)
@@ -67,7 +74,7 @@ public sealed class FilterBank
         for (int x0 = 0; x0 < m; x0++)
             for (int y0 = 0; y0 < n; y0++)
             {
-                double re = 0, im = 0;
+                double re = 0, im = 0, sum = 0;
                 for (int a = -2; a <= 2; a++)
                 {
                     double x = x0 + a * m;
@@ -77,6 +84,7 @@ public sealed class FilterBank
                         double q = -(c00 * x * x + 2 * c01 * x * y + c11 * y * y);
                         if (q < -746) continue; // exp underflows to exactly 0 in double
                         double e = Math.Exp(q);
+                        sum += e;
                         if (xi == 0) { re += e; continue; }
                         double phase = xi * (x * c + y * s);
                         re += e * Math.Cos(phase);
@@ -84,17 +92,20 @@ public sealed class FilterBank
                     }
                 }
                 g[x0 * n + y0] = new Complex(re, im);
+                if (envelope != null) envelope[x0 * n + y0] = sum;
             }
         double norm = 2 * 3.1415 * sigma * sigma / slant;
         for (int i = 0; i < g.Length; i++) g[i] /= norm;
+        if (envelope != null)
+            for (int i = 0; i < envelope.Length; i++) envelope[i] /= norm;
         return g;
     }
 
     /// <summary>Morlet ψ = g(σ, θ, ξ, s) − κ g(σ, θ, 0, s), κ chosen so that ψ has zero mean.</summary>
     internal static Complex[] Morlet(int m, int n, double sigma, double theta, double xi, double slant)
     {
-        var wave = Gabor(m, n, sigma, theta, xi, slant);
-        var envelope = Gabor(m, n, sigma, theta, 0, slant);
+        var envelope = new Complex[m * n];
+        var wave = Gabor(m, n, sigma, theta, xi, slant, envelope);
         Complex sw = Complex.Zero, se = Complex.Zero;
         for (int i = 0; i < wave.Length; i++) { sw += wave[i]; se += envelope[i]; }
         var kappa = sw / se;
