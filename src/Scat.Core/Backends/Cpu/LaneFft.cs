@@ -167,21 +167,24 @@ internal sealed partial class LaneFft
         float[] twr = twiddleRe[stage], twi = twiddleIm[stage];
         float sign = inverse ? 1f : -1f;
         int inStride = m * elementStride, outStride = ns * elementStride;
-        bool codelet = codelets && HasCodelet(radix);
-        Span<float> tw = codelet ? stackalloc float[2 * radix] : default;
+        bool odd = radix % 2 == 1, codelet = odd && codelets && HasCodelet(radix);
+        Span<float> tw = !odd ? default : radix <= 63 ? stackalloc float[2 * radix] : new float[2 * radix];
         for (int k = 0; k < ns; k++)
         {
-            if (codelet)
+            if (odd)
             {
-                // This column's twiddles, the same for every butterfly of the column.
+                // This column's twiddles (cosine, sine of the direction), the same for every butterfly of the column.
                 if (k != 0)
                     for (int r = 1; r < radix; r++) { tw[2 * r] = twr[k * radix + r]; tw[2 * r + 1] = Sin(twi[k * radix + r], sign); }
                 for (int g = 0; g < m / ns; g++)
                 {
-                    int j = g * ns + k;
-                    OddCodelet<TV>(radix, ref sr, ref si, ref dr, ref di, baseOff + j * elementStride, inStride,
-                        baseOff + (g * ns * radix + k) * elementStride, outStride, block, subCount, subStride,
-                        ref MemoryMarshal.GetReference(tw), inverse, k != 0);
+                    int inOff = baseOff + (g * ns + k) * elementStride, outOff = baseOff + (g * ns * radix + k) * elementStride;
+                    if (codelet)
+                        OddCodelet<TV>(radix, ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride,
+                            ref MemoryMarshal.GetReference(tw), inverse, k != 0);
+                    else
+                        RadixOdd<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride,
+                            tw, radix, inverse, k != 0);
                 }
                 continue;
             }
@@ -195,7 +198,6 @@ internal sealed partial class LaneFft
                     case 2: Radix2<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, twr, twi, k, sign, k != 0); break;
                     case 4: Radix4<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, twr, twi, k, sign, k != 0); break;
                     case 8: Radix8<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, twr, twi, k, sign, k != 0); break;
-                    default: RadixOdd<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, twr, twi, k, radix, sign, k != 0); break;
                 }
             }
         }
@@ -358,10 +360,9 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private void RadixOdd<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, float[] twr, float[] twi, int k, int p, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
+        int outOff, int outStride, int block, int subCount, int subStride, Span<float> tw, int p, bool inverse, bool twiddle) where TV : unmanaged, IVec<TV>
     {
         var (cosTable, sinTable) = oddTables[p];
-        bool inverse = sign > 0;
         ref float cosT = ref MemoryMarshal.GetArrayDataReference(cosTable);
         ref float sinT = ref MemoryMarshal.GetArrayDataReference(sinTable);
         int h = p / 2;
@@ -370,10 +371,6 @@ internal sealed partial class LaneFft
         ref TV ai = ref Unsafe.Add(ref ar, h);
         ref TV br = ref Unsafe.Add(ref ar, 2 * h);
         ref TV bi = ref Unsafe.Add(ref ar, 3 * h);
-        // This butterfly's twiddles, the same for every signal and lane it serves.
-        Span<float> tw = p <= 63 ? stackalloc float[2 * p] : new float[2 * p];
-        if (twiddle)
-            for (int r = 1; r < p; r++) { tw[2 * r] = twr[k * p + r]; tw[2 * r + 1] = Sin(twi[k * p + r], sign); }
         TV zero = TV.Splat(0f);
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += TV.Count)
