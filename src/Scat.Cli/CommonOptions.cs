@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Scat.Backends;
+using Scat.Input;
 
 namespace Scat.Cli;
 
@@ -39,9 +41,10 @@ internal static class CommonOptions
         return o;
     }
 
-    public static Option<string?> Size() => new("--size")
+    /// <param name="description">What --size does in this command.</param>
+    public static Option<string?> Size(string description = "Resize every image to N x N or H x W pixels (bilinear); without it all images must have one size") => new("--size")
     {
-        Description = "Resize every image to N x N or H x W pixels (bilinear); without it all images must have one size",
+        Description = description,
         HelpName = "N|HxW",
     };
 
@@ -91,4 +94,28 @@ internal static class CommonOptions
         Required = true,
         HelpName = "PNG",
     };
+
+    // The parsers of the shared options: one each, so that one mistake gets one wording in every command.
+
+    public static DeviceSpec ParseDevice(string text) => DeviceSpec.TryParse(text, out var device) ? device
+        : throw new ScatUsageException($"unknown device '{text}': use auto, cpu, cuda or cuda:N");
+
+    public static ColorMode ParseColor(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "rgb" => ColorMode.Rgb,
+        "gray" => ColorMode.Gray,
+        _ => throw new ScatUsageException($"unknown --color '{text}': use rgb or gray"),
+    };
+
+    public static FitMode ParseFit(string text) => ResizeSpec.TryParseFit(text, out var fit) ? fit
+        : throw new ScatUsageException($"unknown --fit '{text}': use crop, stretch or pad");
+
+    /// <summary>--size N|HxW (null when absent) with --fit.</summary>
+    public static ResizeSpec? ParseSize(string? text, string fit)
+    {
+        var fitMode = ParseFit(fit);
+        if (text is null) return null;
+        return ResizeSpec.TryParse(text, fitMode, out var resize) ? resize
+            : throw new ScatUsageException($"bad --size '{text}': use N or HxW with positive integers, e.g. 32 or 48x64");
+    }
 }

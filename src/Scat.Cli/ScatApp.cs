@@ -42,7 +42,7 @@ internal static class ScatApp
         {
             // One line: the first problem, and where the options are explained.
             var command = parse.CommandResult.Command;
-            console.WriteError($"{OneLine(parse.Errors[0].Message)} (see 'scat {(command is RootCommand ? "" : command.Name + " ")}--help')");
+            console.WriteError($"{Messages.OneLine(parse.Errors[0].Message)} (see 'scat {(command is RootCommand ? "" : command.Name + " ")}--help')");
             return (int)ExitCode.BadArguments;
         }
         var config = new InvocationConfiguration
@@ -53,7 +53,4 @@ internal static class ScatApp
         };
         return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
     }
-
-    private static string OneLine(string message) =>
-        string.Join(' ', message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -264,9 +264,5 @@ public sealed class ImageDecoder
         return new ImageDecodeException(reason, e);
     }
 
-    private static string FirstLine(string message)
-    {
-        var line = message.Split('\n', 2)[0].Trim();
-        return line.Length == 0 ? "cannot decode" : line;
-    }
+    private static string FirstLine(string message) => Messages.FirstLine(message, "cannot decode");
 }

@@ -1,5 +1,8 @@
+using System.Globalization;
 using Scat.Backends;
 using Scat.Input;
+using Scat.Output;
+using Scat.Transform;
 
 namespace Scat.Pipeline;
 
@@ -25,26 +28,72 @@ public sealed record ExtractOptions
     public bool Quiet { get; init; }
     /// <summary>A file that cannot be decoded fails the run instead of being skipped.</summary>
     public bool Strict { get; init; }
-    /// <summary>Image paths to process in this order instead of <see cref="Inputs"/> (--files-from).</summary>
-    public IReadOnlyList<string>? FileList { get; init; }
-    /// <summary>With <see cref="FileList"/>: the class of a file is its parent folder's name.</summary>
+    /// <summary>--files-from: a file of image paths ("-": standard input) to process in that order instead of <see cref="Inputs"/>.</summary>
+    public string? FilesFrom { get; init; }
+    /// <summary>With <see cref="FilesFrom"/>: the class of a file is its parent folder's name.</summary>
     public bool ClassesFromParent { get; init; }
+    /// <summary>--limit: process only the first N images of the listing (applied before <see cref="Shard"/>); null: all.</summary>
+    public int? Limit { get; init; }
+    /// <summary>--shards: the shard count for --shard auto under a Kubernetes indexed Job (read while parsing --shard).</summary>
+    public int? ShardCount { get; init; }
     /// <summary>Process only this part of the input; the output name may hold {shard}.</summary>
     public Shard? Shard { get; init; }
     /// <summary>Compression of a Parquet output; null: zstd.</summary>
-    public Scat.Output.ParquetCompression? Compression { get; init; }
+    public ParquetCompression? Compression { get; init; }
 
-    // Safety (issue 7): bad files, bombs, hangs, the output file.
+    // Safety: bad files, decompression bombs, hanging decodes, the output file.
     /// <summary>Images with more pixels than this (from the header) are skipped before decoding.</summary>
     public long MaxPixels { get; init; } = ImageDecoder.DefaultMaxPixels;
     /// <summary>A decode that runs longer is abandoned and its file skipped.</summary>
-    public TimeSpan DecodeTimeout { get; init; } = DefaultDecodeTimeout;
+    public TimeSpan DecodeTimeout
+    {
+        get => TimeSpan.FromSeconds(DecodeTimeoutSeconds);
+        init => DecodeTimeoutSeconds = value.TotalSeconds;
+    }
+    /// <summary><see cref="DecodeTimeout"/> in seconds, as given (checked by <see cref="Validate"/>).</summary>
+    public double DecodeTimeoutSeconds { get; init; } = DefaultDecodeTimeout.TotalSeconds;
     /// <summary>Where to write the skipped files (PATH TAB REASON per line); null: nowhere.</summary>
     public string? SkippedList { get; init; }
     /// <summary>Refuse to replace an existing output file (checked before any work and at the final rename).</summary>
     public bool NoClobber { get; init; }
 
     public static readonly TimeSpan DefaultDecodeTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest --decode-timeout accepted: one day.</summary>
+    public static readonly TimeSpan MaxDecodeTimeout = TimeSpan.FromDays(1);
+
+    /// <summary>The output path with {shard} filled in.</summary>
+    public string OutputPath => Scat.Pipeline.Shard.FillName(Output, Shard);
+
+    /// <summary>Every rule that needs no file, in one place; throws <see cref="ScatUsageException"/> on the first broken one.</summary>
+    public void Validate()
+    {
+        if (FilesFrom is null && Inputs.Count == 0) throw new ScatUsageException("no input given (INPUT or --files-from)");
+        if (FilesFrom is not null && Inputs.Count > 0) throw new ScatUsageException("give INPUT or --files-from, not both");
+        if (ShardCount is not null && Shard is null) throw new ScatUsageException("--shards goes with --shard auto");
+        if (ClassesFromParent && FilesFrom is null) throw new ScatUsageException("--classes-from-parent goes with --files-from");
+        OptionRules.TransformShape(J, L, Order);
+        OptionRules.AtLeastOne("--batch-size", BatchSize);
+        OptionRules.AtLeastOne("--threads", Threads);
+        if (Limit is { } limit) OptionRules.AtLeastOne("--limit", limit);
+        if (string.IsNullOrEmpty(Output)) throw new ScatUsageException("no output given (-o)");
+        var format = FeatureWriters.FormatOf(Output);
+        if (Compression is not null && format != OutputFormat.Parquet)
+            throw new ScatUsageException("--compression applies to a .parquet output only");
+        if (Resize is { } r && ScatteringLayout.Problem(r.Height, r.Width, J, L, Order) is { } problem)
+            throw new ScatUsageException($"{problem} (--size {r.Height}x{r.Width}): use a smaller J or a larger --size");
+        if (MaxPixels < 1) throw new ScatUsageException($"--max-pixels must be at least 1, got {MaxPixels}");
+        if (!(DecodeTimeoutSeconds > 0 && DecodeTimeoutSeconds <= MaxDecodeTimeout.TotalSeconds))
+            throw new ScatUsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--decode-timeout must be more than 0 and at most {MaxDecodeTimeout.TotalSeconds} seconds, got {DecodeTimeoutSeconds}"));
+        if (SkippedList is { } list)
+        {
+            if (list.Length == 0 || list == FeatureWriters.StandardOutput)
+                throw new ScatUsageException("--skipped needs a file path");
+            if (OutputPath != FeatureWriters.StandardOutput && Path.GetFullPath(list) == Path.GetFullPath(OutputPath))
+                throw new ScatUsageException("--skipped must be another file than the output");
+        }
+    }
 }
 
 /// <summary>The outcome of a successful run.</summary>

@@ -1,0 +1,35 @@
+namespace Scat.Input;
+
+/// <summary>
+/// Where a run's images come from: lists them once (in processing order, with their classes), then opens
+/// any listed item as a decoded image. The folder lister and <c>--files-from</c> are two implementations;
+/// a new kind of input (tar shards, an image table, raw float arrays) is one more class implementing this,
+/// chosen in <c>Scat.Pipeline.SourceChoice</c>.
+/// </summary>
+/// <remarks>
+/// <see cref="Open"/> and <see cref="Identify"/> are called from several decode threads at once and must be
+/// thread-safe. They throw <see cref="ImageDecodeException"/> (one-line reason) for an item that cannot be read;
+/// anything else is a bug and ends the run.
+/// </remarks>
+public interface IImageSource
+{
+    /// <summary>The items in processing order and the class names their labels index. Called once per run.</summary>
+    ImageListing List();
+
+    /// <summary>The item's image, decoded with <paramref name="decoder"/>'s colour and resize settings.</summary>
+    DecodedImage Open(ImageItem item, ImageDecoder decoder, CancellationToken cancellationToken);
+
+    /// <summary>The size <see cref="Open"/> would give, as cheaply as the source allows (a header only for files).</summary>
+    (int Height, int Width) Identify(ImageItem item, ImageDecoder decoder);
+}
+
+/// <summary>A source whose items are image files on disk (<see cref="ImageItem.FullPath"/>).</summary>
+public abstract class FileImageSource : IImageSource
+{
+    public abstract ImageListing List();
+
+    public DecodedImage Open(ImageItem item, ImageDecoder decoder, CancellationToken cancellationToken) =>
+        decoder.Decode(item.FullPath, cancellationToken);
+
+    public (int Height, int Width) Identify(ImageItem item, ImageDecoder decoder) => decoder.Identify(item.FullPath);
+}

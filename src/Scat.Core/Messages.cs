@@ -1,0 +1,24 @@
+namespace Scat;
+
+/// <summary>Turns exception messages into the one-line form every scat error uses.</summary>
+public static class Messages
+{
+    /// <summary>The message on one line: line breaks and tabs become single spaces.</summary>
+    public static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    /// <summary>The first line of a message; <paramref name="empty"/> when it has none.</summary>
+    public static string FirstLine(string message, string empty = "")
+    {
+        var line = message.Split('\n', 2)[0].Trim();
+        return line.Length == 0 ? empty : line;
+    }
+
+    /// <summary>An IOException's first line without the " : 'PATH'" that .NET appends (the caller names the path).</summary>
+    public static string FirstClause(string message)
+    {
+        var line = FirstLine(message);
+        int at = line.IndexOf(" : '", StringComparison.Ordinal);
+        return at > 0 ? line[..at] : line;
+    }
+}

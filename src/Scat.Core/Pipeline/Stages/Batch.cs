@@ -1,0 +1,39 @@
+using Scat.Input;
+
+namespace Scat.Pipeline;
+
+/// <summary>
+/// A run of consecutive listing entries on its way through the stages. The decode stage fills
+/// <see cref="Input"/> with the images that decoded (compacted, in listing order) and records the skipped
+/// ones; the transform stage sets <see cref="Features"/>; later steps (pooling) may replace it; the write
+/// stage reports the skips, writes the features and hands the buffers back.
+/// </summary>
+internal sealed class Batch(int start, int listed)
+{
+    /// <summary>Index of the first entry in the run's listing.</summary>
+    public int Start { get; } = start;
+    /// <summary>Listing entries covered (kept + skipped); the progress counts these.</summary>
+    public int Listed { get; } = listed;
+
+    /// <summary>Planes of the <see cref="Kept"/> images, back to back; returned to its pool after the transform.</summary>
+    public float[]? Input { get; set; }
+    public int Kept { get; set; }
+    public List<long> Labels { get; } = new(listed);
+    public List<string> Paths { get; } = new(listed);
+    /// <summary>Skipped entries before any <see cref="Failure"/>, in listing order, with their reasons.</summary>
+    public List<(ImageItem Item, string Reason)> Skips { get; } = [];
+    /// <summary>Set when the run must stop at this batch (after reporting <see cref="Skips"/>): a size mismatch, say.</summary>
+    public Exception? Failure { get; set; }
+
+    /// <summary>The buffer the features live in; returned to its pool after writing.</summary>
+    public FeatureBuffer? Output { get; set; }
+    /// <summary>The features of the kept images, as the next step should see them.</summary>
+    public Memory<float> Features { get; set; }
+}
+
+/// <summary>An output buffer of the transform and the smaller one pooling writes into.</summary>
+internal sealed class FeatureBuffer(int maps, int pooled)
+{
+    public float[] Maps { get; } = new float[maps];
+    public float[] Pooled { get; } = pooled > 0 ? new float[pooled] : [];
+}

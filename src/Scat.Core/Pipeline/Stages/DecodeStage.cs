@@ -1,0 +1,98 @@
+using Scat.Input;
+
+namespace Scat.Pipeline;
+
+/// <summary>
+/// Decode and batch: cuts the listing into batches, decodes each batch's images on the decode workers
+/// (all cores, each decode under --decode-timeout) straight into a pooled input buffer, and gives the
+/// batches on in listing order. The next batch is submitted before the current one is waited for, so the
+/// workers never idle between batches. Skips are recorded in the batch, not reported here (the write
+/// stage reports them in order); the first image of another size (or, for standard output, that cannot
+/// be decoded) ends the run at its batch.
+/// </summary>
+internal sealed class DecodeStage(
+    IImageSource source, ImageDecoder decoder, DecodeWorkers workers, BufferPool<float[]> inputs,
+    int batchSize, int height, int width, bool toStandardOutput)
+{
+    private readonly int _perImage = decoder.Channels * height * width;
+
+    public void Run(IReadOnlyList<ImageItem> items, Action<Batch> give, CancellationToken cancellationToken)
+    {
+        Pending? next = items.Count > 0 ? Submit(items, 0, cancellationToken) : null;
+        while (next is { } current)
+        {
+            int end = current.Batch.Start + current.Batch.Listed;
+            next = end < items.Count ? Submit(items, end, cancellationToken) : (Pending?)null;
+            var batch = Collect(items, current, cancellationToken);
+            give(batch);
+            if (batch.Failure is not null) return;
+        }
+    }
+
+    private readonly record struct Pending(Batch Batch, DecodeWorkers.Job<DecodeOutcome>[] Jobs);
+
+    /// <summary>What a decode job reports: the image's size (its planes are copied when it is the run's), or why it failed.</summary>
+    private readonly record struct DecodeOutcome(int Height, int Width, string? Reason);
+
+    private Pending Submit(IReadOnlyList<ImageItem> items, int start, CancellationToken cancellationToken)
+    {
+        var batch = new Batch(start, Math.Min(batchSize, items.Count - start)) { Input = inputs.Rent(cancellationToken) };
+        var target = batch.Input;
+        var jobs = new DecodeWorkers.Job<DecodeOutcome>[batch.Listed];
+        for (int i = 0; i < jobs.Length; i++)
+        {
+            var item = items[start + i];
+            int offset = i * _perImage;
+            jobs[i] = workers.Submit(token => source.Open(item, decoder, token), image => CopyInto(image, target, offset), cancellationToken);
+        }
+        return new Pending(batch, jobs);
+    }
+
+    private DecodeOutcome CopyInto(DecodedImage image, float[] target, int offset)
+    {
+        using (image)
+        {
+            if (image.Height == height && image.Width == width) image.CopyPlanes(target.AsSpan(offset, _perImage));
+            return new DecodeOutcome(image.Height, image.Width, null);
+        }
+    }
+
+    /// <summary>Waits for the batch's decodes; in listing order: records skips, compacts the good images, stops at a mismatch.</summary>
+    private Batch Collect(IReadOnlyList<ImageItem> items, Pending pending, CancellationToken cancellationToken)
+    {
+        var (batch, jobs) = pending;
+        var outcomes = new DecodeOutcome[jobs.Length];
+        for (int i = 0; i < jobs.Length; i++)
+        {
+            try { outcomes[i] = workers.Wait(jobs[i], cancellationToken); }
+            catch (ImageDecodeException e) { outcomes[i] = new DecodeOutcome(0, 0, e.Message); }
+        }
+        var input = batch.Input!;
+        for (int i = 0; i < jobs.Length; i++)
+        {
+            var item = items[batch.Start + i];
+            var outcome = outcomes[i];
+            if (outcome.Reason is { } reason)
+            {
+                if (toStandardOutput)
+                {
+                    batch.Failure = new ScatException($"cannot decode {item.FullPath}: {reason} (its header was read, but standard output cannot be corrected once written)");
+                    break;
+                }
+                batch.Skips.Add((item, reason));
+                continue;
+            }
+            if (outcome.Height != height || outcome.Width != width)
+            {
+                batch.Failure = new ScatException(SizeProbe.MixedSizes(item, outcome.Height, outcome.Width, height, width));
+                break;
+            }
+            if (batch.Kept != i)
+                input.AsSpan(i * _perImage, _perImage).CopyTo(input.AsSpan(batch.Kept * _perImage));
+            batch.Labels.Add(item.Label);
+            batch.Paths.Add(item.Path);
+            batch.Kept++;
+        }
+        return batch;
+    }
+}

@@ -1,0 +1,62 @@
+using Scat.Input;
+using Scat.Output;
+
+namespace Scat.Pipeline;
+
+/// <summary>What a run tells its user: skipped files (stderr, --skipped list, --strict), progress, the all-skipped failure.</summary>
+internal sealed class RunReport(TextWriter stderr, ExtractOptions options, int total, Action<ExtractProgress>? progress)
+{
+    private int _done;
+    private readonly List<(string Path, string Reason)> _skipped = [];
+
+    public int Skipped { get; private set; }
+
+    public void Skip(ImageItem item, string reason)
+    {
+        reason = reason.Replace('\r', ' ').Replace('\n', ' ');
+        if (options.Strict) throw new ScatException($"cannot decode {item.FullPath}: {reason} (--strict)");
+        Skipped++;
+        if (options.SkippedList is not null) _skipped.Add((item.FullPath, reason));
+        if (!options.Quiet) stderr.WriteLine($"skipped {item.FullPath}: {reason}");
+    }
+
+    public void Done(int count)
+    {
+        _done += count;
+        progress?.Invoke(new ExtractProgress(_done, total, Skipped));
+    }
+
+    /// <summary>A run where every file was skipped fails (after writing the --skipped list).</summary>
+    public ScatException AllSkipped()
+    {
+        WriteSkippedList();
+        return new ScatException($"no image could be decoded ({Skipped} file{(Skipped == 1 ? "" : "s")} skipped)");
+    }
+
+    /// <summary>
+    /// Writes the --skipped list: one line PATH TAB REASON per skipped file, UTF-8, in listing order; a
+    /// backslash, tab, newline or carriage return in a path or reason is written \\, \t, \n, \r.
+    /// Written through a temporary file renamed into place, like the output.
+    /// </summary>
+    public void WriteSkippedList()
+    {
+        if (options.SkippedList is not { } list) return;
+        try
+        {
+            using var target = new OutputTarget(list);
+            using (var text = new StreamWriter(target.Stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true))
+            {
+                text.NewLine = "\n";
+                foreach (var (path, reason) in _skipped) text.WriteLine($"{Escape(path)}\t{Escape(reason)}");
+            }
+            target.Commit();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ScatException($"cannot write {list} (--skipped): {Messages.FirstClause(e.Message)}", e);
+        }
+    }
+
+    private static string Escape(string s) =>
+        s.Replace("\\", "\\\\").Replace("\t", "\\t").Replace("\n", "\\n").Replace("\r", "\\r");
+}
