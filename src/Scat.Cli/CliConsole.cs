@@ -10,8 +10,15 @@ internal sealed record CliConsole(Stream StandardOutput, TextWriter Out, TextWri
     /// <summary>Standard input as text (--files-from -); empty unless set.</summary>
     public TextReader In { get; init; } = TextReader.Null;
 
+    /// <summary>Whether standard output is a terminal (binary output is then refused).</summary>
+    public bool OutputIsTerminal { get; init; }
+
     public static CliConsole FromProcess() =>
-        new(Console.OpenStandardOutput(), Console.Out, Console.Error, !Console.IsErrorRedirected) { In = Console.In };
+        new(Console.OpenStandardOutput(), Console.Out, Console.Error, !Console.IsErrorRedirected)
+        {
+            In = Console.In,
+            OutputIsTerminal = !Console.IsOutputRedirected,
+        };
 
     /// <summary>One line "scat: error: MESSAGE" on standard error.</summary>
     public void WriteError(string message) => Error.WriteLine($"scat: error: {message}");

@@ -49,12 +49,12 @@ internal static class BenchCommand
     {
         return CommandErrors.Run(console, ct, () =>
         {
-            if (!DeviceSpec.TryParse(deviceText, out var requested))
-                throw new ScatUsageException($"unknown device '{deviceText}': use auto, cpu, cuda or cuda:N");
-            if (batch < 1) throw new ScatUsageException($"--batch-size must be at least 1 (got {batch})");
-            if (repeat < 1) throw new ScatUsageException($"--repeat must be at least 1 (got {repeat})");
-            if (warmup < 0) throw new ScatUsageException($"--warmup must be 0 or more (got {warmup})");
-            if (threads < 1) throw new ScatUsageException($"--threads must be at least 1 (got {threads})");
+            var requested = CommonOptions.ParseDevice(deviceText);
+            Pipeline.OptionRules.TransformShape(j, l, order);
+            Pipeline.OptionRules.AtLeastOne("--batch-size", batch);
+            Pipeline.OptionRules.AtLeastOne("--repeat", repeat);
+            if (warmup < 0) throw new ScatUsageException($"--warmup must be 0 or more, got {warmup}");
+            Pipeline.OptionRules.AtLeastOne("--threads", threads);
             var parsed = new List<(int, int)>();
             foreach (var t in sizeTexts.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
             {

@@ -10,8 +10,9 @@ internal static class CommandErrors
 {
     /// <param name="writing">What the command writes, for the one line of an I/O error ("cannot write X: …").</param>
     /// <param name="onError">Called before the error line (e.g. to erase a progress bar).</param>
+    /// <param name="interrupted">The line after an interrupt, when it is not "no output written".</param>
     public static ExitCode Run(CliConsole console, CancellationToken cancellationToken, Func<ExitCode> body,
-        string? writing = null, Action? onError = null)
+        string? writing = null, Action? onError = null, Func<string?>? interrupted = null)
     {
         try
         {
@@ -20,7 +21,7 @@ internal static class CommandErrors
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             onError?.Invoke();
-            console.WriteError("interrupted; no output written");
+            console.WriteError(interrupted?.Invoke() ?? "interrupted; no output written");
             return ExitCode.Interrupted;
         }
         catch (ScatUsageException e)

@@ -1,3 +1,4 @@
+using Scat.Transform;
 using System.CommandLine;
 using Scat.Input;
 using Scat.Output;
@@ -101,13 +102,38 @@ internal static class ExtractCommand
     public static ExitCode Handle(Func<ExtractOptions> bind, CliConsole console, CancellationToken cancellationToken)
     {
         ProgressBar? bar = null;
+        var stdout = new CountingStream(console.StandardOutput);
         return CommandErrors.Run(console, cancellationToken, () =>
         {
             var options = bind();
+            if (options.Output == FeatureWriters.StandardOutput && console.OutputIsTerminal)
+                throw new ScatUsageException("standard output is a terminal: redirect it (e.g. > features.npy) or give -o FILE");
             bar = console.ErrorIsTerminal && !options.Quiet ? new ProgressBar(console.Error) : null;
-            var pipeline = new ExtractPipeline(options, console.StandardOutput, console.In) { Progress = bar is null ? null : bar.Report };
+            var pipeline = new ExtractPipeline(options, stdout, console.In) { Progress = bar is null ? null : bar.Report };
             pipeline.Run(bar ?? console.Error, cancellationToken);
             return ExitCode.Success;
-        }, onError: () => bar?.Clear());
+        }, onError: () => bar?.Clear(),
+        interrupted: () => stdout.Written > 0 ? $"interrupted; {stdout.Written} bytes of an incomplete NPY were written to standard output" : null);
+    }
+
+    /// <summary>Standard output, counting what went through (an interrupted "-o -" has already streamed part of its file).</summary>
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        public long Written { get; private set; }
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            inner.Write(buffer);
+            Written += buffer.Length;
+        }
     }
 }

@@ -28,7 +28,7 @@ internal static class FiltersCommand
 
     public static ExitCode Handle(int j, int l, int size, string output, CliConsole console)
     {
-        if (FilterPicture.Problem(j, l, size) is { } problem)
+        if ((Pipeline.OptionRules.TransformShapeProblem(j, l, 2) ?? FilterPicture.Problem(j, l, size)) is { } problem)
         {
             console.WriteError(problem);
             return ExitCode.BadArguments;

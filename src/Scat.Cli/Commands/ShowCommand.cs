@@ -16,7 +16,7 @@ internal static class ShowCommand
         var scale = CommonOptions.Scale();
         var angles = CommonOptions.Angles();
         var order = CommonOptions.Order();
-        var size = CommonOptions.Size();
+        var size = CommonOptions.Size("Resize the image to N x N or H x W pixels (bilinear) before the transform");
         var fit = CommonOptions.Fit();
         var command = new Command("show", "Draw an image and its scattering coefficients (order 0, order 1 by j and θ, order 2 by (j1, j2)) as one PNG")
         {
@@ -35,12 +35,8 @@ internal static class ShowCommand
         {
             if (!output.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
                 throw new ScatUsageException($"the output must be a .png file, got '{output}'");
-            if (!ResizeSpec.TryParseFit(fit, out var fitMode))
-                throw new ScatUsageException($"unknown --fit '{fit}': use crop, stretch or pad");
-            ResizeSpec? resize = null;
-            if (size is not null && !ResizeSpec.TryParse(size, fitMode, out resize))
-                throw new ScatUsageException($"bad --size '{size}': use N or HxW with positive integers, e.g. 32 or 48x64");
-            if (j < 1 || l < 1) throw new ScatUsageException($"J and L must be at least 1 (got J={j}, L={l})");
+            var resize = CommonOptions.ParseSize(size, fit);
+            Pipeline.OptionRules.TransformShape(j, l, order);
             if (!File.Exists(imagePath)) throw new ScatException($"no such file: {imagePath}");
 
             var decoder = new ImageDecoder(ColorMode.Gray, resize);

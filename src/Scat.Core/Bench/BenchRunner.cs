@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Scat.Backends;
 using Scat.Input;
+using Scat.Pipeline;
 using Scat.Transform;
 
 namespace Scat.Bench;
@@ -86,75 +87,44 @@ public static class BenchRunner
     }
 
     /// <summary>
-    /// The extract path on real files: decode every image (in parallel), transform in batches, write an NPY
-    /// to a temporary file; each phase timed on its own so a user sees which one bounds the run.
+    /// The extract path on real files, through the very stages of <c>scat extract</c> (to a temporary NPY): the
+    /// time is the whole run's; decode, transform and write are the time each stage was busy on its thread
+    /// (they overlap, so they may add up to more than the total).
     /// </summary>
     public static BenchResult EndToEnd(string folder, BenchOptions o, ResizeSpec? resize, CancellationToken cancellationToken = default)
     {
-        var listing = ImageListing.Build([folder]);
-        if (listing.Items.Count == 0) throw new ScatException($"{folder}: no images found");
-        var decoder = new ImageDecoder(o.Channels == 1 ? ColorMode.Gray : ColorMode.Rgb, resize);
-        var items = listing.Items;
-
-        var sw = Stopwatch.StartNew();
-        var decoded = new float[items.Count][];
-        var sizes = new (int H, int W)[items.Count];
-        Parallel.For(0, items.Count, new ParallelOptions { MaxDegreeOfParallelism = o.Threads, CancellationToken = cancellationToken }, i =>
-        {
-            try
-            {
-                using var image = decoder.Decode(items[i].FullPath, cancellationToken);
-                var planes = new float[image.Channels * image.Height * image.Width];
-                image.CopyPlanes(planes);
-                decoded[i] = planes;
-                sizes[i] = (image.Height, image.Width);
-            }
-            catch (ImageDecodeException) { } // skipped, as extract would
-        });
-        double decodeSeconds = sw.Elapsed.TotalSeconds;
-
-        var ok = Enumerable.Range(0, items.Count).Where(i => decoded[i] is not null).ToList();
-        if (ok.Count == 0) throw new ScatException($"{folder}: no image could be decoded");
-        var (h, w) = sizes[ok[0]];
-        if (ok.Any(i => sizes[i] != (h, w)))
-            throw new ScatException($"{folder}: images of several sizes; give --size to resize them for the end-to-end run");
-        if (ScatteringLayout.Problem(h, w, o.J, o.L, o.Order) is { } problem)
-            throw new ScatException(resize is null ? $"{problem}; give --size to resize the images" : problem);
-        var layout = new ScatteringLayout(h, w, o.J, o.L, o.Order);
-        using var engine = EngineFactory.Create(o.Device, layout, o.Threads);
-        int c = decoder.Channels, inPer = c * h * w, outPer = c * layout.OutputPerPlane;
         string temp = Path.Combine(Path.GetTempPath(), $"scat-bench-{Environment.ProcessId}.npy");
-        double transformSeconds = 0, writeSeconds = 0;
+        var options = new ExtractOptions
+        {
+            Inputs = [folder], Output = temp, J = o.J, L = o.L, Order = o.Order, Resize = resize, Device = o.Device,
+            Color = o.Channels == 1 ? ColorMode.Gray : ColorMode.Rgb, BatchSize = o.BatchSize, Threads = o.Threads, Quiet = true,
+        };
+        var source = new FolderSource([folder]);
+        var listing = source.List();
+        if (listing.Items.Count == 0) throw new ScatException($"{folder}: no images found");
+        ExtractResult result;
         try
         {
-            using var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-            var input = new float[o.BatchSize * inPer];
-            var output = new float[o.BatchSize * outPer];
-            for (int start = 0; start < ok.Count; start += o.BatchSize)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                int n = Math.Min(o.BatchSize, ok.Count - start);
-                for (int i = 0; i < n; i++) decoded[ok[start + i]].CopyTo(input, i * inPer);
-                sw.Restart();
-                engine.Transform(input.AsSpan(0, n * inPer), n * c, output.AsSpan(0, n * outPer), cancellationToken);
-                transformSeconds += sw.Elapsed.TotalSeconds;
-                sw.Restart();
-                file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(output.AsSpan(0, n * outPer)));
-                writeSeconds += sw.Elapsed.TotalSeconds;
-            }
-            sw.Restart();
-            file.Flush(flushToDisk: false);
-            writeSeconds += sw.Elapsed.TotalSeconds;
+            result = new ExtractPipeline(options) { Source = new FixedSource(source, listing) }.Run(TextWriter.Null, cancellationToken);
         }
         finally { File.Delete(temp); }
+        var size = result.ImageSize;
 
-        double total = decodeSeconds + transformSeconds + writeSeconds;
-        var machine = MachineInfo.Current(o.Device.Kind == DeviceKind.Cuda ? engine.Description : null);
-        return new BenchResult(o.Device.ToString(), "end-to-end", ok.Count, c, h, w, o.J, o.L, o.Order, total, total, machine)
+        double total = result.Elapsed.TotalSeconds;
+        var machine = MachineInfo.Current(o.Device.Kind == DeviceKind.Cuda ? result.Device : null);
+        return new BenchResult(o.Device.ToString(), "end-to-end", (int)result.Written, o.Channels, size.Height, size.Width, o.J, o.L, o.Order, total, total, machine)
         {
-            DecodeSeconds = decodeSeconds,
-            TransformSeconds = transformSeconds,
-            WriteSeconds = writeSeconds,
+            DecodeSeconds = result.StageTimes.Decode.TotalSeconds,
+            TransformSeconds = result.StageTimes.Transform.TotalSeconds,
+            WriteSeconds = result.StageTimes.Write.TotalSeconds,
         };
+    }
+
+    /// <summary>A source whose listing was made already (to check it is not empty before the run).</summary>
+    private sealed class FixedSource(FileImageSource files, ImageListing listing) : IImageSource
+    {
+        public ImageListing List() => listing;
+        public DecodedImage Open(ImageItem item, ImageDecoder decoder, CancellationToken cancellationToken) => files.Open(item, decoder, cancellationToken);
+        public (int Height, int Width) Identify(ImageItem item, ImageDecoder decoder) => files.Identify(item, decoder);
     }
 }

@@ -247,7 +247,31 @@ public sealed class ImageDecoder
 
     // Out of memory counts as a bad file: a crafted header can ask a decoder for a huge managed array, which
     // fails at once and leaves nothing allocated. Cancellation (interrupt, decode deadline) is not a bad file.
-    private static bool IsDecodeFailure(Exception e) => e is not OperationCanceledException;
+    /// <summary>
+    /// Whether an exception means "this file is bad": what decoding a bad file throws (ImageSharp's format and
+    /// memory-limit exceptions, I/O errors, our completeness checks), or anything else thrown from inside
+    /// ImageSharp while it read the file. An exception thrown by scat's own code is a bug and is not caught.
+    /// </summary>
+    internal static bool IsDecodeFailure(Exception e) => e switch
+    {
+        OperationCanceledException => false,
+        ImageDecodeException or ImageFormatException or InvalidMemoryOperationException or IOException
+            or UnauthorizedAccessException or OutOfMemoryException => true,
+        _ => ThrownInsideImageSharp(e),
+    };
+
+    /// <summary>The first frame of the exception's stack outside the runtime's own library is ImageSharp's.</summary>
+    private static bool ThrownInsideImageSharp(Exception e)
+    {
+        var runtime = typeof(object).Assembly;
+        foreach (var frame in new System.Diagnostics.StackTrace(e).GetFrames())
+        {
+            var assembly = frame.GetMethod()?.DeclaringType?.Assembly;
+            if (assembly is null || assembly == runtime) continue;
+            return assembly == typeof(Image).Assembly;
+        }
+        return false;
+    }
 
     private static ImageDecodeException Wrap(Exception e)
     {

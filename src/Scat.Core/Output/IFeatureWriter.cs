@@ -1,4 +1,3 @@
-using Scat.Pipeline;
 using Scat.Transform;
 
 namespace Scat.Output;

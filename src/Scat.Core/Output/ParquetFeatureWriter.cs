@@ -163,7 +163,7 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
             json.WriteEndArray();
             json.WriteNumber("J", layout.J);
             json.WriteNumber("L", layout.L);
-            json.WriteNumber("order", layout.Order);
+            json.WriteNumber("order", layout.Channels.Max(c => c.Order)); // the highest order kept, as NPZ and info report it (order 2 needs J >= 2)
             json.WriteString("color", meta.Channels == 1 ? "gray" : "rgb");
             json.WriteStartArray("size");
             json.WriteNumberValue(layout.Height);

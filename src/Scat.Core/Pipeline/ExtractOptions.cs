@@ -80,6 +80,7 @@ public sealed record ExtractOptions
         var format = FeatureWriters.FormatOf(Output);
         if (Compression is not null && format != OutputFormat.Parquet)
             throw new ScatUsageException("--compression applies to a .parquet output only");
+        _ = OutputPath; // {shard} in the name needs --shard
         if (Resize is { } r && ScatteringLayout.Problem(r.Height, r.Width, J, L, Order) is { } problem)
             throw new ScatUsageException($"{problem} (--size {r.Height}x{r.Width}): use a smaller J or a larger --size");
         if (MaxPixels < 1) throw new ScatUsageException($"--max-pixels must be at least 1, got {MaxPixels}");
@@ -97,7 +98,13 @@ public sealed record ExtractOptions
 }
 
 /// <summary>The outcome of a successful run.</summary>
-public sealed record ExtractResult(long Written, int Skipped, TimeSpan Elapsed, string Device);
+public sealed record ExtractResult(long Written, int Skipped, TimeSpan Elapsed, string Device)
+{
+    /// <summary>Time each stage spent on its own thread (they overlap): waiting for and collecting decodes, transforming, writing.</summary>
+    public (TimeSpan Decode, TimeSpan Transform, TimeSpan Write) StageTimes { get; init; }
+    /// <summary>The size of every image the transform saw (after --size).</summary>
+    public (int Height, int Width) ImageSize { get; init; }
+}
 
 /// <summary>Progress after each batch: files done (written or skipped) of the total listed.</summary>
 public readonly record struct ExtractProgress(int Done, int Total, int Skipped);

@@ -103,12 +103,16 @@ public sealed class ExtractPipeline
 
         if (writer.Count == 0) throw report.AllSkipped();
         report.WriteSkippedList(); // first: if it cannot be written, the run fails with no output in place
-        writer.Complete();
+        write.Complete();
         clock.Stop();
         if (!o.Quiet)
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{writer.Count} images, {report.Skipped} skipped, in {clock.Elapsed.TotalSeconds:0.0} s"));
-        return new ExtractResult(writer.Count, report.Skipped, clock.Elapsed, engine.Description);
+        return new ExtractResult(writer.Count, report.Skipped, clock.Elapsed, engine.Description)
+        {
+            StageTimes = (decode.Busy, transform.Busy, write.Busy),
+            ImageSize = (height, width),
+        };
     }
 
     private static DeviceSpec ResolveDevice(ExtractOptions o, TextWriter stderr)

@@ -6,10 +6,15 @@ public static class OptionRules
     /// <summary>J, L and the order of a transform.</summary>
     public static void TransformShape(int j, int l, int order)
     {
-        if (j < 1) throw new ScatUsageException($"--scale (J) must be at least 1, got {j}");
-        if (l < 1) throw new ScatUsageException($"--angles (L) must be at least 1, got {l}");
-        if (order is not (1 or 2)) throw new ScatUsageException($"--order must be 1 or 2, got {order}");
+        if (TransformShapeProblem(j, l, order) is { } problem) throw new ScatUsageException(problem);
     }
+
+    /// <summary>What is wrong with J, L or the order, or null.</summary>
+    public static string? TransformShapeProblem(int j, int l, int order) =>
+        j < 1 ? $"--scale (J) must be at least 1, got {j}"
+        : l < 1 ? $"--angles (L) must be at least 1, got {l}"
+        : order is not (1 or 2) ? $"--order must be 1 or 2, got {order}"
+        : null;
 
     /// <summary>A count that must be at least 1.</summary>
     public static void AtLeastOne(string option, long value)

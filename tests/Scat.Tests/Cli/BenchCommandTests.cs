@@ -65,8 +65,9 @@ public class BenchCommandTests
         Assert.Equal("end-to-end", r.GetProperty("mode").GetString());
         Assert.Equal(6, r.GetProperty("batch").GetInt32());
         double total = r.GetProperty("median_s").GetDouble();
-        double parts = r.GetProperty("decode_s").GetDouble() + r.GetProperty("transform_s").GetDouble() + r.GetProperty("write_s").GetDouble();
-        Assert.Equal(total, parts, 1e-5);
+        // The stages run at once (as in extract): each one's busy time lies within the run's.
+        foreach (var part in new[] { "decode_s", "transform_s", "write_s" })
+            Assert.InRange(r.GetProperty(part).GetDouble(), 1e-9, total);
     }
 
     [Theory]

@@ -333,7 +333,9 @@ public class ExtractCommandTests
         Assert.Equal(2, run.Exit);
         Assert.Contains("unknown output format", run.Stderr);
         Assert.Equal(2, Scat("extract", dir["in"]).Exit);
-        Assert.Equal(2, Scat().Exit);
+        var alone = Scat(); // no command: the help, and exit code 1 (nothing was done)
+        Assert.Equal(1, alone.Exit);
+        Assert.Contains("Usage:", alone.Out);
     }
 
     [Fact]

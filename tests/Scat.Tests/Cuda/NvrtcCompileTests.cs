@@ -1,4 +1,4 @@
-using Scat.Cuda;
+using Scat.Backends.Cuda.Driver;
 using Xunit.Abstractions;
 
 namespace Scat.Tests.Cuda;
@@ -10,6 +10,16 @@ namespace Scat.Tests.Cuda;
 public sealed class NvrtcTheoryAttribute : TheoryAttribute
 {
     public NvrtcTheoryAttribute()
+    {
+        if (Environment.GetEnvironmentVariable("SCAT_SKIP_NVRTC") == "1" && !NvrtcCompiler.IsAvailable(out var d))
+            Skip = "NVRTC not available and SCAT_SKIP_NVRTC=1: " + d;
+    }
+}
+
+/// <summary>A fact that needs NVRTC, with the theories' rule (skipped only under SCAT_SKIP_NVRTC=1).</summary>
+public sealed class NvrtcFactAttribute : FactAttribute
+{
+    public NvrtcFactAttribute()
     {
         if (Environment.GetEnvironmentVariable("SCAT_SKIP_NVRTC") == "1" && !NvrtcCompiler.IsAvailable(out var d))
             Skip = "NVRTC not available and SCAT_SKIP_NVRTC=1: " + d;
@@ -64,11 +74,11 @@ public class NvrtcCompileTests(ITestOutputHelper output)
         Assert.Equal("", result.Log);
     }
 
-    [Fact]
+    [NvrtcFact]
     public void CompileErrorsCarryTheLog()
     {
-        if (!NvrtcCompiler.IsAvailable(out _)) return; // covered by the theories' message
-        var e = Assert.Throws<Scat.Cuda.Interop.NvrtcException>(() =>
+        RequireNvrtc();
+        var e = Assert.Throws<Scat.Backends.Cuda.Driver.NvrtcException>(() =>
             NvrtcCompiler.Compile("extern \"C\" __global__ void k() { undefined_thing(); }", "bad.cu",
                 new Dictionary<string, string>(), ["--gpu-architecture=compute_80"], cubin: false));
         Assert.Equal("NVRTC_ERROR_COMPILATION", e.ErrorName);

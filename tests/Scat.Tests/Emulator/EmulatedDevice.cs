@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
-using Scat.Cuda;
-using Scat.Cuda.Interop;
+using Scat.Backends.Cuda.Driver;
+using Scat.Backends.Cuda.Interop;
 
 namespace Scat.Tests.Emulator;
 

@@ -1,5 +1,5 @@
 using System.Numerics;
-using Scat.Cuda;
+using Scat.Backends.Cuda.Driver;
 using Scat.Transform;
 
 namespace Scat.Tests.Emulator;

@@ -13,12 +13,11 @@ public class InterruptTests
 
     private const int SigInt = 2, SigTerm = 15;
 
-    [Theory]
+    [UnixTheory]
     [InlineData(SigInt, 130)]
     [InlineData(SigTerm, 143)]
     public async Task SignalStopsTheRunAndLeavesNoOutput(int signal, int expectedExit)
     {
-        if (OperatingSystem.IsWindows()) return;
         using var dir = new TempDir();
         for (int i = 0; i < 500; i++) BadFiles.NoisePng(dir[$"in/{i:0000}.png"], 64, 64, seed: i);
         var output = dir["out/f.npz"];

@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using Scat.Output;
 using Scat.Tests.Input;
+using Scat.Tests.Support;
 using Scat.Transform;
-using Xunit.Abstractions;
 
 namespace Scat.Tests.Hardening;
 
 /// <summary>--no-clobber, missing and unwritable output folders, a full disk.</summary>
-public class OutputSafetyTests(ITestOutputHelper log)
+public class OutputSafetyTests
 {
     [Fact]
     public void NoClobberRefusesAnExistingOutputBeforeAnyWork()
@@ -57,8 +57,14 @@ public class OutputSafetyTests(ITestOutputHelper log)
         var line = Assert.Single(BadFiles.Lines(run.Stderr), l => l.StartsWith("scat: error:", StringComparison.Ordinal));
         Assert.StartsWith($"scat: error: cannot write {dir["file/sub/f.npz"]}: ", line);
         Assert.DoesNotContain("internal error", run.Stderr);
+    }
 
-        if (BadFiles.IsRoot || OperatingSystem.IsWindows()) return; // root writes anywhere: the permission case cannot fail
+    [PermissionFact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void DeniedOutputFolderGivesOneLine()
+    {
+        using var dir = new TempDir();
+        BadFiles.NoisePng(dir["in/a.png"], 8, 8);
         Directory.CreateDirectory(dir["ro"]);
         File.SetUnixFileMode(dir["ro"], UnixFileMode.UserRead | UnixFileMode.UserExecute);
         var denied = BadFiles.Scat("extract", dir["in"], "-o", dir["ro/f.npz"], "-J", "1", "--device", "cpu");
@@ -67,17 +73,12 @@ public class OutputSafetyTests(ITestOutputHelper log)
         Assert.Empty(Directory.GetFiles(dir["ro"]));
     }
 
-    [Fact]
+    [TmpfsFact]
     public void FullDiskGivesOneLineAndNoPartialFile()
     {
-        if (OperatingSystem.IsWindows()) return;
         using var dir = new TempDir();
         Directory.CreateDirectory(dir["disk"]);
-        if (!Mount(dir["disk"]))
-        {
-            log.WriteLine("skipped: cannot mount a 1 MiB tmpfs here (needs root and mount permission)");
-            return;
-        }
+        Assert.True(TmpfsFactAttribute.Mount(dir["disk"]), "mounting a 1 MiB tmpfs worked in the probe but not now");
         try
         {
             // 30 images of 64x64 at J = 1, L = 8: 30 x 110 KiB of features, over the 1 MiB disk.
@@ -94,22 +95,6 @@ public class OutputSafetyTests(ITestOutputHelper log)
         finally
         {
             Process.Start("umount", dir["disk"]).WaitForExit();
-        }
-    }
-
-    private static bool Mount(string folder)
-    {
-        try
-        {
-            var psi = new ProcessStartInfo("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", folder])
-            { RedirectStandardError = true, RedirectStandardOutput = true };
-            using var p = Process.Start(psi)!;
-            p.WaitForExit();
-            return p.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false; // no mount command
         }
     }
 }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
-using Scat.Cuda;
-using Scat.Cuda.Interop;
+using Scat.Backends.Cuda.Driver;
+using Scat.Backends.Cuda.Interop;
 using Scat.Transform;
 
 namespace Scat.Backends.Cuda;

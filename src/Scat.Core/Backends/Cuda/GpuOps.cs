@@ -1,4 +1,4 @@
-using Scat.Cuda;
+using Scat.Backends.Cuda.Driver;
 using Scat.Transform;
 
 namespace Scat.Backends.Cuda;

@@ -1,4 +1,4 @@
-using Scat.Cuda;
+using Scat.Backends.Cuda.Driver;
 
 namespace Scat.Backends.Cuda;
 

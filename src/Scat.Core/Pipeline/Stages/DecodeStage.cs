@@ -16,6 +16,9 @@ internal sealed class DecodeStage(
 {
     private readonly int _perImage = decoder.Channels * height * width;
 
+    /// <summary>Time spent waiting for and collecting decodes.</summary>
+    public TimeSpan Busy { get; private set; }
+
     public void Run(IReadOnlyList<ImageItem> items, Action<Batch> give, CancellationToken cancellationToken)
     {
         Pending? next = items.Count > 0 ? Submit(items, 0, cancellationToken) : null;
@@ -23,7 +26,9 @@ internal sealed class DecodeStage(
         {
             int end = current.Batch.Start + current.Batch.Listed;
             next = end < items.Count ? Submit(items, end, cancellationToken) : (Pending?)null;
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             var batch = Collect(items, current, cancellationToken);
+            Busy += System.Diagnostics.Stopwatch.GetElapsedTime(started);
             give(batch);
             if (batch.Failure is not null) return;
         }

@@ -1,3 +1,5 @@
+using Scat.Transform;
+
 namespace Scat.Pipeline;
 
 /// <summary>Pooling (--pool mean|max): each H' × W' map of the features becomes one value.</summary>

@@ -1,4 +1,4 @@
-namespace Scat.Cuda.Interop;
+namespace Scat.Backends.Cuda.Interop;
 
 // Typed handles of the CUDA driver API, NVRTC and cuFFT: one field each, blittable, so they pass by value.
 

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace Scat.Cuda.Interop;
+namespace Scat.Backends.Cuda.Interop;
 
 /// <summary>
 /// Finds the native libraries of CUDA 11, 12 and 13 for the logical names <c>cuda</c>, <c>nvrtc</c> and

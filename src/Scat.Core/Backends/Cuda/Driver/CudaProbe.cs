@@ -1,6 +1,6 @@
-using Scat.Cuda.Interop;
+using Scat.Backends.Cuda.Interop;
 
-namespace Scat.Cuda;
+namespace Scat.Backends.Cuda.Driver;
 
 /// <summary>
 /// Checks, in order, that a CUDA driver, the requested device, NVRTC and cuFFT are usable, without creating a
@@ -20,10 +20,10 @@ internal static class CudaProbe
             var r = Interop.Cuda.cuInit(0);
             if (r == CUresult.CUDA_ERROR_NO_DEVICE) return "no CUDA device (the driver found none)";
             if (r != CUresult.CUDA_SUCCESS) return $"the CUDA driver failed to initialise (cuInit: {Interop.Cuda.ErrorName(r)})";
-            Interop.Cuda.Check(Interop.Cuda.cuDeviceGetCount(out int count));
+            GpuCheck.Check(Interop.Cuda.cuDeviceGetCount(out int count));
             if (count == 0) return "no CUDA device (the driver found none)";
             if (ordinal >= count) return $"no CUDA device {ordinal} (the driver found {count}: cuda:0{(count > 1 ? $" to cuda:{count - 1}" : "")})";
-            Interop.Cuda.Check(Interop.Cuda.cuDeviceGet(out var dev, ordinal));
+            GpuCheck.Check(Interop.Cuda.cuDeviceGet(out var dev, ordinal));
             deviceName = CudaContext.DeviceName(dev);
         }
         catch (EntryPointNotFoundException e) { return $"the CUDA driver is too old ({e.Message})"; }
@@ -32,7 +32,7 @@ internal static class CudaProbe
         try { NvrtcCompiler.Version(); }
         catch (Exception e) when (e is EntryPointNotFoundException or GpuException) { return $"NVRTC is unusable ({e.Message})"; }
         if (!CudaLibraries.TryLoad(Cufft.Library, out _, out d)) return $"cuFFT not found ({d})";
-        try { Cufft.Check(Cufft.cufftGetVersion(out _)); }
+        try { GpuCheck.Check(Cufft.cufftGetVersion(out _)); }
         catch (Exception e) when (e is EntryPointNotFoundException or GpuException) { return $"cuFFT is unusable ({e.Message})"; }
         return null;
     }

@@ -1,7 +1,9 @@
-using Scat.Cuda.Interop;
-using static Scat.Cuda.Interop.Cuda;
+using Scat.Backends.Cuda.Interop;
+using static Scat.Backends.Cuda.Interop.Cuda;
 
-namespace Scat.Cuda;
+using static Scat.Backends.Cuda.Driver.GpuCheck;
+
+namespace Scat.Backends.Cuda.Driver;
 
 /// <summary>A non-blocking stream; every copy and launch on it is asynchronous and explicit.</summary>
 internal sealed unsafe class CudaStream : IGpuStream

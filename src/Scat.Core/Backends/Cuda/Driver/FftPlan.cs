@@ -1,7 +1,9 @@
-using Scat.Cuda.Interop;
-using static Scat.Cuda.Interop.Cufft;
+using Scat.Backends.Cuda.Interop;
+using static Scat.Backends.Cuda.Interop.Cufft;
 
-namespace Scat.Cuda;
+using static Scat.Backends.Cuda.Driver.GpuCheck;
+
+namespace Scat.Backends.Cuda.Driver;
 
 /// <summary>A batched 2D cuFFT plan (cufftMakePlanMany, contiguous layout) of one kind and size.</summary>
 internal sealed unsafe class FftPlan : IGpuFft

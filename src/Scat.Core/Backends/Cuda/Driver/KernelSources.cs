@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Scat.Cuda;
+namespace Scat.Backends.Cuda.Driver;
 
 /// <summary>The kernel sources embedded in Scat.Core (<c>kernels/*.cu</c>, <c>kernels/*.cuh</c>).</summary>
 internal static class KernelSources

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Scat.Cuda.Interop;
+namespace Scat.Backends.Cuda.Interop;
 
 /// <summary>The CUDA driver API (libcuda), the calls scat uses, C names kept verbatim.</summary>
 internal static unsafe partial class Cuda
@@ -47,15 +47,6 @@ internal static unsafe partial class Cuda
     [LibraryImport(Library)] public static partial CUresult cuGetErrorName(CUresult error, out byte* name);
     [LibraryImport(Library)] public static partial CUresult cuGetErrorString(CUresult error, out byte* text);
 
-    /// <summary>Throws <see cref="CudaException"/> naming the call and the error when <paramref name="result"/> is not success.</summary>
-    public static void Check(CUresult result, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(result))] string call = "")
-    {
-        if (result != CUresult.CUDA_SUCCESS) Throw(result, call);
-    }
-
-    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private static void Throw(CUresult result, string call) => throw new CudaException(result, ErrorName(result), ErrorText(result), call);
-
     public static string ErrorName(CUresult result)
     {
         try
@@ -66,7 +57,7 @@ internal static unsafe partial class Cuda
         return Enum.IsDefined(result) ? result.ToString() : $"CUresult {(int)result}";
     }
 
-    private static string ErrorText(CUresult result)
+    public static string ErrorText(CUresult result)
     {
         try
         {

@@ -1,4 +1,4 @@
-namespace Scat.Cuda;
+namespace Scat.Backends.Cuda.Driver;
 
 /// <summary>Launch dimensions (CUDA's dim3).</summary>
 internal readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1);

@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
-using Scat.Cuda.Interop;
-using static Scat.Cuda.Interop.Cuda;
+using Scat.Backends.Cuda.Interop;
+using static Scat.Backends.Cuda.Interop.Cuda;
 
-namespace Scat.Cuda;
+using static Scat.Backends.Cuda.Driver.GpuCheck;
+
+namespace Scat.Backends.Cuda.Driver;
 
 /// <summary>Device memory for <see cref="Length"/> elements of <typeparamref name="T"/>.</summary>
 internal sealed unsafe class DeviceBuffer<T> : IDeviceMemory where T : unmanaged

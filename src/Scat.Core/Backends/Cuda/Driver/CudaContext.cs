@@ -1,9 +1,11 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Scat.Cuda.Interop;
-using static Scat.Cuda.Interop.Cuda;
+using Scat.Backends.Cuda.Interop;
+using static Scat.Backends.Cuda.Interop.Cuda;
 
-namespace Scat.Cuda;
+using static Scat.Backends.Cuda.Driver.GpuCheck;
+
+namespace Scat.Backends.Cuda.Driver;
 
 /// <summary>The primary context of one device, retained while this object lives.</summary>
 internal sealed unsafe class CudaContext : IDisposable

@@ -1,4 +1,6 @@
-namespace Scat.Cuda.Interop;
+using Scat.Backends.Cuda.Interop;
+
+namespace Scat.Backends.Cuda.Driver;
 
 /// <summary>A failed call of the GPU stack. <see cref="OutOfMemory"/> tells callers that a smaller batch may succeed.</summary>
 public class GpuException(string message, bool outOfMemory = false) : Exception(message)

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Scat.Cuda.Interop;
+namespace Scat.Backends.Cuda.Interop;
 
 /// <summary>cuFFT (libcufft), C names kept verbatim.</summary>
 internal static unsafe partial class Cufft
@@ -22,8 +22,4 @@ internal static unsafe partial class Cufft
     [LibraryImport(Library)] public static partial cufftResult cufftExecC2R(cufftHandle plan, CUdeviceptr idata, CUdeviceptr odata);
     [LibraryImport(Library)] public static partial cufftResult cufftDestroy(cufftHandle plan);
 
-    public static void Check(cufftResult result, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(result))] string call = "")
-    {
-        if (result != cufftResult.CUFFT_SUCCESS) throw new CufftException(result, call);
-    }
 }

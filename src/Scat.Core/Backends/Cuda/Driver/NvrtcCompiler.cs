@@ -1,9 +1,11 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Scat.Cuda.Interop;
-using static Scat.Cuda.Interop.Nvrtc;
+using Scat.Backends.Cuda.Interop;
+using static Scat.Backends.Cuda.Interop.Nvrtc;
 
-namespace Scat.Cuda;
+using static Scat.Backends.Cuda.Driver.GpuCheck;
+
+namespace Scat.Backends.Cuda.Driver;
 
 /// <summary>What NVRTC produced: a CUBIN for sm_XY or PTX for compute_XY, and the compiler's log.</summary>
 internal sealed record NvrtcOutput(byte[] Image, bool IsCubin, string Log);

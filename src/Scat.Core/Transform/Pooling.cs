@@ -1,4 +1,4 @@
-namespace Scat.Pipeline;
+namespace Scat.Transform;
 
 /// <summary>Spatial pooling of the scattering maps: none (keep H' × W'), the mean or the maximum over positions.</summary>
 public enum PoolMode { None, Mean, Max }

@@ -1,6 +1,6 @@
-using Scat.Cuda.Interop;
+using Scat.Backends.Cuda.Interop;
 
-namespace Scat.Cuda;
+namespace Scat.Backends.Cuda.Driver;
 
 /// <summary>The real device: a primary context, kernels compiled by NVRTC (cached), cuFFT plans.</summary>
 internal sealed class CudaDevice : IGpuDevice

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Scat.Cuda.Interop;
+namespace Scat.Backends.Cuda.Interop;
 
 /// <summary>NVRTC, the runtime compiler of CUDA C++ (libnvrtc), C names kept verbatim.</summary>
 internal static unsafe partial class Nvrtc
@@ -24,11 +24,6 @@ internal static unsafe partial class Nvrtc
     [LibraryImport(Library)] public static partial nvrtcResult nvrtcGetCUBIN(nvrtcProgram prog, byte* cubin);
     [LibraryImport(Library)] public static partial nvrtcResult nvrtcDestroyProgram(ref nvrtcProgram prog);
     [LibraryImport(Library)] public static partial byte* nvrtcGetErrorString(nvrtcResult result);
-
-    public static void Check(nvrtcResult result, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(result))] string call = "")
-    {
-        if (result != nvrtcResult.NVRTC_SUCCESS) throw new NvrtcException(result, ErrorText(result), call, log: null);
-    }
 
     public static string ErrorText(nvrtcResult result)
     {
