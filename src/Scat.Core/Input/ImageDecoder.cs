@@ -260,18 +260,24 @@ public sealed class ImageDecoder
         _ => ThrownInsideImageSharp(e),
     };
 
-    /// <summary>The first frame of the exception's stack outside the runtime's own library is ImageSharp's.</summary>
+    /// <summary>
+    /// The first frame of the exception's stack outside .NET's own libraries (e.g. a LINQ call that ImageSharp
+    /// made on a malformed TIFF) is ImageSharp's.
+    /// </summary>
     private static bool ThrownInsideImageSharp(Exception e)
     {
-        var runtime = typeof(object).Assembly;
         foreach (var frame in new System.Diagnostics.StackTrace(e).GetFrames())
         {
             var assembly = frame.GetMethod()?.DeclaringType?.Assembly;
-            if (assembly is null || assembly == runtime) continue;
+            if (assembly is null || IsFramework(assembly)) continue;
             return assembly == typeof(Image).Assembly;
         }
         return false;
     }
+
+    private static bool IsFramework(System.Reflection.Assembly assembly) =>
+        assembly == typeof(object).Assembly
+        || assembly.GetName().Name is { } name && (name.StartsWith("System.", StringComparison.Ordinal) || name == "System" || name == "netstandard");
 
     private static ImageDecodeException Wrap(Exception e)
     {

@@ -32,6 +32,7 @@ public class DecodeFailureTests
         Assert.False(ImageDecoder.IsDecodeFailure(Caught(() => throw new InvalidOperationException("a bug"))));
         Assert.False(ImageDecoder.IsDecodeFailure(Caught(() => { var a = new int[1]; _ = a[..5]; })));
         Assert.False(ImageDecoder.IsDecodeFailure(new OperationCanceledException()));
+        Assert.False(ImageDecoder.IsDecodeFailure(Caught(() => _ = Array.Empty<int>().First()))); // LINQ called by scat's own code
     }
 
     /// <summary>A source whose opening has a bug (not an <see cref="ImageDecodeException"/>) for one file.</summary>
