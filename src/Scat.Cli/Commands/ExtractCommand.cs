@@ -23,6 +23,7 @@ internal sealed record ExtractArguments
     public bool Quiet { get; init; }
     public bool Strict { get; init; }
     public string Pool { get; init; } = "none";
+    public Scat.Transform.CoefficientOptions Coefficients { get; init; } = Scat.Transform.CoefficientOptions.Default;
     /// <summary>--files-from: a file of image paths, or "-" for standard input.</summary>
     public string? FilesFrom { get; init; }
     public bool ClassesFromParent { get; init; }
@@ -95,6 +96,8 @@ internal static class ExtractCommand
             inputs, output, scale, angles, order, color, size, fit, device, batchSize, threads, quiet, strict, pool,
         };
         foreach (var option in new Option[] { filesFrom, classesFromParent, shard, shards, compression }) command.Options.Add(option);
+        var coefficients = new CoefficientArguments();
+        coefficients.AddTo(command);
         var safety = new SafetyOptions();
         safety.AddTo(command);
         command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() => (int)Handle(safety.Read(r, new ExtractArguments
@@ -113,6 +116,7 @@ internal static class ExtractCommand
             Quiet = r.GetValue(quiet),
             Strict = r.GetValue(strict),
             Pool = r.GetValue(pool)!,
+            Coefficients = coefficients.Read(r),
             FilesFrom = r.GetValue(filesFrom),
             ClassesFromParent = r.GetValue(classesFromParent),
             Shard = r.GetValue(shard),
@@ -193,6 +197,7 @@ internal static class ExtractCommand
             Quiet = a.Quiet,
             Strict = a.Strict,
             Pool = poolMode,
+            Coefficients = a.Coefficients,
             ClassesFromParent = a.ClassesFromParent,
             Shard = shard,
             Compression = compression,

@@ -30,6 +30,8 @@ public sealed record BenchOptions
     public int Repeat { get; init; } = 5;
     public int Warmup { get; init; } = 1;
     public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Padding of the transform; the steps after it are timed with the transform in host and end-to-end modes.</summary>
+    public CoefficientOptions Coefficients { get; init; } = CoefficientOptions.Default;
 }
 
 /// <summary>
@@ -43,7 +45,8 @@ public static class BenchRunner
         foreach (var (h, w) in o.Sizes)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var layout = new ScatteringLayout(h, w, o.J, o.L, o.Order);
+            var layout = new ScatteringLayout(h, w, o.J, o.L, o.Order, o.Coefficients.Padding);
+            var steps = new CoefficientSteps(layout, o.Coefficients, Pipeline.PoolMode.None);
             using var engine = EngineFactory.Create(o.Device, layout, o.Threads);
             int planes = o.BatchSize * o.Channels;
             var x = RandomPlanes(planes * h * w, seed: h * 7919 + w);
@@ -51,7 +54,11 @@ public static class BenchRunner
             var machine = MachineInfo.Current(o.Device.Kind == DeviceKind.Cuda ? engine.Description : null);
             string device = o.Device.ToString();
 
-            var host = Measure(o, () => engine.Transform(x, planes, y, cancellationToken));
+            var host = Measure(o, () =>
+            {
+                engine.Transform(x, planes, y, cancellationToken);
+                if (!steps.IsIdentity) steps.Apply(y, planes);
+            });
             if (engine is IDeviceTiming timing)
             {
                 var onDevice = Measure(o, () => timing.TimeOnDevice(x, planes));
@@ -120,7 +127,8 @@ public static class BenchRunner
             throw new ScatException($"{folder}: images of several sizes; give --size to resize them for the end-to-end run");
         if (ScatteringLayout.Problem(h, w, o.J, o.L, o.Order) is { } problem)
             throw new ScatException(resize is null ? $"{problem}; give --size to resize the images" : problem);
-        var layout = new ScatteringLayout(h, w, o.J, o.L, o.Order);
+        var layout = new ScatteringLayout(h, w, o.J, o.L, o.Order, o.Coefficients.Padding);
+        var steps = new CoefficientSteps(layout, o.Coefficients, Pipeline.PoolMode.None);
         using var engine = EngineFactory.Create(o.Device, layout, o.Threads);
         int c = decoder.Channels, inPer = c * h * w, outPer = c * layout.OutputPerPlane;
         string temp = Path.Combine(Path.GetTempPath(), $"scat-bench-{Environment.ProcessId}.npy");
@@ -137,9 +145,10 @@ public static class BenchRunner
                 for (int i = 0; i < n; i++) decoded[ok[start + i]].CopyTo(input, i * inPer);
                 sw.Restart();
                 engine.Transform(input.AsSpan(0, n * inPer), n * c, output.AsSpan(0, n * outPer), cancellationToken);
+                var features = steps.Apply(output.AsSpan(0, n * outPer), n * c);
                 transformSeconds += sw.Elapsed.TotalSeconds;
                 sw.Restart();
-                file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(output.AsSpan(0, n * outPer)));
+                file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(features));
                 writeSeconds += sw.Elapsed.TotalSeconds;
             }
             sw.Restart();

@@ -124,13 +124,14 @@ public sealed class ExtractPipeline
 
         if (ScatteringLayout.Problem(height, width, o.J, o.L, o.Order) is { } problem)
             throw new ScatException(o.Resize is null ? $"{problem}; use --size to resize the images" : problem);
-        var layout = new ScatteringLayout(height, width, o.J, o.L, o.Order);
+        var layout = new ScatteringLayout(height, width, o.J, o.L, o.Order, o.Coefficients.Padding);
+        var steps = new CoefficientSteps(layout, o.Coefficients, o.Pool);
         int channels = decoder.Channels;
 
         using var engine = EngineFactory.Create(device, layout, o.Threads, o.BatchSize * decoder.Channels);
         using var writer = toStdout ? new NpyStreamFeatureWriter(_standardOutput!, items.Count)
             : FeatureWriters.ForFile(Shard.FillName(o.Output, o.Shard), o.Compression, overwrite: !o.NoClobber);
-        writer.Begin(new FeatureMetadata(layout, channels, listing.Classes) { Pool = o.Pool });
+        writer.Begin(new FeatureMetadata(layout, channels, listing.Classes) { Pool = o.Pool, Coefficients = o.Coefficients, ScatChannels = steps.Channels });
 
         long inPerImage = (long)channels * height * width;
         long outPerImage = (long)channels * layout.OutputPerPlane;
@@ -140,7 +141,6 @@ public sealed class ExtractPipeline
         // Two input buffers: while batch k is transformed and written, the decode workers fill batch k + 1.
         var inputs = new[] { new float[batch * inPerImage], new float[batch * inPerImage] };
         var output = new float[batch * outPerImage];
-        var pooled = o.Pool == PoolMode.None ? null : new float[batch * channels * layout.K];
         var slots = new Slot[batch];
         var jobs = new[] { new DecodeWorkers.Job<Slot>[batch], new DecodeWorkers.Job<Slot>[batch] };
         var labels = new long[batch];
@@ -198,15 +198,11 @@ public sealed class ExtractPipeline
             }
             if (kept > 0)
             {
-                var features = output.AsSpan(0, kept * (int)outPerImage);
-                engine.Transform(input.AsSpan(0, kept * (int)inPerImage), kept * channels, features, cancellationToken);
+                var transformed = output.AsSpan(0, kept * (int)outPerImage);
+                engine.Transform(input.AsSpan(0, kept * (int)inPerImage), kept * channels, transformed, cancellationToken);
                 cancellationToken.ThrowIfCancellationRequested();
-                if (pooled is not null)
-                {
-                    var pooledFeatures = pooled.AsSpan(0, kept * channels * layout.K);
-                    Pooling.Pool(o.Pool, features, layout.OutPlaneSize, pooledFeatures);
-                    features = pooledFeatures;
-                }
+                // renorm → rotation-invariant → pool → log (each when asked; nothing by default).
+                var features = steps.Apply(transformed, kept * channels);
                 writer.WriteBatch(features, labels.AsSpan(0, kept), paths);
             }
             run.Done(n);
