@@ -105,7 +105,7 @@ public static class CoefficientPicture
         // Order 1.
         var mosaic1 = new double[o1Rows, o1Cols];
         Fill(mosaic1, double.NaN);
-        double raw1 = 0;
+        double raw1 = signed ? double.NegativeInfinity : 0;
         for (int a = 0; a < jj; a++)
             for (int t = 0; t < cols; t++)
             {
@@ -125,7 +125,7 @@ public static class CoefficientPicture
             var (a, b) = pairs[i];
             var mosaic = new double[rows2 * (oh + 1) - 1, cols * (ow + 1) - 1];
             Fill(mosaic, double.NaN);
-            double raw = 0;
+            double raw = signed ? double.NegativeInfinity : 0;
             for (int t1 = 0; t1 < rows2; t1++)
                 for (int t2 = 0; t2 < cols; t2++)
                 {
