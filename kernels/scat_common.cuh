@@ -42,14 +42,30 @@ __device__ __forceinline__ int scat_plane()
     return (int)blockIdx.y;
 }
 
-// numpy.pad mode 'reflect': mirror without repeating the edge sample, period 2(n - 1).
-__device__ __forceinline__ int scat_reflect(int i, int n)
+// numpy.pad index of padded position i in a signal of n samples, per mode (PaddingMode in Scat.Core's
+// Transform/Padding.cs, same values): 0 reflect (mirror without the edge, period 2(n - 1)), 1 symmetric (mirror
+// with the edge, period 2n), 2 zero (-1 outside 0..n-1), 3 periodic (period n).
+__device__ __forceinline__ int scat_pad_index(int mode, int i, int n)
 {
+    if (i >= 0 && i < n) return i;
+    if (mode == 2) return -1;
+    if (mode == 3)
+    {
+        int m = i % n;
+        return m < 0 ? m + n : m;
+    }
+    if (mode == 1)
+    {
+        int period = 2 * n;
+        int m = i % period;
+        if (m < 0) m += period;
+        return m < n ? m : period - 1 - m;
+    }
     if (n == 1) return 0;
     int period = 2 * (n - 1);
-    i %= period;
-    if (i < 0) i += period;
-    return i < n ? i : period - i;
+    int m = i % period;
+    if (m < 0) m += period;
+    return m < n ? m : period - m;
 }
 
 #endif

@@ -90,3 +90,56 @@ def compare(folder, scat_args, train_size):
     print(f"  scattering ({X.shape[1]} features, scat extract {' '.join(scat_args)}): accuracy {s[0]:.3f} ± {s[1]:.3f}")
     print(f"  raw pixels ({P.shape[1]} features): accuracy {p[0]:.3f} ± {p[1]:.3f}")
     return s, p
+
+
+def write_png_gray(path, pixels8):
+    """Writes an 8-bit grayscale PNG (no filter, zlib) of a 2D uint8 array."""
+    h, w = pixels8.shape
+    raw = b"".join(b"\x00" + pixels8[y].tobytes() for y in range(h))
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+
+
+def rotated_copy(folder, paths, turns, target):
+    """Writes every image of `paths` under `target` (same relative paths), rotated by np.rot90 turns[i] times."""
+    for p, k in zip(paths, turns):
+        out = os.path.join(target, p)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        write_png_gray(out, np.ascontiguousarray(np.rot90(np.round(png_gray(os.path.join(folder, p)) * 255).astype(np.uint8), k)))
+
+
+def rotation_protocol(folder, runs, train_size, splits=10, seed=0):
+    """Train on upright images, test on images rotated by random multiples of 90° (the same rotations and splits
+    for every run). For each run (label, scat args) prints the accuracy on upright and on rotated test images,
+    and the mean relative distance ||f(x) − f(rot90 x)|| / ||f(x)|| between the features of each image and of
+    its quarter turn. Returns {label: (upright, rotated, distance)}."""
+    _, y, _, paths = scat_features(folder, runs[0][1])
+    turns = np.random.default_rng(seed).integers(1, 4, size=len(paths))  # 1, 2 or 3 quarter turns
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        rotated, quarter = os.path.join(tmp, "rotated"), os.path.join(tmp, "quarter")
+        rotated_copy(folder, paths, turns, rotated)
+        rotated_copy(folder, paths, np.ones(len(paths), dtype=int), quarter)
+        for label, args in runs:
+            X, y, _, p = scat_features(folder, args)
+            R, yr, _, pr = scat_features(rotated, args)
+            Q, _, _, pq = scat_features(quarter, args)
+            assert p == pr == pq and (y == yr).all()
+            upright, turned = [], []
+            for s in range(splits):
+                train, test = train_test_split(np.arange(len(y)), train_size=train_size, stratify=y, random_state=s)
+                scaler = StandardScaler().fit(X[train])
+                model = LogisticRegression(max_iter=5000).fit(scaler.transform(X[train]), y[train])
+                upright.append(model.score(scaler.transform(X[test]), y[test]))
+                turned.append(model.score(scaler.transform(R[test]), y[test]))
+            distance = float(np.mean(np.linalg.norm(X - Q, axis=1) / np.linalg.norm(X, axis=1)))
+            results[label] = (float(np.mean(upright)), float(np.mean(turned)), distance)
+            print(f"  {label} ({X.shape[1]} features, scat extract {' '.join(args)}): upright test {np.mean(upright):.3f} ± "
+                  f"{np.std(upright):.3f}, rotated test {np.mean(turned):.3f} ± {np.std(turned):.3f}; "
+                  f"||f(x) - f(rot90 x)|| / ||f(x)|| = {distance:.4f}")
+    return results

@@ -25,6 +25,17 @@ internal sealed class OptionBinder<T>(Command command)
         return this;
     }
 
+    /// <summary>Options added by <paramref name="add"/> and read together into the record by <paramref name="bind"/>.</summary>
+    public OptionBinder<T> AddAll(Action<Command> add, Func<T, ParseResult, T> bind)
+    {
+        add(command);
+        _bindings.Add((r, o) => bind(o, r));
+        return this;
+    }
+
+    /// <summary>Lets a helper add a group of options (e.g. <see cref="Commands.CoefficientArguments"/>) inside a chain.</summary>
+    public OptionBinder<T> With(Func<OptionBinder<T>, OptionBinder<T>> add) => add(this);
+
     /// <summary>The record with every option's value applied; the parsers throw <see cref="ScatUsageException"/>.</summary>
     public T Bind(ParseResult result, T start) => _bindings.Aggregate(start, (o, bind) => bind(result, o));
 }

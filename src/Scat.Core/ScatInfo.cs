@@ -12,18 +12,18 @@ public static class ScatInfo
         typeof(ScatInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
         ?? typeof(ScatInfo).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    /// <summary>Writes the channel meta as a JSON array of {order, j1, theta1, j2, theta2} objects.</summary>
-    public static void WriteChannels(Utf8JsonWriter json, string propertyName, IEnumerable<ChannelMeta> channels)
+    /// <summary>
+    /// Writes the channel meta as a JSON array of {order, j1, theta1, j2, theta2} objects, or of
+    /// {order, j1, j2, delta, freq} for rotation-invariant channels (<see cref="ChannelFields"/>).
+    /// </summary>
+    public static void WriteChannels(Utf8JsonWriter json, string propertyName, IReadOnlyList<ChannelMeta> channels)
     {
+        var fields = ChannelFields.Of(channels);
         json.WriteStartArray(propertyName);
         foreach (var c in channels)
         {
             json.WriteStartObject();
-            json.WriteNumber("order", c.Order);
-            json.WriteNumber("j1", c.J1);
-            json.WriteNumber("theta1", c.Theta1);
-            json.WriteNumber("j2", c.J2);
-            json.WriteNumber("theta2", c.Theta2);
+            foreach (var f in fields) json.WriteNumber(f, ChannelFields.Value(c, f));
             json.WriteEndObject();
         }
         json.WriteEndArray();

@@ -37,15 +37,18 @@ internal static class BenchCommand
         {
             device, sizes, batch, color, scale, angles, order, repeat, warmup, threads, json, endToEnd,
         };
+        var coefficients = new CoefficientArguments();
+        coefficients.AddTo(command);
         command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() => (int)Handle(
             r.GetValue(device)!, r.GetValue(sizes) ?? [], r.GetValue(batch), r.GetValue(color)!, r.GetValue(scale), r.GetValue(angles),
             r.GetValue(order), r.GetValue(repeat), r.GetValue(warmup), r.GetValue(threads), r.GetValue(json), r.GetValue(endToEnd),
-            console, ct), CancellationToken.None));
+            console, ct, coefficients.Read(r)), CancellationToken.None));
         return command;
     }
 
     public static ExitCode Handle(string deviceText, string[] sizeTexts, int batch, string color, int j, int l, int order,
-        int repeat, int warmup, int threads, bool json, string? endToEnd, CliConsole console, CancellationToken ct)
+        int repeat, int warmup, int threads, bool json, string? endToEnd, CliConsole console, CancellationToken ct,
+        Transform.CoefficientOptions? coefficients = null)
     {
         return CommandErrors.Run(console, ct, () =>
         {
@@ -72,6 +75,7 @@ internal static class BenchCommand
             {
                 Device = device, Sizes = parsed, BatchSize = batch, Channels = color == "gray" ? 1 : 3,
                 J = j, L = l, Order = order, Repeat = repeat, Warmup = warmup, Threads = threads,
+                Coefficients = coefficients ?? Transform.CoefficientOptions.Default,
             };
             IEnumerable<BenchResult> results;
             if (endToEnd is not null)
@@ -92,6 +96,7 @@ internal static class BenchCommand
                     var m = result.Machine;
                     console.Out.WriteLine($"scat bench: {m.Cpu}, {m.Cores} cores, {m.Simd}{(m.Gpu is null ? "" : ", GPU " + m.Gpu)}");
                     console.Out.WriteLine($"batch {result.Batch} images, {(result.Channels == 3 ? "RGB" : "gray")}, J={j}, L={l}, order {order}, " +
+                                          (options.Coefficients.IsDefault ? "" : options.Coefficients.Describe() + ", ") +
                                           (endToEnd is null ? $"median of {repeat} after {warmup} warm-up" : $"folder {endToEnd}"));
                     console.Out.WriteLine(endToEnd is null
                         ? $"{"size",-10} {"device",-8} {"mode",-10} {"median s",10} {"min s",10} {"images/s",10}"

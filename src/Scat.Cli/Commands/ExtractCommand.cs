@@ -36,6 +36,7 @@ internal static class ExtractCommand
             .Add(CommonOptions.Quiet(), (o, v) => o with { Quiet = v })
             .Add(CommonOptions.Strict(), (o, v) => o with { Strict = v })
             .Add(PoolOption(), (o, v) => o with { Pool = Pooling.TryParse(v, out var mode) ? mode : throw new ScatUsageException($"unknown --pool '{v}': use none, mean or max") })
+            .With(b => new CoefficientArguments().AddTo(b, (o, c) => o with { Coefficients = c }))
             .Add(new Option<string?>("--files-from")
             {
                 Description = "Read the image paths from FILE (- for standard input), one a line, in that order, instead of INPUT",

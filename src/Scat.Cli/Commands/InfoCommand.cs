@@ -37,7 +37,8 @@ internal static class InfoCommand
     /// <summary>"81 (1 of order 0, 16 of order 1, 64 of order 2)".</summary>
     private static string ChannelSummary(IReadOnlyList<Scat.Transform.ChannelMeta> channels) =>
         string.Create(CultureInfo.InvariantCulture, $"{channels.Count} (") +
-        string.Join(", ", channels.GroupBy(c => c.Order).OrderBy(g => g.Key).Select(g => $"{g.Count()} of order {g.Key}")) + ")";
+        string.Join(", ", channels.GroupBy(c => c.Order).OrderBy(g => g.Key).Select(g => $"{g.Count()} of order {g.Key}")) + ")" +
+        (Scat.Transform.ChannelFields.IsRotationInvariant(channels) ? "; rotation-invariant: " + string.Join(", ", Scat.Transform.ChannelFields.RotationInvariant) : "");
 
     public static string Text(FeatureFileInfo i)
     {

@@ -22,14 +22,16 @@ internal static class ShowCommand
         {
             image, scale, angles, order, size, fit, output,
         };
+        var coefficients = new CoefficientArguments();
+        coefficients.AddTo(command);
         command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() => (int)Handle(
             r.GetValue(image)!, r.GetValue(scale), r.GetValue(angles), r.GetValue(order), r.GetValue(size), r.GetValue(fit)!,
-            r.GetValue(output)!, console, ct), CancellationToken.None));
+            r.GetValue(output)!, console, ct, coefficients.Read(r)), CancellationToken.None));
         return command;
     }
 
     public static ExitCode Handle(string imagePath, int j, int l, int order, string? size, string fit, string output,
-        CliConsole console, CancellationToken cancellationToken = default)
+        CliConsole console, CancellationToken cancellationToken = default, CoefficientOptions? options = null)
     {
         return CommandErrors.Run(console, cancellationToken, () =>
         {
@@ -55,11 +57,14 @@ internal static class ShowCommand
             }
             if (ScatteringLayout.Problem(height, width, j, l, order) is { } problem)
                 throw new ScatException(resize is null ? $"{problem}; use --size to resize the image" : problem);
-            var layout = new ScatteringLayout(height, width, j, l, order);
+            options ??= CoefficientOptions.Default;
+            var layout = new ScatteringLayout(height, width, j, l, order, options.Padding);
             var coefficients = new float[layout.OutputPerPlane];
             using (var engine = EngineFactory.Create(new DeviceSpec(DeviceKind.Cpu, 0), layout, Environment.ProcessorCount))
                 engine.Transform(plane, 1, coefficients, cancellationToken);
-            var png = CoefficientPicture.Render(Path.GetFileName(imagePath), plane, layout, coefficients);
+            var steps = new CoefficientSteps(layout, options, PoolMode.None);
+            var features = steps.Apply(coefficients, 1);
+            var png = CoefficientPicture.Render(Path.GetFileName(imagePath), plane, layout, features, steps.Channels, options.Describe());
             PictureFiles.Write(output, png);
             return ExitCode.Success;
         }, writing: output);

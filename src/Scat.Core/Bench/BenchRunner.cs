@@ -31,6 +31,8 @@ public sealed record BenchOptions
     public int Repeat { get; init; } = 5;
     public int Warmup { get; init; } = 1;
     public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Padding of the transform; the steps after it are timed with the transform in host and end-to-end modes.</summary>
+    public CoefficientOptions Coefficients { get; init; } = CoefficientOptions.Default;
 }
 
 /// <summary>
@@ -44,7 +46,8 @@ public static class BenchRunner
         foreach (var (h, w) in o.Sizes)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var layout = new ScatteringLayout(h, w, o.J, o.L, o.Order);
+            var layout = new ScatteringLayout(h, w, o.J, o.L, o.Order, o.Coefficients.Padding);
+            var steps = new CoefficientSteps(layout, o.Coefficients, PoolMode.None);
             using var engine = EngineFactory.Create(o.Device, layout, o.Threads);
             int planes = o.BatchSize * o.Channels;
             var x = RandomPlanes(planes * h * w, seed: h * 7919 + w);
@@ -52,7 +55,11 @@ public static class BenchRunner
             var machine = MachineInfo.Current(o.Device.Kind == DeviceKind.Cuda ? engine.Description : null);
             string device = o.Device.ToString();
 
-            var host = Measure(o, () => engine.Transform(x, planes, y, cancellationToken));
+            var host = Measure(o, () =>
+            {
+                engine.Transform(x, planes, y, cancellationToken);
+                steps.Apply(y, planes);
+            });
             if (engine is IDeviceTiming timing)
             {
                 var onDevice = Measure(o, () => timing.TimeOnDevice(x, planes));
@@ -98,6 +105,7 @@ public static class BenchRunner
         {
             Inputs = [folder], Output = temp, J = o.J, L = o.L, Order = o.Order, Resize = resize, Device = o.Device,
             Color = o.Channels == 1 ? ColorMode.Gray : ColorMode.Rgb, BatchSize = o.BatchSize, Threads = o.Threads, Quiet = true,
+            Coefficients = o.Coefficients,
         };
         var source = new FolderSource([folder]);
         var listing = source.List();

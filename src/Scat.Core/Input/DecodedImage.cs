@@ -35,10 +35,10 @@ internal sealed class DecodedImage<TPixel>(
         if (destination.Length < Channels * plane) throw new ArgumentException("destination too small", nameof(destination));
         int srcH = image.Height, srcW = image.Width;
         Span<int> cols = Width <= 4096 ? stackalloc int[Width] : new int[Width];
-        for (int x = 0; x < Width; x++) cols[x] = ImageDecoder.Reflect(x + colShift, srcW);
+        for (int x = 0; x < Width; x++) cols[x] = Scat.Transform.Padding.Reflect(x + colShift, srcW);
         for (int y = 0; y < Height; y++)
         {
-            var row = image.DangerousGetPixelRowMemory(ImageDecoder.Reflect(y + rowShift, srcH)).Span;
+            var row = image.DangerousGetPixelRowMemory(Scat.Transform.Padding.Reflect(y + rowShift, srcH)).Span;
             int o = y * Width;
             if (color == ColorMode.Rgb)
             {

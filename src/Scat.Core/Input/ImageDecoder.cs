@@ -192,17 +192,6 @@ public sealed class ImageDecoder
     internal static float Gray(int r, int g, int b, double scale) =>
         r == g && g == b ? (float)(r / scale) : (float)((0.299 * r + 0.587 * g + 0.114 * b) / scale);
 
-    /// <summary>numpy.pad 'reflect' index: mirror without repeating the edge, period 2(n − 1).</summary>
-    internal static int Reflect(int i, int n)
-    {
-        if (n == 1) return 0;
-        if ((uint)i < (uint)n) return i;
-        int period = 2 * (n - 1);
-        int m = i % period;
-        if (m < 0) m += period;
-        return m < n ? m : period - m;
-    }
-
     private static FileStream Open(string path)
     {
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 14, FileOptions.SequentialScan);

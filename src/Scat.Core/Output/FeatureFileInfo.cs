@@ -72,12 +72,7 @@ public sealed record FeatureFileInfo(
             return NpyReader.ReadUnicode(s).Data;
         }
         int? Scalar(string name) => members.ContainsKey(name) ? (int)Ints(name)[0] : null;
-        List<ChannelMeta>? channels = null;
-        if (new[] { "order", "j1", "theta1", "j2", "theta2" }.All(members.ContainsKey))
-        {
-            var (o, j1, t1, j2, t2) = (Ints("order"), Ints("j1"), Ints("theta1"), Ints("j2"), Ints("theta2"));
-            channels = Enumerable.Range(0, o.Length).Select(k => new ChannelMeta((int)o[k], (int)j1[k], (int)t1[k], (int)j2[k], (int)t2[k])).ToList();
-        }
+        var channels = ChannelFields.Read(f => members.ContainsKey(f) ? Ints(f) : null);
         string? color = h.Shape.Length > 1 ? h.Shape[1] switch { 1 => "gray", 3 => "rgb", _ => null } : null;
         return new FeatureFileInfo("npz", h.Shape[0], h.Shape[1..], Scalar("J"), Scalar("L"),
             channels is null ? null : channels.Max(c => c.Order), color, null, channels,
@@ -106,10 +101,13 @@ public sealed record FeatureFileInfo(
         int? Int(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
         string? Str(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         var shape = r.GetProperty("feature_shape").EnumerateArray().Select(e => e.GetInt64()).ToList();
-        List<ChannelMeta>? channels = r.TryGetProperty("channels", out var ch)
-            ? ch.EnumerateArray().Select(c => new ChannelMeta(c.GetProperty("order").GetInt32(), c.GetProperty("j1").GetInt32(),
-                c.GetProperty("theta1").GetInt32(), c.GetProperty("j2").GetInt32(), c.GetProperty("theta2").GetInt32())).ToList()
-            : null;
+        List<ChannelMeta>? channels = null;
+        if (r.TryGetProperty("channels", out var ch))
+        {
+            var objects = ch.EnumerateArray().ToList();
+            channels = ChannelFields.Read(f => objects.Count > 0 && !objects[0].TryGetProperty(f, out _) ? null
+                : objects.Select(o => (long)o.GetProperty(f).GetInt32()).ToArray()) ?? [];
+        }
         return new FeatureFileInfo("parquet", rows, shape, Int("J"), Int("L"), Int("order"), Str("color"),
             r.TryGetProperty("size", out var size) ? size.EnumerateArray().Select(e => e.GetInt32()).ToList() : null,
             channels,

@@ -11,13 +11,27 @@ public sealed record FeatureMetadata(ScatteringLayout Layout, int Channels, IRea
     /// <summary>Spatial pooling applied after the transform; pooled features have one value per map.</summary>
     public PoolMode Pool { get; init; } = PoolMode.None;
 
+    /// <summary>The options that change the coefficients (padding, rotation invariance, renormalisation, log).</summary>
+    public CoefficientOptions Coefficients { get; init; } = CoefficientOptions.Default;
+
+    /// <summary>The channels written, K of them: the layout's, or the rotation-invariant ones.</summary>
+    public IReadOnlyList<ChannelMeta> ScatChannels
+    {
+        get => _scatChannels ?? Layout.Channels;
+        init => _scatChannels = value;
+    }
+    private readonly IReadOnlyList<ChannelMeta>? _scatChannels;
+
+    /// <summary>Channels K per image channel.</summary>
+    public int K => ScatChannels.Count;
+
     /// <summary>Shape of one image's features: (C, K, H', W'), or (C, K) when pooled.</summary>
     public long[] ImageShape => Pool == PoolMode.None
-        ? [Channels, Layout.K, Layout.OutHeight, Layout.OutWidth]
-        : [Channels, Layout.K];
+        ? [Channels, K, Layout.OutHeight, Layout.OutWidth]
+        : [Channels, K];
 
     /// <summary>Floats per image: C · K · H' · W', or C · K when pooled.</summary>
-    public int FloatsPerImage => Pool == PoolMode.None ? Channels * Layout.OutputPerPlane : Channels * Layout.K;
+    public int FloatsPerImage => Pool == PoolMode.None ? Channels * K * Layout.OutPlaneSize : Channels * K;
 
     /// <summary>Shape of the features array for <paramref name="count"/> images: (N, C, K, H', W'), or (N, C, K) when pooled.</summary>
     public long[] FeatureShape(long count) => [count, .. ImageShape];

@@ -1,3 +1,4 @@
+using Scat.Transform;
 using System.IO.Compression;
 
 namespace Scat.Output;
@@ -54,12 +55,9 @@ public sealed class NpzFeatureWriter(string destination, bool overwrite = true) 
             Member(zip, "labels", s => NpyFormat.WriteInt64Array(s, _labels.ToArray()));
             Member(zip, "paths", s => NpyFormat.WriteUnicodeArray(s, _paths));
             Member(zip, "classes", s => NpyFormat.WriteUnicodeArray(s, meta.Classes));
-            var channels = meta.Layout.Channels;
-            Member(zip, "order", s => NpyFormat.WriteInt64Array(s, channels.Select(c => (long)c.Order).ToArray()));
-            Member(zip, "j1", s => NpyFormat.WriteInt64Array(s, channels.Select(c => (long)c.J1).ToArray()));
-            Member(zip, "theta1", s => NpyFormat.WriteInt64Array(s, channels.Select(c => (long)c.Theta1).ToArray()));
-            Member(zip, "j2", s => NpyFormat.WriteInt64Array(s, channels.Select(c => (long)c.J2).ToArray()));
-            Member(zip, "theta2", s => NpyFormat.WriteInt64Array(s, channels.Select(c => (long)c.Theta2).ToArray()));
+            var channels = meta.ScatChannels;
+            foreach (var field in ChannelFields.Of(channels))
+                Member(zip, field, s => NpyFormat.WriteInt64Array(s, channels.Select(c => (long)ChannelFields.Value(c, field)).ToArray()));
             Member(zip, "J", s => NpyFormat.WriteInt64Array(s, [meta.Layout.J], scalar: true));
             Member(zip, "L", s => NpyFormat.WriteInt64Array(s, [meta.Layout.L], scalar: true));
         }

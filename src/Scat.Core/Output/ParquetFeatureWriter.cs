@@ -169,7 +169,8 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
             json.WriteNumberValue(layout.Height);
             json.WriteNumberValue(layout.Width);
             json.WriteEndArray();
-            ScatInfo.WriteChannels(json, "channels", layout.Channels);
+            meta.Coefficients.WriteJson(json);
+            ScatInfo.WriteChannels(json, "channels", meta.ScatChannels);
             json.WriteStartArray("classes");
             foreach (var c in meta.Classes) json.WriteStringValue(c);
             json.WriteEndArray();

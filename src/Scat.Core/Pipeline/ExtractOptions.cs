@@ -18,6 +18,8 @@ public sealed record ExtractOptions
     public int Order { get; init; } = 2;
     /// <summary>Pool each map over its positions (features (N, C, K) instead of (N, C, K, H', W')).</summary>
     public PoolMode Pool { get; init; } = PoolMode.None;
+    /// <summary>Padding mode, rotation invariance, renormalisation, log (issue 16); the defaults change nothing.</summary>
+    public Scat.Transform.CoefficientOptions Coefficients { get; init; } = Scat.Transform.CoefficientOptions.Default;
     public ColorMode Color { get; init; } = ColorMode.Rgb;
     /// <summary>Resize every image to this size; null: all images must share one size.</summary>
     public ResizeSpec? Resize { get; init; }

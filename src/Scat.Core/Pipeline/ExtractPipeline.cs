@@ -79,25 +79,26 @@ public sealed class ExtractPipeline
 
         var (items, height, width) = new SizeProbe(source, decoder, workers, report, o.Threads).Find(selected, toStdout, cancellationToken);
         var layout = Layout(height, width, o);
+        var steps = new CoefficientSteps(layout, o.Coefficients, o.Pool);
         int channels = decoder.Channels;
         int batch = BatchSize(layout, channels, o.BatchSize);
         using var engine = EngineFactory.Create(device, layout, o.Threads, o.BatchSize * channels);
         using var writer = toStdout ? new NpyStreamFeatureWriter(_standardOutput!, items.Count)
             : FeatureWriters.ForFile(o.OutputPath, o.Compression, overwrite: !o.NoClobber);
-        writer.Begin(new FeatureMetadata(layout, channels, listing.Classes) { Pool = o.Pool });
+        writer.Begin(new FeatureMetadata(layout, channels, listing.Classes) { Pool = o.Pool, Coefficients = o.Coefficients, ScatChannels = steps.Channels });
 
         using var inputs = new BufferPool<float[]>(InputBuffers, () => new float[batch * channels * height * width]);
         using var outputs = new BufferPool<FeatureBuffer>(OutputBuffers,
-            () => new FeatureBuffer(batch * channels * layout.OutputPerPlane, o.Pool == PoolMode.None ? 0 : batch * channels * layout.K));
+            () => new FeatureBuffer(batch * channels * layout.OutputPerPlane, steps.Pools ? batch * channels * steps.K : 0));
         var decode = new DecodeStage(source, decoder, workers, inputs, batch, height, width, toStdout);
         var transform = new TransformStage(engine, channels, inputs, outputs);
-        var pool = new PoolStage(o.Pool, layout.OutPlaneSize);
+        var after = new StepsStage(steps, channels);
         var write = new WriteStage(writer, report, outputs);
 
         using (var stages = new StageQueue(cancellationToken))
         {
             var decoded = stages.Start<Batch>(1, (give, token) => decode.Run(items, give, token));
-            var computed = stages.Then(decoded, 1, (b, token) => { transform.Process(b, token); pool.Process(b, token); });
+            var computed = stages.Then(decoded, 1, (b, token) => { transform.Process(b, token); after.Process(b, token); });
             foreach (var b in stages.Consume(computed)) write.Process(b);
         }
 
@@ -141,7 +142,7 @@ public sealed class ExtractPipeline
     {
         if (ScatteringLayout.Problem(height, width, o.J, o.L, o.Order) is { } problem)
             throw new ScatException(o.Resize is null ? $"{problem}; use --size to resize the images" : problem);
-        return new ScatteringLayout(height, width, o.J, o.L, o.Order);
+        return new ScatteringLayout(height, width, o.J, o.L, o.Order, o.Coefficients.Padding);
     }
 
     /// <summary>Images per batch: --batch-size, fewer when a batch would not fit in one array.</summary>

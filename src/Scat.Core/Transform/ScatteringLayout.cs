@@ -1,7 +1,58 @@
 namespace Scat.Transform;
 
-/// <summary>Meta of one scattering channel k: order and the paper's indices (−1 where a field does not apply).</summary>
-public readonly record struct ChannelMeta(int Order, int J1, int Theta1, int J2, int Theta2);
+/// <summary>
+/// Meta of one scattering channel k: order and the paper's indices (−1 where a field does not apply). A channel
+/// of a rotation-invariant output (--rotation-invariant) has no θ: it has the orientation offset
+/// <paramref name="Delta"/> (order 2) and the angular frequency <paramref name="Freq"/> instead.
+/// </summary>
+public readonly record struct ChannelMeta(int Order, int J1, int Theta1, int J2, int Theta2, int Delta = -1, int Freq = -1);
+
+/// <summary>
+/// The fields a list of channels is described by, in files (NPZ arrays, Parquet "channels" JSON) and by scat info:
+/// order, j1, theta1, j2, theta2 for the plain transform; order, j1, j2, delta, freq for a rotation-invariant one.
+/// </summary>
+public static class ChannelFields
+{
+    public static readonly IReadOnlyList<string> Plain = ["order", "j1", "theta1", "j2", "theta2"];
+    public static readonly IReadOnlyList<string> RotationInvariant = ["order", "j1", "j2", "delta", "freq"];
+
+    /// <summary>True when the channels are angular Fourier moduli (some channel has a frequency).</summary>
+    public static bool IsRotationInvariant(IEnumerable<ChannelMeta> channels) => channels.Any(c => c.Freq >= 0);
+
+    public static IReadOnlyList<string> Of(IEnumerable<ChannelMeta> channels) =>
+        IsRotationInvariant(channels) ? RotationInvariant : Plain;
+
+    public static int Value(ChannelMeta c, string field) => field switch
+    {
+        "order" => c.Order,
+        "j1" => c.J1,
+        "theta1" => c.Theta1,
+        "j2" => c.J2,
+        "theta2" => c.Theta2,
+        "delta" => c.Delta,
+        "freq" => c.Freq,
+        _ => throw new ArgumentException($"no channel field '{field}'", nameof(field)),
+    };
+
+    /// <summary>
+    /// Channels from per-field columns (<paramref name="column"/> gives a field's values or null where absent):
+    /// the rotation-invariant fields when present, else the plain ones; null when neither set is complete.
+    /// </summary>
+    public static List<ChannelMeta>? Read(Func<string, long[]?> column)
+    {
+        foreach (var fields in new[] { RotationInvariant, Plain })
+        {
+            var cols = fields.Select(column).ToArray();
+            if (cols.Any(c => c is null)) continue;
+            int n = cols[0]!.Length;
+            if (cols.Any(c => c!.Length != n)) throw new FormatException("channel meta arrays of different lengths");
+            int Get(string f, int k) => fields.Contains(f) ? (int)cols[fields.ToList().IndexOf(f)]![k] : -1;
+            return Enumerable.Range(0, n).Select(k => new ChannelMeta(Get("order", k), Get("j1", k), Get("theta1", k), Get("j2", k),
+                Get("theta2", k), Get("delta", k), Get("freq", k))).ToList();
+        }
+        return null;
+    }
+}
 
 /// <summary>
 /// Everything that follows from (H, W, J, L, order): padded size, output size, channel count and order.
@@ -14,6 +65,8 @@ public sealed class ScatteringLayout
     public int J { get; }
     public int L { get; }
     public int Order { get; }
+    /// <summary>How the image is extended to (Hp, Wp); reflect unless asked otherwise.</summary>
+    public PaddingMode Padding { get; }
     /// <summary>Padded height Hp = ((H + 2^J) div 2^J + 1) · 2^J.</summary>
     public int PaddedHeight { get; }
     public int PaddedWidth { get; }
@@ -29,10 +82,11 @@ public sealed class ScatteringLayout
     /// <summary>Floats of output per input plane: K · H' · W'.</summary>
     public int OutputPerPlane => K * OutHeight * OutWidth;
 
-    public ScatteringLayout(int height, int width, int j, int l, int order)
+    public ScatteringLayout(int height, int width, int j, int l, int order, PaddingMode padding = PaddingMode.Reflect)
     {
         Validate(height, width, j, l, order);
-        Height = height; Width = width; J = j; L = l; Order = order;
+        if (!Enum.IsDefined(padding)) throw new ArgumentOutOfRangeException(nameof(padding));
+        Height = height; Width = width; J = j; L = l; Order = order; Padding = padding;
         int s = 1 << j;
         PaddedHeight = ((height + s) / s + 1) * s;
         PaddedWidth = ((width + s) / s + 1) * s;

@@ -144,7 +144,7 @@ public class ImageDecoderTests
     [InlineData(7, 4, 1)]
     [InlineData(3, 1, 0)]
     [InlineData(2, 4, 2)]
-    public void ReflectIsNumpyReflect(int i, int n, int expected) => Assert.Equal(expected, ImageDecoder.Reflect(i, n));
+    public void ReflectIsNumpyReflect(int i, int n, int expected) => Assert.Equal(expected, Scat.Transform.Padding.Reflect(i, n));
 
     [Fact]
     public void ExifOrientationIsApplied()

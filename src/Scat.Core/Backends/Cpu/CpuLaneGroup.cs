@@ -92,30 +92,26 @@ internal sealed class CpuLaneGroup : IScatteringOps
         Array.Clear(s.Re, 0, packed);
         Array.Clear(s.Im, 0, packed);
         Span<int> colIndex = w <= 4096 ? stackalloc int[w] : new int[w];
-        for (int x = 0; x < w; x++) colIndex[x] = Reflect(x - layout.PadLeft, iw);
+        var mode = layout.Padding;
+        bool zeros = false;
+        for (int x = 0; x < w; x++) zeros |= (colIndex[x] = Padding.Index(mode, x - layout.PadLeft, iw)) < 0;
         for (int y = 0; y < h; y++)
         {
-            int sy = Reflect(y - layout.PadTop, ih);
+            int sy = Padding.Index(mode, y - layout.PadTop, ih);
+            if (sy < 0) continue; // a zero row: the cleared buffer holds it
             // Even rows go to the real part, odd rows to the imaginary part of packed row y / 2.
             var target = (y & 1) == 0 ? s.Re : s.Im;
             for (int p = 0; p < planeCount; p++)
             {
                 var row = src.Slice(p * ih * iw + sy * iw, iw);
                 int o = (y >> 1) * w * Lanes + p;
-                for (int x = 0; x < w; x++) target[o + x * Lanes] = row[colIndex[x]];
+                if (zeros)
+                    for (int x = 0; x < w; x++) target[o + x * Lanes] = colIndex[x] < 0 ? 0f : row[colIndex[x]];
+                else
+                    for (int x = 0; x < w; x++) target[o + x * Lanes] = row[colIndex[x]];
             }
         }
         RealForward2D(s, h, w);
-    }
-
-    /// <summary>numpy's 'reflect' padding index: mirror without repeating the edge, period 2(n − 1).</summary>
-    internal static int Reflect(int i, int n)
-    {
-        if (n == 1) return 0;
-        int period = 2 * (n - 1);
-        i %= period;
-        if (i < 0) i += period;
-        return i < n ? i : period - i;
     }
 
     public void MultiplyPeriodize(Spectrum src, FilterRef filter, int k, Spectrum dst)

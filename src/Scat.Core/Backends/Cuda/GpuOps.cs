@@ -109,7 +109,7 @@ internal sealed class GpuOps : IScatteringOps, IDisposable
     public void PadForward(Spectrum dst)
     {
         int h = layout.PaddedHeight, w = layout.PaddedWidth;
-        kernels.PadReflect(stream, planes, input, real.Address, layout.Height, layout.Width, h, w, layout.PadTop, layout.PadLeft);
+        kernels.Pad(stream, planes, input, real.Address, layout.Height, layout.Width, h, w, layout.PadTop, layout.PadLeft, (int)layout.Padding);
         Plan(FftKind.R2C, h, w).Execute(stream, real.Address, Slot(dst), inverse: false);
         dims[(int)dst] = (h, w);
     }

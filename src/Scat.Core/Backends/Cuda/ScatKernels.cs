@@ -15,7 +15,7 @@ internal sealed unsafe class ScatKernels
 
     public ScatKernels(IGpuDevice device)
     {
-        pad = device.GetKernel("pad.cu", "scat_pad_reflect");
+        pad = device.GetKernel("pad.cu", "scat_pad");
         mulPeriodize = device.GetKernel("periodize.cu", "scat_mul_periodize");
         modulus = device.GetKernel("modulus.cu", "scat_modulus");
         cropStore = device.GetKernel("crop_store.cu", "scat_crop_store");
@@ -24,11 +24,11 @@ internal sealed unsafe class ScatKernels
     private static Dim3 Grid(int elements, int planes) => new((uint)((elements + BlockSize - 1) / BlockSize), (uint)planes);
     private static readonly Dim3 Block = new(BlockSize);
 
-    public void PadReflect(IGpuStream stream, int planes, ulong input, ulong output, int ih, int iw, int h, int w, int top, int left)
+    public void Pad(IGpuStream stream, int planes, ulong input, ulong output, int ih, int iw, int h, int w, int top, int left, int mode)
     {
-        void** args = stackalloc void*[8];
+        void** args = stackalloc void*[9];
         args[0] = &input; args[1] = &output; args[2] = &ih; args[3] = &iw;
-        args[4] = &h; args[5] = &w; args[6] = &top; args[7] = &left;
+        args[4] = &h; args[5] = &w; args[6] = &top; args[7] = &left; args[8] = &mode;
         stream.Launch(pad, Grid(h * w, planes), Block, args);
     }
 
