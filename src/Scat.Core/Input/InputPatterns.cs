@@ -120,9 +120,9 @@ public static class InputPatterns
     {
         int slash = Math.Max(name.LastIndexOf('/'), Path.DirectorySeparatorChar == '\\' ? name.LastIndexOf('\\') : -1);
         string file = name[(slash + 1)..];
-        if (file.IndexOfAny(['*', '?']) < 0) return [name];
         string folder = slash < 0 ? "" : name[..(slash + 1)];
         if (folder.IndexOfAny(['*', '?']) >= 0) throw new ScatUsageException($"{name}: wildcards are only supported in the file name, not in folders");
+        if (file.IndexOfAny(['*', '?']) < 0) return [name];
         string search = folder.Length == 0 ? "." : folder;
         if (!Directory.Exists(search)) throw new ScatException($"no file matches {name} (folder {search} not found)");
         var matches = new List<string>();

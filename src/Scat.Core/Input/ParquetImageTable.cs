@@ -53,18 +53,18 @@ public sealed class ParquetImageTable : IDisposable
             ?? throw new ScatException($"{file}: no image column '{imageColumn}' (columns there: {there}); name one with --image-column");
         switch (image)
         {
-            case DataField d when d.ClrType == typeof(byte[]) && !d.IsArray && d.MaxRepetitionLevel == 0:
+            case DataField d when IsBinary(d.ClrType) && !d.IsArray && d.MaxRepetitionLevel == 0:
                 _bytes = d;
                 break;
             case StructField s:
                 var children = s.Fields;
-                _bytes = children.OfType<DataField>().FirstOrDefault(c => c.Name == "bytes" && c.ClrType == typeof(byte[]) && c.MaxRepetitionLevel == 0)
+                _bytes = children.OfType<DataField>().FirstOrDefault(c => c.Name == "bytes" && IsBinary(c.ClrType) && c.MaxRepetitionLevel == 0)
                     ?? throw new ScatException($"{file}: the struct column '{imageColumn}' has no binary field 'bytes' (fields there: {string.Join(", ", children.Select(c => c.Name))})");
-                _path = children.OfType<DataField>().FirstOrDefault(c => c.Name == "path" && c.ClrType == typeof(string) && c.MaxRepetitionLevel == 0);
+                _path = children.OfType<DataField>().FirstOrDefault(c => c.Name == "path" && (c.ClrType == typeof(string) || c.ClrType == typeof(ReadOnlyMemory<char>)) && c.MaxRepetitionLevel == 0);
                 IsStruct = true;
                 break;
             default:
-                throw new ScatException($"{file}: the column '{imageColumn}' is neither binary nor a struct with a binary 'bytes' field ({image.SchemaType})");
+                throw new ScatException($"{file}: the column '{imageColumn}' is neither binary nor a struct with a binary 'bytes' field ({(image is DataField df ? "it holds " + df.ClrType.Name : "it is a " + image.SchemaType.ToString().ToLowerInvariant())})");
         }
         if (labelColumn is not null)
         {
@@ -89,6 +89,9 @@ public sealed class ParquetImageTable : IDisposable
         }
         RowCount = rows;
     }
+
+    // Parquet.Net 6 reports BYTE_ARRAY columns as ReadOnlyMemory<byte> (strings as ReadOnlyMemory<char>); they read as byte[] (string).
+    private static bool IsBinary(Type t) => t == typeof(byte[]) || t == typeof(ReadOnlyMemory<byte>);
 
     private static bool IsInteger(Type t) =>
         t == typeof(int) || t == typeof(long) || t == typeof(short) || t == typeof(sbyte)

@@ -23,8 +23,9 @@ public sealed record TarSample(string Shard, string Key, int Label, byte[]? Imag
 }
 
 /// <summary>
-/// A truncated or corrupt tar. The samples before the damage were yielded; the sample being read when the damage
-/// was met is dropped. The message is one line naming the shard and the byte offset.
+/// A truncated or corrupt tar. The samples before the damage were yielded: when the damage is in a member header, the
+/// sample read up to it is kept; when it is inside a member's data, the sample of that member is dropped (it lacks
+/// data). The message is one line naming the shard and the byte offset.
 /// </summary>
 public sealed class TarDamageException(string shard, long offset, int samplesKept, string message, Exception? inner = null)
     : ScatException(message, inner)
@@ -84,12 +85,33 @@ public static class WebDataset
         int kept = 0;
         while (true)
         {
-            long headerAt = counting.Count;
+            // Every member's data have been read to their end, so the next header starts at the next 512-byte block.
+            long headerAt = (counting.Count + 511) / 512 * 512;
             TarEntry? entry = null;
             Exception? failure = null;
-            try { entry = reader.GetNextEntry(copyData: false); }
+            counting.CaptureBlockAt(headerAt);
+            try
+            {
+                entry = reader.GetNextEntry(copyData: false);
+                // TarReader ends quietly at a header it cannot use (a bad checksum, a header cut short): only an
+                // all-zero block or the stream's end at a block boundary is a real end of the archive.
+                if (entry is null && counting.CapturedLength > 0)
+                {
+                    if (counting.CapturedLength < 512) throw new EndOfStreamException("the stream ends inside a header");
+                    if (!counting.CapturedIsZero) throw new InvalidDataException("a member header is not valid");
+                }
+                // TarReader does not verify header checksums (a flipped byte in a name or a size goes unnoticed, as a
+                // test shows); the first header block of each member (its pax or GNU long-name header, if any) is checked here.
+                if (entry is not null && !ChecksumMatches(counting.CapturedBlock))
+                    throw new InvalidDataException("the member header's checksum does not match");
+            }
             catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or InvalidOperationException or OverflowException) { failure = e; }
-            if (failure is not null) throw Damage(shardName, headerAt, counting.Count, kept, pending, null, failure);
+            if (failure is not null)
+            {
+                // Damage in a header: the sample being read has all its members read so far complete; keep it.
+                if (pending is not null) { kept++; yield return pending.ToSample(shardName, wanted); }
+                throw Damage(shardName, headerAt, counting.Count, kept, null, null, failure);
+            }
             if (entry is null) break;
             if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile)) continue;
 
@@ -103,28 +125,60 @@ public static class WebDataset
             }
             pending ??= new Group(key, headerAt);
             bool needed = ext.Equals("cls", StringComparison.OrdinalIgnoreCase) || IsImageExtension(ext);
-            if (!needed) { pending.Others.Add(ext); continue; } // TarReader skips the unread data before the next header
-            if (entry.Length > MaxMemberBytes)
-            {
-                pending.Members.Add(new Member(name, ext, null, $"member {name} of {entry.Length} bytes is too large"));
-                continue;
-            }
-            byte[] data = new byte[entry.Length];
+            bool tooLarge = needed && entry.Length > MaxMemberBytes;
+            byte[]? data = needed && !tooLarge ? new byte[entry.Length] : null;
             long dataAt = counting.Count;
             try
             {
+                // Unused members are read through too (not left to TarReader to skip), so that damage inside them is
+                // found here and the offsets stay exact.
                 if (entry.Length > 0)
                 {
                     var ds = entry.DataStream ?? throw new EndOfStreamException();
-                    ds.ReadExactly(data);
+                    if (data is not null) ds.ReadExactly(data);
+                    else Drain(ds, entry.Length);
                 }
             }
             catch (Exception e) when (e is EndOfStreamException or IOException or InvalidDataException) { failure = e; }
             if (failure is not null)
                 throw Damage(shardName, headerAt, counting.Count, kept, pending, $"inside member '{name}' (header at byte {headerAt}, {entry.Length} bytes from byte {dataAt})", failure);
-            pending.Members.Add(new Member(name, ext, data, null));
+            if (!needed) pending.Others.Add(ext);
+            else pending.Members.Add(new Member(name, ext, data, tooLarge ? $"member {name} of {entry.Length} bytes is too large" : null));
         }
         if (pending is not null) yield return pending.ToSample(shardName, wanted);
+    }
+
+    /// <summary>The ustar checksum rule: the octal field at 148..155 equals the sum of the block's bytes with that field
+    /// taken as spaces (unsigned, or signed as some old tars wrote it).</summary>
+    internal static bool ChecksumMatches(ReadOnlySpan<byte> block)
+    {
+        if (block.Length < 512) return true;
+        var field = block.Slice(148, 8);
+        long stored = 0;
+        int i = 0;
+        while (i < field.Length && field[i] is (byte)' ' or 0) i++;
+        int digits = 0;
+        for (; i < field.Length && field[i] is >= (byte)'0' and <= (byte)'7'; i++, digits++) stored = stored * 8 + (field[i] - '0');
+        if (digits == 0) return false;
+        long unsigned = 0, signed = 0;
+        for (int k = 0; k < 512; k++)
+        {
+            byte b = k is >= 148 and < 156 ? (byte)' ' : block[k];
+            unsigned += b;
+            signed += (sbyte)b;
+        }
+        return stored == unsigned || stored == signed;
+    }
+
+    private static void Drain(Stream s, long length)
+    {
+        Span<byte> buffer = stackalloc byte[8192];
+        while (length > 0)
+        {
+            int n = s.Read(buffer[..(int)Math.Min(buffer.Length, length)]);
+            if (n == 0) throw new EndOfStreamException();
+            length -= n;
+        }
     }
 
     private static TarDamageException Damage(string shard, long headerAt, long readTo, int kept, Group? pending, string? where, Exception e)
@@ -213,6 +267,30 @@ public static class WebDataset
     private sealed class CountingStream(Stream inner) : Stream
     {
         public long Count { get; private set; }
+        private readonly byte[] _block = new byte[512];
+        private long _captureAt = -1;
+        /// <summary>How many bytes of the block at the capture offset have been read through so far.</summary>
+        public int CapturedLength { get; private set; }
+        public bool CapturedIsZero => _block.AsSpan(0, CapturedLength).IndexOfAnyExcept((byte)0) < 0;
+        public ReadOnlySpan<byte> CapturedBlock => _block.AsSpan(0, CapturedLength);
+
+        /// <summary>Keeps a copy of the 512 bytes at <paramref name="offset"/> (a header's) as they are read.</summary>
+        public void CaptureBlockAt(long offset)
+        {
+            _captureAt = offset;
+            CapturedLength = 0;
+        }
+
+        private void Seen(ReadOnlySpan<byte> bytes)
+        {
+            long start = Count, end = Count + bytes.Length;
+            if (_captureAt < 0 || end <= _captureAt + CapturedLength || start >= _captureAt + 512) return;
+            long from = Math.Max(start, _captureAt + CapturedLength);
+            long to = Math.Min(end, _captureAt + 512);
+            if (from > to) return;
+            bytes[(int)(from - start)..(int)(to - start)].CopyTo(_block.AsSpan((int)(from - _captureAt)));
+            CapturedLength = (int)(to - _captureAt);
+        }
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;
@@ -223,12 +301,14 @@ public static class WebDataset
         public override int Read(Span<byte> buffer)
         {
             int n = inner.Read(buffer);
+            Seen(buffer[..n]);
             Count += n;
             return n;
         }
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             int n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            Seen(buffer.Span[..n]);
             Count += n;
             return n;
         }
