@@ -137,14 +137,8 @@ public sealed class ParquetImageTable : IDisposable
         int rows = checked((int)group.RowCount);
         try
         {
-            var bytes = new byte[]?[rows];
-            group.ReadAsync(_bytes, bytes.AsMemory()!, null, CancellationToken.None).GetAwaiter().GetResult();
-            string?[]? paths = null;
-            if (_path is not null)
-            {
-                paths = new string?[rows];
-                group.ReadAsync(_path, paths.AsMemory()!, null, CancellationToken.None).GetAwaiter().GetResult();
-            }
+            var bytes = ReadNullable<byte, byte[]>(group, _bytes, rows, m => m.ToArray());
+            string?[]? paths = _path is null ? null : ReadNullable<char, string>(group, _path, rows, m => new string(m.Span));
             long?[]? labels = _label is null ? null : ReadLabels(group, _label, rows);
             var result = new ParquetImageRow[rows];
             for (int i = 0; i < rows; i++)
@@ -174,6 +168,24 @@ public sealed class ParquetImageTable : IDisposable
             first += rows.Count;
             foreach (var r in rows) yield return r;
         }
+    }
+
+    /// <summary>
+    /// A nullable BYTE_ARRAY leaf, one value or null per row. Read raw with its definition levels: Parquet.Net's
+    /// ReadAsync does not place nulls of a field inside a struct (the values come packed, as a test with a null in
+    /// the middle of a DuckDB table shows), so the nulls are put back here from the levels.
+    /// </summary>
+    private static T?[] ReadNullable<TElement, T>(ParquetRowGroupReader group, DataField field, int rows, Func<ReadOnlyMemory<TElement>, T> convert)
+        where T : class
+    {
+        var values = new ReadOnlyMemory<TElement>[rows];
+        var levels = new int[rows];
+        group.ReadRawAsync<ReadOnlyMemory<TElement>>(field, values.AsMemory(), levels.AsMemory(), null, CancellationToken.None).GetAwaiter().GetResult();
+        var result = new T?[rows];
+        int v = 0;
+        for (int i = 0; i < rows; i++)
+            if (levels[i] == field.MaxDefinitionLevel) result[i] = convert(values[v++]);
+        return result;
     }
 
     private static long?[] ReadLabels(ParquetRowGroupReader group, DataField field, int rows)
