@@ -111,7 +111,7 @@ public sealed class ArrayInput : IDisposable
                 var s = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
                 s.Position = header.DataOffset;
                 return s;
-            }, null, null, null);
+            }, null, null, null) { IsSeekable = true };
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
         {
@@ -156,6 +156,12 @@ public sealed class ArrayInput : IDisposable
                 labelsKey = lk;
                 break;
             }
+            long? stored;
+            using (var fs = System.IO.File.OpenRead(file)) stored = StoredZipMember.DataOffset(fs, entry.FullName);
+            // A stored member whose data are found where the central directory says (checked: the same NPY header
+            // there) is read from the file with seeks; otherwise (deflated) the member is streamed forward.
+            if (stored is { } at && SameHeader(file, at, header))
+                return new ArrayInput(file, key, header, () => OpenAt(file, at + header.DataOffset), zip, labels, labelsKey) { IsSeekable = true };
             return new ArrayInput(file, key, header, () =>
             {
                 var s = entry.Open();
@@ -170,6 +176,27 @@ public sealed class ArrayInput : IDisposable
             throw;
         }
     }
+
+    private static FileStream OpenAt(string file, long offset)
+    {
+        var s = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        s.Position = offset;
+        return s;
+    }
+
+    private static bool SameHeader(string file, long at, NpyHeader header)
+    {
+        try
+        {
+            using var s = OpenAt(file, at);
+            var h = NpyReader.ReadHeader(s);
+            return h.Descr == header.Descr && h.FortranOrder == header.FortranOrder && h.Shape.SequenceEqual(header.Shape) && h.DataOffset == header.DataOffset;
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException) { return false; }
+    }
+
+    /// <summary>True when the images can be reached with seeks (an .npy file, or a stored NPZ member).</summary>
+    public bool IsSeekable { get; private init; }
 
     private static int[] ReadLabels(Stream s, string where)
     {

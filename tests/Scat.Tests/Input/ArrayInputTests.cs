@@ -29,7 +29,8 @@ public class ArrayInputTests(ITestOutputHelper output)
         Assert.All(images, i => Assert.Equal(-1, i.Label));
         var x = NpyFile.ReadNpz(file)["x"].AsFloat32();
         Assert.Equal(x.Select(BitConverter.SingleToInt32Bits), images.SelectMany(i => i.Pixels).Select(BitConverter.SingleToInt32Bits));
-        // A stored member is seekable: starting at image 1 reads image 1.
+        // A stored member is read from the file with seeks: starting at image 1 reads image 1.
+        Assert.True(a.IsSeekable);
         Assert.Equal(x[(3 * 32 * 32)..].Select(BitConverter.SingleToInt32Bits), a.Images(start: 1).Single().Pixels.Select(BitConverter.SingleToInt32Bits));
         // The other arrays can be chosen by key; a missing key names those there are.
         var e = Assert.Throws<ScatException>(() => ArrayInput.Open(file, "images"));
@@ -54,6 +55,7 @@ public class ArrayInputTests(ITestOutputHelper output)
         output.WriteLine($"five-band float64: worst relative error {worst:E2} (channel {k})");
         Assert.True(worst <= ReferenceTests.Tolerance, $"channel {k} differs by {worst:E3} relative");
         // The member is deflated: starting at image 1 reads forward to it.
+        Assert.False(a.IsSeekable);
         Assert.Equal(All(a)[(5 * 24 * 24)..], a.Images(start: 1).Single().Pixels);
     }
 
@@ -131,7 +133,12 @@ np.save(f'{out}/x_expected.npy', x)
             Assert.Equal(x, All(a));
             Assert.Equal(x[(2 * 40)..], a.Images(start: 2).Single().Pixels);
         }
-        using (var a = ArrayInput.Open(dir["two.npz"], "b")) Assert.Equal(x, All(a));
+        using (var a = ArrayInput.Open(dir["two.npz"], "b"))
+        {
+            Assert.True(a.IsSeekable); // stored member 'b', the second in the archive
+            Assert.Equal(x, All(a));
+            Assert.Equal(x[(1 * 40)..(2 * 40)], a.Images(start: 1, count: 1).Single().Pixels);
+        }
 
         void Refused(string file, string? key, string message)
         {
