@@ -46,12 +46,30 @@ internal static partial class NpyReader
         stream.ReadExactly(text);
         var dict = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(text);
         var m = HeaderPattern().Match(dict);
-        if (!m.Success) throw new InvalidDataException($"unsupported NPY header: {dict.TrimEnd()}");
-        var shape = m.Groups["shape"].Value
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        return new NpyHeader(m.Groups["descr"].Value, m.Groups["fortran"].Value == "True", shape, offset + length);
+        if (!m.Success)
+        {
+            // Other writers (and other numpy versions) may order the keys differently or use double quotes.
+            var d = DescrPattern().Match(dict);
+            var f = FortranPattern().Match(dict);
+            var s = ShapePattern().Match(dict);
+            if (!d.Success || !f.Success || !s.Success) throw new InvalidDataException($"unsupported NPY header: {dict.TrimEnd()}");
+            return new NpyHeader(d.Groups["descr"].Value, f.Groups["fortran"].Value == "True", ParseShape(s.Groups["shape"].Value), offset + length);
+        }
+        return new NpyHeader(m.Groups["descr"].Value, m.Groups["fortran"].Value == "True", ParseShape(m.Groups["shape"].Value), offset + length);
     }
+
+    [GeneratedRegex(@"['""]descr['""]\s*:\s*['""](?<descr>[^'""]+)['""]")]
+    private static partial Regex DescrPattern();
+
+    [GeneratedRegex(@"['""]fortran_order['""]\s*:\s*(?<fortran>True|False)")]
+    private static partial Regex FortranPattern();
+
+    [GeneratedRegex(@"['""]shape['""]\s*:\s*\((?<shape>[0-9, L]*)\)")]
+    private static partial Regex ShapePattern();
+
+    private static long[] ParseShape(string text) => text
+        .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(s => long.Parse(s.TrimEnd('L'), CultureInfo.InvariantCulture)).ToArray();
 
     public static (NpyHeader Header, float[] Data) ReadFloat32(Stream stream)
     {
