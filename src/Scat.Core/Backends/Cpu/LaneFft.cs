@@ -114,10 +114,10 @@ internal sealed partial class LaneFft
     private readonly ref struct RunKernel(LaneFft fft, Span<float> re, Span<float> im, Span<float> sRe, Span<float> sIm,
         int count, int block, int elementStride, int signalStride, int together, bool inverse) : ISimdKernel
     {
-        private readonly Span<float> _re = re, _im = im, _sRe = sRe, _sIm = sIm;
+        private readonly Span<float> re = re, im = im, sRe = sRe, sIm = sIm;
 
         public void Run<TV>() where TV : unmanaged, IVec<TV> =>
-            fft.Run<TV>(_re, _im, _sRe, _sIm, count, block, elementStride, signalStride, together, inverse);
+            fft.Run<TV>(re, im, sRe, sIm, count, block, elementStride, signalStride, together, inverse);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
