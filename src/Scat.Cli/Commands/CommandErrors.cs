@@ -17,10 +17,11 @@ internal static class CommandErrors
         {
             return body();
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
             onError?.Invoke();
-            console.WriteError("interrupted; no output written");
+            // issue 14: a --part-size run keeps its finished parts and says so.
+            console.WriteError(e is Scat.Output.PartsKeptException ? e.Message : "interrupted; no output written");
             return ExitCode.Interrupted;
         }
         catch (ScatUsageException e)

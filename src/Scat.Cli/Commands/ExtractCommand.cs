@@ -36,6 +36,10 @@ internal sealed record ExtractArguments
     public bool NoClobber { get; init; }
     public long MaxPixels { get; init; } = ImageDecoder.DefaultMaxPixels;
     public double DecodeTimeoutSeconds { get; init; } = ExtractOptions.DefaultDecodeTimeout.TotalSeconds;
+    // issue 14 hook (arguments)
+    public int? PartSize { get; init; }
+    public bool Resume { get; init; }
+    public string DType { get; init; } = "float32";
 }
 
 /// <summary><c>scat extract INPUT... -o OUT</c>: scattering features of images to NPY/NPZ.</summary>
@@ -90,11 +94,29 @@ internal static class ExtractCommand
             Description = "Compression of a .parquet output: zstd (default), snappy, gzip or none",
         };
 
+        // ---- issue 14 hook (options): --part-size, --resume, --dtype
+        var partSize = new Option<int?>("--part-size")
+        {
+            Description = "Write the output in parts of N images of the listing, each a complete file; the output name needs {part} (5 digits, e.g. -o 'feats/part-{part}.parquet'); a MANIFEST.json beside the parts lists them",
+            HelpName = "N",
+        };
+        var resume = new Option<bool>("--resume")
+        {
+            Description = "With --part-size: check the manifest of an earlier run of the same command, keep its good parts and compute only the rest",
+        };
+        var dtype = new Option<string>("--dtype")
+        {
+            Description = "Element type of the stored features: float32 (default) or float16 (rounded to nearest even when written; half the size)",
+            DefaultValueFactory = _ => "float32",
+        };
+        dtype.AcceptOnlyFromAmong("float32", "float16");
+        // ---- end issue 14 hook
+
         var command = new Command("extract", "Compute the scattering features of images and write them to an NPY, NPZ or Parquet file")
         {
             inputs, output, scale, angles, order, color, size, fit, device, batchSize, threads, quiet, strict, pool,
         };
-        foreach (var option in new Option[] { filesFrom, classesFromParent, shard, shards, compression }) command.Options.Add(option);
+        foreach (var option in new Option[] { filesFrom, classesFromParent, shard, shards, compression, partSize, resume, dtype }) command.Options.Add(option);
         var safety = new SafetyOptions();
         safety.AddTo(command);
         command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() => (int)Handle(safety.Read(r, new ExtractArguments
@@ -118,6 +140,9 @@ internal static class ExtractCommand
             Shard = r.GetValue(shard),
             Shards = r.GetValue(shards),
             Compression = r.GetValue(compression),
+            PartSize = r.GetValue(partSize),
+            Resume = r.GetValue(resume),
+            DType = r.GetValue(dtype)!,
         }), console, ct), CancellationToken.None));
         return command;
     }
@@ -177,6 +202,8 @@ internal static class ExtractCommand
                 throw new ScatUsageException($"unknown --compression '{a.Compression}': use zstd, snappy, gzip or none");
             compression = c;
         }
+        if (!FeatureDTypes.TryParse(a.DType, out var dtype)) // issue 14 hook
+            throw new ScatUsageException($"unknown --dtype '{a.DType}': use float32 or float16");
         if (a.FilesFrom is not null && a.Inputs.Count > 0) throw new ScatUsageException("give INPUT or --files-from, not both");
         var options = new ExtractOptions
         {
@@ -196,6 +223,9 @@ internal static class ExtractCommand
             ClassesFromParent = a.ClassesFromParent,
             Shard = shard,
             Compression = compression,
+            PartSize = a.PartSize, // issue 14 hook
+            Resume = a.Resume,
+            DType = dtype,
         };
         options = SafetyOptions.Apply(a, options);
         if (a.FilesFrom is null)

@@ -12,6 +12,9 @@ public sealed record FeatureMetadata(ScatteringLayout Layout, int Channels, IRea
     /// <summary>Spatial pooling applied after the transform; pooled features have one value per map.</summary>
     public PoolMode Pool { get; init; } = PoolMode.None;
 
+    /// <summary>The element type the features are stored in (--dtype; issue 14). The transform is float32 either way.</summary>
+    public FeatureDType DType { get; init; } = FeatureDType.Float32;
+
     /// <summary>Shape of one image's features: (C, K, H', W'), or (C, K) when pooled.</summary>
     public long[] ImageShape => Pool == PoolMode.None
         ? [Channels, Layout.K, Layout.OutHeight, Layout.OutWidth]

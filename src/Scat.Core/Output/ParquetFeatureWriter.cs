@@ -18,7 +18,7 @@ public enum ParquetCompression { Zstd, Snappy, Gzip, None }
 /// The file is written under a temporary name and renamed into place by <see cref="Complete"/>.
 /// </summary>
 public sealed class ParquetFeatureWriter(string destination, ParquetCompression compression = ParquetCompression.Zstd,
-    bool overwrite = true, int rowGroupBytes = ParquetFeatureWriter.RowGroupBytes) : IFeatureWriter
+    bool overwrite = true, int rowGroupBytes = ParquetFeatureWriter.RowGroupBytes, bool durable = false) : IFeatureWriter
 {
     /// <summary>The key of the file's key-value metadata that holds the JSON description.</summary>
     public const string MetadataKey = "scat";
@@ -31,6 +31,10 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
     private static readonly DataField<string> ClassField = new("class", true);
     private static readonly DataField<float> ElementField = new("element", false);
     private static readonly ParquetSchema Schema = new(PathField, LabelField, ClassField, new ListField("features", ElementField));
+    // --dtype float16: the list's elements are Parquet's FLOAT16 logical type (FIXED_LEN_BYTE_ARRAY(2)).
+    private static readonly DataField<Half> HalfElementField = new("element", false);
+    private static readonly ParquetSchema HalfSchema = new(PathField, LabelField, ClassField, new ListField("features", HalfElementField));
+    private Half[] _halves = [];
 
     private OutputTarget? _target;
     private ParquetWriter? _writer;
@@ -88,7 +92,9 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
             },
             CompressionLevel = System.IO.Compression.CompressionLevel.Optimal,
         };
-        _writer = ParquetWriter.CreateAsync(Schema, _target.Stream, options).GetAwaiter().GetResult();
+        if (metadata.DType == FeatureDType.Float16) _halves = new Half[_features.Length];
+        _writer = ParquetWriter.CreateAsync(metadata.DType == FeatureDType.Float16 ? HalfSchema : Schema, _target.Stream, options)
+            .GetAwaiter().GetResult();
         _writer.CustomMetadata = new Dictionary<string, string> { [MetadataKey] = Describe(metadata) };
     }
 
@@ -123,8 +129,17 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
             group.WriteAsync(PathField, paths).GetAwaiter().GetResult();
             group.WriteAsync<long>(LabelField, _labels.AsMemory(0, _rows)).GetAwaiter().GetResult();
             group.WriteAsync(ClassField, classes!).GetAwaiter().GetResult();
-            group.WriteAllPartsAsync<float>(ElementField, _features.AsMemory(0, floats), _definition.AsMemory(0, floats),
-                _repetition.AsMemory(0, floats), CancellationToken.None).GetAwaiter().GetResult();
+            if (meta.DType == FeatureDType.Float16)
+            {
+                for (int i = 0; i < floats; i++) _halves[i] = (Half)_features[i]; // round to nearest even
+                group.WriteAllPartsAsync<Half>(HalfElementField, _halves.AsMemory(0, floats), _definition.AsMemory(0, floats),
+                    _repetition.AsMemory(0, floats), CancellationToken.None).GetAwaiter().GetResult();
+            }
+            else
+            {
+                group.WriteAllPartsAsync<float>(ElementField, _features.AsMemory(0, floats), _definition.AsMemory(0, floats),
+                    _repetition.AsMemory(0, floats), CancellationToken.None).GetAwaiter().GetResult();
+            }
             group.CompleteValidate();
         }
         _rows = 0;
@@ -137,7 +152,7 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
         Flush();
         _writer!.DisposeAsync().AsTask().GetAwaiter().GetResult(); // writes the footer
         _writer = null;
-        _target!.Commit(overwrite);
+        _target!.Commit(overwrite, durable);
         _completed = true;
     }
 
@@ -173,6 +188,7 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
             json.WriteStartArray("classes");
             foreach (var c in meta.Classes) json.WriteStringValue(c);
             json.WriteEndArray();
+            json.WriteString("dtype", FeatureDTypes.Name(meta.DType));
             json.WriteString("scat_version", ScatInfo.Version);
             json.WriteString("created", DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
             json.WriteEndObject();

@@ -44,6 +44,15 @@ public sealed record ExtractOptions
     /// <summary>Refuse to replace an existing output file (checked before any work and at the final rename).</summary>
     public bool NoClobber { get; init; }
 
+    // ---- issue 14 hook (options): output in parts, --resume, compact features ----
+    /// <summary>--part-size N: images of the listing per output part; null: one file (today's behaviour).</summary>
+    public int? PartSize { get; init; }
+    /// <summary>--resume: finish the parts the manifest does not list as good.</summary>
+    public bool Resume { get; init; }
+    /// <summary>--dtype: the element type features are stored in.</summary>
+    public Scat.Output.FeatureDType DType { get; init; } = Scat.Output.FeatureDType.Float32;
+    // ---- end issue 14 hook ----
+
     public static readonly TimeSpan DefaultDecodeTimeout = TimeSpan.FromSeconds(30);
 }
 

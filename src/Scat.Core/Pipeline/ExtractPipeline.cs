@@ -44,6 +44,7 @@ public sealed class ExtractPipeline
         if (o.Compression is not null && format != OutputFormat.Parquet)
             throw new ScatUsageException("--compression applies to a .parquet output only");
         string output = Shard.FillName(o.Output, o.Shard);
+        PartedOutput.Validate(o); // issue 14 hook: --part-size, {part}, --resume
         if (o.Resize is { } r && ScatteringLayout.Problem(r.Height, r.Width, o.J, o.L, o.Order) is { } problem)
             throw new ScatUsageException($"{problem} (--size {r.Height}x{r.Width}): use a smaller J or a larger --size");
         if (o.MaxPixels < 1) throw new ScatUsageException($"--max-pixels must be at least 1, got {o.MaxPixels}");
@@ -88,6 +89,7 @@ public sealed class ExtractPipeline
 
         var listing = o.FileList is null ? ImageListing.Build(o.Inputs) : ImageListing.FromFileList(o.FileList, o.ClassesFromParent);
         IReadOnlyList<ImageItem> selected = listing.Items;
+        int shardFirst = 0;
         if (o.Shard is { } shard)
         {
             // Labels stay those of the whole input: the classes come from the full listing.
@@ -95,13 +97,36 @@ public sealed class ExtractPipeline
             if (first == end)
                 throw new ScatException($"shard {shard} holds no image: the input has only {listing.Items.Count}");
             selected = listing.Items.Skip(first).Take(end - first).ToList();
+            shardFirst = first;
         }
+        // ---- issue 14 hook (plan): with --part-size, plan the parts; with --resume, keep only the listing
+        // positions that no good part covers. `positions` maps the images to process to their listing positions.
+        PartedOutput? parted = o.PartSize is null ? null : PartedOutput.Open(o, listing, shardFirst, selected.Count, stderr);
+        IReadOnlyList<int>? positions = parted?.Pending;
+        if (parted is not null)
+        {
+            if (parted.Pending.Count == 0)
+            {
+                parted.MarkComplete();
+                if (!o.Quiet) stderr.WriteLine($"all {parted.PartCount} parts are done ({parted.ManifestPath})");
+                return new ExtractResult(parted.GoodRows, 0, clock.Elapsed, "none");
+            }
+            if (parted.Pending.Count != selected.Count) selected = parted.Pending.Select(p => selected[p]).ToList();
+        }
+        // ---- end issue 14 hook
         var decoder = new ImageDecoder(o.Color, o.Resize, maxPixels: o.MaxPixels);
         using var workers = new DecodeWorkers(o.Threads, o.DecodeTimeout, MaxAbandonedDecodes);
         var run = new RunState(stderr, o, selected.Count, Progress);
         try
         {
-            return Run(stderr, listing, selected, decoder, workers, run, toStdout, device, clock, cancellationToken);
+            return Run(stderr, listing, selected, decoder, workers, run, toStdout, device, clock, cancellationToken, parted, positions);
+        }
+        catch (OperationCanceledException e) when (parted is not null && cancellationToken.IsCancellationRequested)
+        {
+            // issue 14 hook (interrupt): the finished parts stay, the part in flight was deleted.
+            int done = parted.Manifest.Parts.Count;
+            throw new PartsKeptException(
+                $"interrupted; {done} finished part{(done == 1 ? "" : "s")} of {parted.PartCount} kept ({parted.ManifestPath}): rerun with --resume to finish", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -110,7 +135,8 @@ public sealed class ExtractPipeline
     }
 
     private ExtractResult Run(TextWriter stderr, ImageListing listing, IReadOnlyList<ImageItem> selected, ImageDecoder decoder,
-        DecodeWorkers workers, RunState run, bool toStdout, DeviceSpec device, Stopwatch clock, CancellationToken cancellationToken)
+        DecodeWorkers workers, RunState run, bool toStdout, DeviceSpec device, Stopwatch clock, CancellationToken cancellationToken,
+        PartedOutput? parted, IReadOnlyList<int>? positions)
     {
         var o = _options;
 
@@ -121,6 +147,9 @@ public sealed class ExtractPipeline
             (items, height, width) = IdentifyAll(selected, decoder, workers, run, cancellationToken);
         else
             (items, height, width) = FindReferenceSize(selected, decoder, workers, run, cancellationToken);
+        // issue 14 hook (positions): the listing position of items[i] is PositionOf(i).
+        int leading = selected.Count - items.Count; // undecodable images before the first good one
+        int PositionOf(int i) => positions is null ? leading + i : positions[leading + i];
 
         if (ScatteringLayout.Problem(height, width, o.J, o.L, o.Order) is { } problem)
             throw new ScatException(o.Resize is null ? $"{problem}; use --size to resize the images" : problem);
@@ -129,8 +158,10 @@ public sealed class ExtractPipeline
 
         using var engine = EngineFactory.Create(device, layout, o.Threads, o.BatchSize * decoder.Channels);
         using var writer = toStdout ? new NpyStreamFeatureWriter(_standardOutput!, items.Count)
+            : parted is not null ? new PartedFeatureWriter(parted) // issue 14 hook (writer)
             : FeatureWriters.ForFile(Shard.FillName(o.Output, o.Shard), o.Compression, overwrite: !o.NoClobber);
-        writer.Begin(new FeatureMetadata(layout, channels, listing.Classes) { Pool = o.Pool });
+        var listingWriter = writer as IListingFeatureWriter;
+        writer.Begin(new FeatureMetadata(layout, channels, listing.Classes) { Pool = o.Pool, DType = o.DType });
 
         long inPerImage = (long)channels * height * width;
         long outPerImage = (long)channels * layout.OutputPerPlane;
@@ -145,6 +176,7 @@ public sealed class ExtractPipeline
         var jobs = new[] { new DecodeWorkers.Job<Slot>[batch], new DecodeWorkers.Job<Slot>[batch] };
         var labels = new long[batch];
         var paths = new List<string>(batch);
+        var keptPositions = new int[batch]; // issue 14 hook: listing positions of the kept images
 
         void SubmitBatch(int start, int buffer)
         {
@@ -194,6 +226,7 @@ public sealed class ExtractPipeline
                     input.AsSpan(i * (int)inPerImage, (int)inPerImage).CopyTo(input.AsSpan(kept * (int)inPerImage));
                 labels[kept] = item.Label;
                 paths.Add(item.Path);
+                keptPositions[kept] = PositionOf(start + i);
                 kept++;
             }
             if (kept > 0)
@@ -207,8 +240,11 @@ public sealed class ExtractPipeline
                     Pooling.Pool(o.Pool, features, layout.OutPlaneSize, pooledFeatures);
                     features = pooledFeatures;
                 }
-                writer.WriteBatch(features, labels.AsSpan(0, kept), paths);
+                if (listingWriter is not null) listingWriter.WriteBatch(features, labels.AsSpan(0, kept), paths, keptPositions.AsSpan(0, kept));
+                else writer.WriteBatch(features, labels.AsSpan(0, kept), paths);
             }
+            // issue 14 hook (consumed): every position up to this batch's last is written or skipped.
+            listingWriter?.Consumed(PositionOf(start + n - 1) + 1);
             run.Done(n);
         }
 
