@@ -60,8 +60,11 @@ public sealed class NpzFeatureWriter(string destination, bool overwrite = true, 
     }
 
     /// <summary>The members besides the features: labels, paths, classes, channel meta, J, L (also an NPY part's sidecar).</summary>
-    internal static void WriteRowMembers(ZipArchive zip, FeatureMetadata meta, IReadOnlyList<long> labels, IReadOnlyList<string> paths)
+    /// <param name="time">The members' time stamp; null: now. A fixed one makes the archive's bytes reproducible.</param>
+    internal static void WriteRowMembers(ZipArchive zip, FeatureMetadata meta, IReadOnlyList<long> labels, IReadOnlyList<string> paths,
+        DateTimeOffset? time = null)
     {
+        void Member(ZipArchive zip, string name, Action<Stream> write) => NpzFeatureWriter.Member(zip, name, write, time);
         Member(zip, "labels", s => NpyFormat.WriteInt64Array(s, labels.ToArray()));
         Member(zip, "paths", s => NpyFormat.WriteUnicodeArray(s, paths));
         Member(zip, "classes", s => NpyFormat.WriteUnicodeArray(s, meta.Classes));
@@ -75,9 +78,10 @@ public sealed class NpzFeatureWriter(string destination, bool overwrite = true, 
         Member(zip, "L", s => NpyFormat.WriteInt64Array(s, [meta.Layout.L], scalar: true));
     }
 
-    private static void Member(ZipArchive zip, string name, Action<Stream> write)
+    private static void Member(ZipArchive zip, string name, Action<Stream> write, DateTimeOffset? time = null)
     {
         var entry = zip.CreateEntry(name + ".npy", CompressionLevel.NoCompression);
+        if (time is { } t) entry.LastWriteTime = t;
         using var stream = entry.Open();
         write(stream);
     }

@@ -31,10 +31,6 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
     private static readonly DataField<string> ClassField = new("class", true);
     private static readonly DataField<float> ElementField = new("element", false);
     private static readonly ParquetSchema Schema = new(PathField, LabelField, ClassField, new ListField("features", ElementField));
-    // --dtype float16: the list's elements are Parquet's FLOAT16 logical type (FIXED_LEN_BYTE_ARRAY(2)).
-    private static readonly DataField<Half> HalfElementField = new("element", false);
-    private static readonly ParquetSchema HalfSchema = new(PathField, LabelField, ClassField, new ListField("features", HalfElementField));
-    private Half[] _halves = [];
 
     private OutputTarget? _target;
     private ParquetWriter? _writer;
@@ -92,9 +88,9 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
             },
             CompressionLevel = System.IO.Compression.CompressionLevel.Optimal,
         };
-        if (metadata.DType == FeatureDType.Float16) _halves = new Half[_features.Length];
-        _writer = ParquetWriter.CreateAsync(metadata.DType == FeatureDType.Float16 ? HalfSchema : Schema, _target.Stream, options)
-            .GetAwaiter().GetResult();
+        // --dtype float16 is refused for Parquet (ExtractPipeline.Validate): Parquet.Net 6.1 has no FLOAT16 column.
+        if (metadata.DType != FeatureDType.Float32) throw new NotSupportedException("a Parquet output stores float32 features only");
+        _writer = ParquetWriter.CreateAsync(Schema, _target.Stream, options).GetAwaiter().GetResult();
         _writer.CustomMetadata = new Dictionary<string, string> { [MetadataKey] = Describe(metadata) };
     }
 
@@ -129,17 +125,8 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
             group.WriteAsync(PathField, paths).GetAwaiter().GetResult();
             group.WriteAsync<long>(LabelField, _labels.AsMemory(0, _rows)).GetAwaiter().GetResult();
             group.WriteAsync(ClassField, classes!).GetAwaiter().GetResult();
-            if (meta.DType == FeatureDType.Float16)
-            {
-                for (int i = 0; i < floats; i++) _halves[i] = (Half)_features[i]; // round to nearest even
-                group.WriteAllPartsAsync<Half>(HalfElementField, _halves.AsMemory(0, floats), _definition.AsMemory(0, floats),
-                    _repetition.AsMemory(0, floats), CancellationToken.None).GetAwaiter().GetResult();
-            }
-            else
-            {
-                group.WriteAllPartsAsync<float>(ElementField, _features.AsMemory(0, floats), _definition.AsMemory(0, floats),
-                    _repetition.AsMemory(0, floats), CancellationToken.None).GetAwaiter().GetResult();
-            }
+            group.WriteAllPartsAsync<float>(ElementField, _features.AsMemory(0, floats), _definition.AsMemory(0, floats),
+                _repetition.AsMemory(0, floats), CancellationToken.None).GetAwaiter().GetResult();
             group.CompleteValidate();
         }
         _rows = 0;

@@ -130,12 +130,15 @@ public sealed class PartedFeatureWriter(PartedOutput plan) : IListingFeatureWrit
         });
     }
 
+    /// <summary>The sidecar's member time stamp: fixed (ZIP's epoch), so that a redone part's sidecar is byte-identical.</summary>
+    private static readonly DateTimeOffset SidecarTime = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>An NPY part's labels, paths, classes, channel meta, J and L: the NPZ members of a single-file run but the features.</summary>
     private void WriteSidecar(string path)
     {
         using var target = new OutputTarget(path);
         using (var zip = new ZipArchive(target.Stream, ZipArchiveMode.Create, leaveOpen: true))
-            NpzFeatureWriter.WriteRowMembers(zip, _meta!, _labels, _paths);
+            NpzFeatureWriter.WriteRowMembers(zip, _meta!, _labels, _paths, SidecarTime);
         target.Commit(overwrite: true, durable: true);
     }
 

@@ -69,6 +69,10 @@ public sealed class PartedOutput
     /// <summary>Checks the part options that need no file (called from ExtractPipeline.Validate).</summary>
     public static void Validate(ExtractOptions o)
     {
+        if (o.DType == FeatureDType.Float16 && o.Output != FeatureWriters.StandardOutput
+            && FeatureWriters.FormatOf(o.Output) == OutputFormat.Parquet)
+            throw new ScatUsageException(
+                "--dtype float16 is not available for a .parquet output (Parquet.Net 6.1 cannot write Parquet's FLOAT16 type): use .npy or .npz, or --dtype float32");
         bool hasPart = o.Output.Contains(Placeholder, StringComparison.Ordinal);
         if (o.PartSize is null)
         {
@@ -148,7 +152,7 @@ public sealed class PartedOutput
     /// <summary>The options that shape the features (or the parts' bytes and numbering), as text.</summary>
     private static SortedDictionary<string, string> OptionsOf(ExtractOptions o) => new(StringComparer.Ordinal)
     {
-        ["output"] = Shard.FillName(o.Output, o.Shard),
+        ["output"] = Path.GetFileName(Shard.FillName(o.Output, o.Shard)), // the folder is where the manifest is
         ["part_size"] = o.PartSize!.Value.ToString(CultureInfo.InvariantCulture),
         ["shard"] = o.Shard?.ToString() ?? "none",
         ["J"] = o.J.ToString(CultureInfo.InvariantCulture),
