@@ -267,7 +267,6 @@ public class PartedOutputTests(DigitCopies data, ITestOutputHelper log) : IClass
     [Fact]
     public async Task SigkillKeepsTheFinishedPartsAndResumeComputesOnlyTheRest()
     {
-        if (OperatingSystem.IsWindows()) return;
         var folder = data["kill"];
         var (exit, _, killedAfter) = await Interrupt(folder, SigKill);
         Assert.Equal(137, exit);
@@ -290,7 +289,6 @@ public class PartedOutputTests(DigitCopies data, ITestOutputHelper log) : IClass
     [Fact]
     public async Task SigintExits130KeepsTheFinishedPartsAndLeavesNoTemporary()
     {
-        if (OperatingSystem.IsWindows()) return;
         var folder = data["int"];
         var (exit, stderr, _) = await Interrupt(folder, SigInt);
         Assert.True(exit == 130, $"exit {exit}: {stderr}");
@@ -396,6 +394,29 @@ public class PartedOutputTests(DigitCopies data, ITestOutputHelper log) : IClass
         Assert.Contains("part 1 (s1-00001.npy) is missing: redoing it", again.Stderr);
         Assert.True(File.Exists(dir["out/s1-00001.npy"]));
         Assert.Equal(shard0, File.GetLastWriteTimeUtc(dir["out/s0-00001.npy"]));
+    }
+
+    [Fact]
+    public void TheSbatchRecipeResumesARequeuedShard()
+    {
+        using var dir = new TempDir();
+        var root = ParquetShardTests.RepoRoot;
+        var recipe = Path.Combine(root, "samples", "slurm", "extract-array.sbatch");
+        (string, string)[] env = [("SCAT", $"dotnet {ChildProcess.ScatDll}"), ("PART_SIZE", "400"), ("SLURM_ARRAY_TASK_ID", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "2"), ("SLURM_CPUS_PER_TASK", "1")];
+        string[] args = [recipe, Path.Combine(root, "samples", "digits"), dir["out/s{shard}-{part}.npy"], "-J", "1", "--device", "cpu"];
+        var first = ExternalReaderTests.Exec("bash", args, dir.Path, 180_000, env);
+        Assert.True(first.Exit == 0, first.Err);
+        var parts = Manifest(dir["out"], "MANIFEST-1.json").GetProperty("parts").EnumerateArray().Select(p => p.GetProperty("file").GetString()!).ToList();
+        Assert.Equal(["s1-00000.npy", "s1-00001.npy", "s1-00002.npy"], parts);
+        // The requeued task: part 2 lost, the others kept as they are.
+        File.Delete(dir["out/s1-00002.npy"]);
+        var kept = File.GetLastWriteTimeUtc(dir["out/s1-00000.npy"]);
+        var requeued = ExternalReaderTests.Exec("bash", args, dir.Path, 180_000, env);
+        Assert.True(requeued.Exit == 0, requeued.Err);
+        Assert.True(File.Exists(dir["out/s1-00002.npy"]));
+        Assert.Equal(kept, File.GetLastWriteTimeUtc(dir["out/s1-00000.npy"]));
+        Assert.True(Manifest(dir["out"], "MANIFEST-1.json").GetProperty("complete").GetBoolean());
     }
 
     [Theory]
