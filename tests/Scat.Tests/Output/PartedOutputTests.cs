@@ -61,7 +61,7 @@ public class PartedOutputTests(DigitCopies data, ITestOutputHelper log) : IClass
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
-    private const int SigKill = 9, SigInt = 2;
+    private const int SigKill = 9, SigInt = 2, SigTerm = 15;
 
     private static string Part(int k, string ext = "npy") => $"p-{k:D5}.{ext}";
 
@@ -286,12 +286,14 @@ public class PartedOutputTests(DigitCopies data, ITestOutputHelper log) : IClass
         log.WriteLine($"SIGKILL after {killedAfter.TotalSeconds:0.00} s with {listed.Count} parts listed; --resume took {resumeTime.TotalSeconds:0.00} s");
     }
 
-    [Fact]
-    public async Task SigintExits130KeepsTheFinishedPartsAndLeavesNoTemporary()
+    [Theory]
+    [InlineData(SigInt, 130)]
+    [InlineData(SigTerm, 143)]
+    public async Task SigintOrSigtermKeepsTheFinishedPartsAndLeavesNoTemporary(int signal, int expectedExit)
     {
-        var folder = data["int"];
-        var (exit, stderr, _) = await Interrupt(folder, SigInt);
-        Assert.True(exit == 130, $"exit {exit}: {stderr}");
+        var folder = data[$"sig{signal}"];
+        var (exit, stderr, _) = await Interrupt(folder, signal);
+        Assert.True(exit == expectedExit, $"exit {exit}: {stderr}");
         Assert.Matches(@"scat: error: interrupted; \d+ finished parts? of 10 kept \(.*MANIFEST\.json\): rerun with --resume to finish", stderr);
         Assert.Empty(BadFiles.Temporaries(folder));
         var listed = AssertListedPartsValid(folder);
