@@ -24,6 +24,16 @@ public sealed record FeatureFileInfo(
     string? ScatVersion,
     string? Created)
 {
+    /// <summary>The element type of the stored features: float32 or float16 (--dtype).</summary>
+    public string DType { get; init; } = "float32";
+
+    private static string DTypeOfDescr(string descr) => descr switch
+    {
+        "<f2" => "float16",
+        "<f4" => "float32",
+        _ => descr,
+    };
+
     /// <summary>Reads the description of an .npy, .npz or .parquet file; throws <see cref="ScatException"/>.</summary>
     public static FeatureFileInfo Read(string path)
     {
@@ -51,7 +61,10 @@ public sealed record FeatureFileInfo(
         using var s = File.OpenRead(path);
         var h = NpyReader.ReadHeader(s);
         if (h.Shape.Length < 1) throw new InvalidDataException("the array has no image axis");
-        return new FeatureFileInfo("npy", h.Shape[0], h.Shape[1..], null, null, null, null, null, null, null, null, null);
+        return new FeatureFileInfo("npy", h.Shape[0], h.Shape[1..], null, null, null, null, null, null, null, null, null)
+        {
+            DType = DTypeOfDescr(h.Descr),
+        };
     }
 
     private static FeatureFileInfo ReadNpz(string path)
@@ -76,7 +89,10 @@ public sealed record FeatureFileInfo(
         string? color = h.Shape.Length > 1 ? h.Shape[1] switch { 1 => "gray", 3 => "rgb", _ => null } : null;
         return new FeatureFileInfo("npz", h.Shape[0], h.Shape[1..], Scalar("J"), Scalar("L"),
             channels is null ? null : channels.Max(c => c.Order), color, null, channels,
-            members.ContainsKey("classes") ? Strings("classes") : null, null, null);
+            members.ContainsKey("classes") ? Strings("classes") : null, null, null)
+        {
+            DType = DTypeOfDescr(h.Descr),
+        };
     }
 
     private static FeatureFileInfo ReadParquet(string path)
@@ -112,6 +128,9 @@ public sealed record FeatureFileInfo(
             r.TryGetProperty("size", out var size) ? size.EnumerateArray().Select(e => e.GetInt32()).ToList() : null,
             channels,
             r.TryGetProperty("classes", out var cl) ? cl.EnumerateArray().Select(e => e.GetString() ?? "").ToList() : null,
-            Str("scat_version"), Str("created"));
+            Str("scat_version"), Str("created"))
+        {
+            DType = Str("dtype") ?? "float32",
+        };
     }
 }
