@@ -31,6 +31,8 @@ internal sealed record ExtractArguments
     /// <summary>--shards N, with --shard auto under a Kubernetes indexed Job.</summary>
     public int? Shards { get; init; }
     public string? Compression { get; init; }
+    /// <summary>--decode scaled|exact.</summary>
+    public string Decode { get; init; } = "scaled";
     // Safety (SafetyOptions)
     public string? SkippedList { get; init; }
     public bool NoClobber { get; init; }
@@ -85,6 +87,12 @@ internal static class ExtractCommand
             Description = "With --shard auto in a Kubernetes indexed Job: the number of shards (the Job's completions)",
             HelpName = "N",
         };
+        var decode = new Option<string>("--decode")
+        {
+            Description = "scaled (default): a JPEG that --size shrinks to half or less is decoded at 1/2, 1/4 or 1/8 scale (libjpeg-turbo, much faster, pixels differ slightly); exact: always decode at full size, then resize",
+            DefaultValueFactory = _ => "scaled",
+        };
+        decode.AcceptOnlyFromAmong("scaled", "exact");
         var compression = new Option<string?>("--compression")
         {
             Description = "Compression of a .parquet output: zstd (default), snappy, gzip or none",
@@ -94,7 +102,7 @@ internal static class ExtractCommand
         {
             inputs, output, scale, angles, order, color, size, fit, device, batchSize, threads, quiet, strict, pool,
         };
-        foreach (var option in new Option[] { filesFrom, classesFromParent, shard, shards, compression }) command.Options.Add(option);
+        foreach (var option in new Option[] { filesFrom, classesFromParent, shard, shards, compression, decode }) command.Options.Add(option);
         var safety = new SafetyOptions();
         safety.AddTo(command);
         command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() => (int)Handle(safety.Read(r, new ExtractArguments
@@ -118,6 +126,7 @@ internal static class ExtractCommand
             Shard = r.GetValue(shard),
             Shards = r.GetValue(shards),
             Compression = r.GetValue(compression),
+            Decode = r.GetValue(decode)!,
         }), console, ct), CancellationToken.None));
         return command;
     }
@@ -177,6 +186,12 @@ internal static class ExtractCommand
                 throw new ScatUsageException($"unknown --compression '{a.Compression}': use zstd, snappy, gzip or none");
             compression = c;
         }
+        var decodeMode = a.Decode.Trim().ToLowerInvariant() switch
+        {
+            "scaled" => DecodeMode.Scaled,
+            "exact" => DecodeMode.Exact,
+            _ => throw new ScatUsageException($"unknown --decode '{a.Decode}': use scaled or exact"),
+        };
         if (a.FilesFrom is not null && a.Inputs.Count > 0) throw new ScatUsageException("give INPUT or --files-from, not both");
         var options = new ExtractOptions
         {
@@ -196,6 +211,7 @@ internal static class ExtractCommand
             ClassesFromParent = a.ClassesFromParent,
             Shard = shard,
             Compression = compression,
+            Decode = decodeMode,
         };
         options = SafetyOptions.Apply(a, options);
         if (a.FilesFrom is null)

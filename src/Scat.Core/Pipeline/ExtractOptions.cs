@@ -33,6 +33,8 @@ public sealed record ExtractOptions
     public Shard? Shard { get; init; }
     /// <summary>Compression of a Parquet output; null: zstd.</summary>
     public Scat.Output.ParquetCompression? Compression { get; init; }
+    /// <summary>Scaled (DCT-domain) or full-size decoding of JPEGs that --size shrinks (<c>--decode</c>).</summary>
+    public DecodeMode Decode { get; init; } = DecodeMode.Scaled;
 
     // Safety (issue 7): bad files, bombs, hangs, the output file.
     /// <summary>Images with more pixels than this (from the header) are skipped before decoding.</summary>

@@ -96,7 +96,7 @@ public sealed class ExtractPipeline
                 throw new ScatException($"shard {shard} holds no image: the input has only {listing.Items.Count}");
             selected = listing.Items.Skip(first).Take(end - first).ToList();
         }
-        var decoder = new ImageDecoder(o.Color, o.Resize, maxPixels: o.MaxPixels);
+        var decoder = new ImageDecoder(o.Color, o.Resize, maxPixels: o.MaxPixels, decode: o.Decode);
         using var workers = new DecodeWorkers(o.Threads, o.DecodeTimeout, MaxAbandonedDecodes);
         var run = new RunState(stderr, o, selected.Count, Progress);
         try
