@@ -5,7 +5,8 @@
 #
 #   scripts/feed-rate.sh DIR SCAT_DLL [SCAT_DLL...]   (DIR: JPEGs, e.g. made by scripts/make-photos.py bench)
 #
-# Each figure is the best of 3 runs. Extra scat arguments can be given in SCAT_ARGS (e.g. "--decode exact").
+# Each figure is the best of 3 runs. Extra scat arguments can be given in SCAT_ARGS (e.g. "--decode exact"), the
+# sizes in SIZES (default "32 64 128"), scat's threads in THREADS (default 2).
 set -eu
 dir=$1; shift
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,13 +30,13 @@ best_time() { # best wall seconds of 3 runs of "$@"
 }
 
 echo "$n images in $dir; $(date -u '+%F %H:%M UTC'); $(nproc) CPUs"
-for size in 32 64; do
+sizes=${SIZES:-32 64 128}
+for size in $sizes; do
     "$python" "$here/pillow-feed-rate.py" "$dir" --size $size --processes 2
+    if [ "$size" -ge 128 ]; then "$python" "$here/pillow-feed-rate.py" "$dir" --size $size --processes 2 --no-draft; fi
 done
-"$python" "$here/pillow-feed-rate.py" "$dir" --size 128 --processes 2
-"$python" "$here/pillow-feed-rate.py" "$dir" --size 128 --processes 2 --no-draft
 for dll in "$@"; do
-    for size in 32 64 128; do
+    for size in $sizes; do
         args=(--size $size -J 1 -L 1 --order 1 --pool mean --threads "$threads" -q ${SCAT_ARGS:-})
         all=$(best_time dotnet "$dll" extract "$dir" "${args[@]}" -o "$out/all.npy")
         ten=$(best_time dotnet "$dll" extract "$small" "${args[@]}" -o "$out/ten.npy")

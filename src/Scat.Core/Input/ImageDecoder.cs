@@ -36,7 +36,7 @@ public sealed class ImageDecoder
 
     public ColorMode Color { get; }
     public ResizeSpec? Resize { get; }
-    /// <summary>Whether a JPEG that the resize shrinks to half or less is decoded at a DCT scale (<c>--decode</c>).</summary>
+    /// <summary>Whether a JPEG that the resize shrinks enough is decoded at a DCT scale (<c>--decode</c>).</summary>
     public DecodeMode DecodeMode { get; }
     /// <summary>A scaled decode must give at least this many times the resized size. 2, not Pillow draft's 1 (the
     /// smallest scale that covers it): on the photo corpus at --size 32, 1 moved the features by 1.6 % on average
@@ -187,7 +187,8 @@ public sealed class ImageDecoder
     /// <summary>
     /// 2, 4 or 8 when the file is to be decoded at that DCT scale (<see cref="ScaledJpeg"/>), else 1: only JPEGs
     /// of 8-bit gray or colour (not CMYK or YCCK, whose conversion stays ImageSharp's) that the resize shrinks to
-    /// half or less in both dimensions, under <see cref="DecodeMode.Scaled"/>.
+    /// half or less in both dimensions and that a DCT scale still leaves <see cref="ScaledCover"/> times the
+    /// resized size, under <see cref="DecodeMode.Scaled"/>.
     /// </summary>
     private int ScaledDenominator(IImageInfo info, IImageFormat format)
     {
