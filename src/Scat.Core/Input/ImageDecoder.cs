@@ -194,7 +194,7 @@ public sealed class ImageDecoder
     {
         if (DecodeMode != DecodeMode.Scaled || Resize is not { } r || format is not JpegFormat) return 1;
         if (info.PixelType?.BitsPerPixel is not (8 or 24)) return 1;
-        if (info.Metadata.GetJpegMetadata().ColorType is JpegColorType.Cmyk) return 1;
+        if (info.Metadata.GetJpegMetadata().ColorType is JpegColorType.Cmyk || !ScaledJpeg.Available) return 1;
         var (srcH, srcW) = Oriented(info);
         var (needH, needW) = ResizedSize(srcH, srcW, r);
         return ScaledJpeg.Denominator(srcH, srcW, needH, needW, ScaledCover);

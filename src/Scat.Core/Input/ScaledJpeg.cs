@@ -34,6 +34,23 @@ public enum DecodeMode
 /// </remarks>
 internal static class ScaledJpeg
 {
+    private static readonly Lazy<bool> NativeLibrary = new(() =>
+    {
+        try
+        {
+            using var probe = SKData.CreateCopy(new byte[1]);
+            return probe is not null;
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException
+            or BadImageFormatException)
+        {
+            return false;
+        }
+    });
+
+    /// <summary>Whether SkiaSharp's native library loads here; without it every JPEG is decoded at full size.</summary>
+    public static bool Available => NativeLibrary.Value;
+
     /// <summary>Rows decoded between two looks at the decode deadline.</summary>
     private const int RowsPerStep = 16;
 
