@@ -89,7 +89,7 @@ internal static class ExtractCommand
         };
         var decode = new Option<string>("--decode")
         {
-            Description = "scaled (default): a JPEG that --size shrinks to a quarter or less is decoded at 1/2, 1/4 or 1/8 scale, at least twice the target (libjpeg-turbo; much faster, pixels differ slightly); exact: always decode at full size, then resize",
+            Description = "scaled (default): a JPEG that --size shrinks to half or less is decoded at the smallest of 1/2, 1/4 or 1/8 scale that covers the size (libjpeg-turbo, as Pillow's draft; much faster, pixels differ slightly); exact: always decode at full size, then resize",
             DefaultValueFactory = _ => "scaled",
         };
         decode.AcceptOnlyFromAmong("scaled", "exact");

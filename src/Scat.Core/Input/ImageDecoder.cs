@@ -36,13 +36,14 @@ public sealed class ImageDecoder
 
     public ColorMode Color { get; }
     public ResizeSpec? Resize { get; }
-    /// <summary>Whether a JPEG that the resize shrinks enough is decoded at a DCT scale (<c>--decode</c>).</summary>
+    /// <summary>Whether a JPEG that the resize shrinks to half or less is decoded at a DCT scale (<c>--decode</c>).</summary>
     public DecodeMode DecodeMode { get; }
-    /// <summary>A scaled decode must give at least this many times the resized size. 2, not Pillow draft's 1 (the
-    /// smallest scale that covers it): on the photo corpus at --size 32, 1 moved the features by 1.6 % on average
-    /// (6.4 % at worst), 2 by 0.4 % (1.6 %), for a slightly slower decode (README, ScaledDecodeTests). Settable
-    /// for those measurements.</summary>
-    internal int ScaledCover { get; init; } = 2;
+    /// <summary>A scaled decode must give at least this many times the resized size. 1, as Pillow's draft (the
+    /// smallest scale that covers it): on the photo corpus at --size 32 it moves the features by 1.6 % on average
+    /// (6.4 % at worst) against 0.4 % (1.6 %) with 2, but 2 costs about 1.5 times the CPU per image, which leaves
+    /// scat's feeding rate far behind Pillow's (docs/benchmarks.md, ScaledDecodeTests). Settable for those
+    /// measurements.</summary>
+    internal int ScaledCover { get; init; } = 1;
     /// <summary>Planes per image: 3 for RGB, 1 for gray.</summary>
     public int Channels => Color == ColorMode.Rgb ? 3 : 1;
     internal Configuration Configuration { get; }
@@ -187,8 +188,8 @@ public sealed class ImageDecoder
     /// <summary>
     /// 2, 4 or 8 when the file is to be decoded at that DCT scale (<see cref="ScaledJpeg"/>), else 1: only JPEGs
     /// of 8-bit gray or colour (not CMYK or YCCK, whose conversion stays ImageSharp's) that the resize shrinks to
-    /// half or less in both dimensions and that a DCT scale still leaves <see cref="ScaledCover"/> times the
-    /// resized size, under <see cref="DecodeMode.Scaled"/>.
+    /// half or less in both dimensions (and that a DCT scale still leaves <see cref="ScaledCover"/> times the
+    /// resized size), under <see cref="DecodeMode.Scaled"/>.
     /// </summary>
     private int ScaledDenominator(IImageInfo info, IImageFormat format)
     {

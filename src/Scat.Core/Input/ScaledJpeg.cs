@@ -10,9 +10,9 @@ namespace Scat.Input;
 public enum DecodeMode
 {
     /// <summary>
-    /// A JPEG that <c>--size</c> shrinks enough in both dimensions is decoded by libjpeg-turbo's DCT-domain
-    /// scaling (1/2, 1/4 or 1/8 — the smallest giving at least twice the target —, through SkiaSharp's codec),
-    /// then resampled as usual. Much faster for
+    /// A JPEG that <c>--size</c> shrinks to half or less in both dimensions is decoded by libjpeg-turbo's
+    /// DCT-domain scaling (1/2, 1/4 or 1/8 — the smallest that still covers the target, as Pillow's draft —,
+    /// through SkiaSharp's codec), then resampled as usual. Much faster for
     /// small sizes; the pixels differ slightly from <see cref="Exact"/>.
     /// </summary>
     Scaled,
