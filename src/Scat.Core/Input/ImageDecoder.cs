@@ -130,6 +130,73 @@ public sealed class ImageDecoder
         }
     }
 
+    /// <summary>
+    /// <see cref="Decode(string, CancellationToken)"/> for an image held in memory (a tar member, a Parquet cell):
+    /// the same header checks (--max-pixels), completeness checks and decoding. <paramref name="name"/> is only for
+    /// messages. Throws <see cref="ImageDecodeException"/> with a one-line reason.
+    /// </summary>
+    public DecodedImage Decode(ReadOnlyMemory<byte> bytes, string name, CancellationToken cancellationToken = default)
+    {
+        Image? loaded = null;
+        try
+        {
+            using (var stream = OpenBytes(bytes))
+            {
+                var (_, format, decoder) = ReadHeader(stream, cancellationToken);
+                if (Completeness.Check(stream, format.Name) is { } incomplete) throw new ImageDecodeException(incomplete);
+                stream.Position = 0;
+                loaded = decoder.Decode(Configuration, stream, cancellationToken);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            if (loaded is Image<L16> or Image<La32> or Image<Rgb48> or Image<Rgba64>)
+            {
+                var image = loaded as Image<Rgba64> ?? loaded.CloneAs<Rgba64>(Configuration);
+                if (!ReferenceEquals(image, loaded)) { loaded.Dispose(); loaded = image; }
+                return Prepare(image, 65535.0, static p => (p.R, p.G, p.B));
+            }
+            else
+            {
+                var image = loaded as Image<Rgba32> ?? loaded.CloneAs<Rgba32>(Configuration);
+                if (!ReferenceEquals(image, loaded)) { loaded.Dispose(); loaded = image; }
+                return Prepare(image, 255.0, static p => (p.R, p.G, p.B));
+            }
+        }
+        catch (Exception e) when (IsDecodeFailure(e))
+        {
+            loaded?.Dispose();
+            throw Wrap(e);
+        }
+        catch
+        {
+            loaded?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary><see cref="Identify(string)"/> for an image held in memory.</summary>
+    public (int Height, int Width) Identify(ReadOnlyMemory<byte> bytes, string name)
+    {
+        try
+        {
+            using var stream = OpenBytes(bytes);
+            var (info, _, _) = ReadHeader(stream, CancellationToken.None);
+            if (Resize is { } r) return (r.Height, r.Width);
+            return SwapsSides(info.Metadata.ExifProfile) ? (info.Width, info.Height) : (info.Height, info.Width);
+        }
+        catch (Exception e) when (IsDecodeFailure(e))
+        {
+            throw Wrap(e);
+        }
+    }
+
+    private static MemoryStream OpenBytes(ReadOnlyMemory<byte> bytes)
+    {
+        if (bytes.IsEmpty) throw new ImageDecodeException("empty image (0 bytes)");
+        return System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(bytes.ToArray(), writable: false);
+    }
+
     private DecodedImage Prepare<TPixel>(Image<TPixel> image, double scale, Func<TPixel, (int R, int G, int B)> rgb)
         where TPixel : unmanaged, IPixel<TPixel>
     {

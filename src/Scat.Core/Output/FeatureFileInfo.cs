@@ -24,6 +24,9 @@ public sealed record FeatureFileInfo(
     string? ScatVersion,
     string? Created)
 {
+    /// <summary>The inputs extract was given (folders, patterns, shards, tables, arrays), when the file records them.</summary>
+    public IReadOnlyList<string>? Inputs { get; init; }
+
     /// <summary>Reads the description of an .npy, .npz or .parquet file; throws <see cref="ScatException"/>.</summary>
     public static FeatureFileInfo Read(string path)
     {
@@ -76,7 +79,10 @@ public sealed record FeatureFileInfo(
         string? color = h.Shape.Length > 1 ? h.Shape[1] switch { 1 => "gray", 3 => "rgb", _ => null } : null;
         return new FeatureFileInfo("npz", h.Shape[0], h.Shape[1..], Scalar("J"), Scalar("L"),
             channels is null ? null : channels.Max(c => c.Order), color, null, channels,
-            members.ContainsKey("classes") ? Strings("classes") : null, null, null);
+            members.ContainsKey("classes") ? Strings("classes") : null, null, null)
+        {
+            Inputs = members.ContainsKey("inputs") ? Strings("inputs") : null,
+        };
     }
 
     private static FeatureFileInfo ReadParquet(string path)
@@ -112,6 +118,9 @@ public sealed record FeatureFileInfo(
             r.TryGetProperty("size", out var size) ? size.EnumerateArray().Select(e => e.GetInt32()).ToList() : null,
             channels,
             r.TryGetProperty("classes", out var cl) ? cl.EnumerateArray().Select(e => e.GetString() ?? "").ToList() : null,
-            Str("scat_version"), Str("created"));
+            Str("scat_version"), Str("created"))
+        {
+            Inputs = r.TryGetProperty("inputs", out var ins) ? ins.EnumerateArray().Select(e => e.GetString() ?? "").ToList() : null,
+        };
     }
 }
