@@ -80,9 +80,9 @@ public sealed class ExtractPipeline
         if (toStdout && _standardOutput is null) throw new InvalidOperationException("no standard output stream given");
         if (o.NoClobber && !toStdout && (File.Exists(o.OutputPath) || Directory.Exists(o.OutputPath)))
             throw new ScatException($"{o.OutputPath} exists; not replaced (--no-clobber)");
-        var device = ResolveDevice(o, stderr);
-        var source = Source ?? SourceFor(o);
+        var source = Source ?? SourceFor(o); // before the device: a wrong kind of input is a usage error
         using var owned = Source is null ? source as IDisposable : null; // a source given by the caller stays the caller's
+        var device = ResolveDevice(o, stderr);
         try
         {
             return Run(stderr, source, toStdout, device, clock, cancellationToken);
