@@ -240,6 +240,47 @@ public class InputSourceTests(ITestOutputHelper output)
         return p.ExitCode;
     }
 
+    [RootLinuxFact]
+    public void SlurmJobArrayOverTarShardsExtractsEverySampleOnce()
+    {
+        Assert.True(GeneratedCodeTests.Python is not null, "python3 is needed to write the shards");
+        var root = ParquetShardTests.RepoRoot;
+        var up = ExecOut("bash", root, 240_000, [], Path.Combine(root, ".ci", "slurm-up"));
+        Assert.True(up.Exit == 0, $"slurm-up failed: {up.Out}");
+
+        using var dir = new TempDir();
+        WebDatasetTests.MakeShards("digits", Digits, dir["shards"], "3", "pax");
+        var recipe = Path.Combine(root, "samples", "slurm", "extract-array.sbatch");
+        var job = ExecOut("sbatch", dir.Path, 240_000, [("SCAT", $"dotnet {ChildProcess.ScatDll}")],
+            "--wait", "--array=0-2", "--cpus-per-task=1", $"--chdir={dir.Path}", $"--output={dir["log-%a.txt"]}",
+            recipe, dir["shards"] + "/digits-{000000..000002}.tar", "out/feats-{shard}.parquet", "-J", "1", "--device", "cpu");
+        var logs = string.Join("\n", Directory.GetFiles(dir.Path, "log-*.txt").Select(File.ReadAllText));
+        Assert.True(job.Exit == 0, $"sbatch: {job.Out}\n{logs}");
+
+        var files = Directory.GetFiles(dir["out"]).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["feats-0.parquet", "feats-1.parquet", "feats-2.parquet"], files);
+        var parts = files.Select(f => ParquetShardTests.ReadParquet(dir["out/" + f])).ToList();
+        var listing = ImageListing.Build([Digits]).Items;
+        int per = (listing.Count + 2) / 3;
+        // Every sample exactly once, in order; task i extracted shard i, whole.
+        Assert.Equal(listing.Select((item, i) => dir["shards"] + $"/digits-{i / per:D6}.tar/" + item.Path[..^4]), parts.SelectMany(p => p.Paths));
+        Assert.Equal(listing.Select(i => (long)i.Label), parts.SelectMany(p => p.Labels));
+        for (int i = 0; i < 3; i++) Assert.All(parts[i].Paths, p => Assert.Contains($"/digits-{i:D6}.tar/", p));
+        Assert.Equal(DigitsFolder.Value.Bits, parts.SelectMany(p => p.Features.SelectMany(f => f)).Select(BitConverter.SingleToInt32Bits));
+    }
+
+    private static (int Exit, string Out) ExecOut(string file, string folder, int timeoutMs, (string, string)[] env, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = folder };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (n, v) in env) psi.Environment[n] = v;
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeoutMs)) { p.Kill(true); throw new TimeoutException($"{file} did not finish"); }
+        return (p.ExitCode, stdout.Result + stderr.Result);
+    }
+
     [PythonFact]
     public void BenchEndToEndReadsTarShards()
     {
