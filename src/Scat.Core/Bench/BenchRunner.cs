@@ -108,7 +108,7 @@ public static class BenchRunner
             Coefficients = o.Coefficients,
         };
         // Any input extract reads (folder, tar shards, Parquet table, array), listed before the clock starts.
-        var source = new ExtractPipeline(options).SourceFor(options);
+        var source = new ExtractPipeline(options).SourceFor(options, cancellationToken);
         ExtractResult result;
         try
         {

@@ -49,7 +49,8 @@ public sealed class ExtractPipeline
     /// .pq), numpy arrays (.npy, .npz), or folders and image files. One kind per run. Over tar shards --shard picks
     /// whole shards here (the source lists only those).
     /// </summary>
-    public IImageSource SourceFor(ExtractOptions o)
+    /// <param name="cancellationToken">Stops a long listing pass (tar shards, Parquet tables) at an interrupt.</param>
+    public IImageSource SourceFor(ExtractOptions o, CancellationToken cancellationToken = default)
     {
         if (o.FilesFrom is { } list) return FileListSource.FromFile(list, _standardInput, o.ClassesFromParent);
         var inputs = InputPatterns.Expand(o.Inputs);
@@ -64,8 +65,8 @@ public sealed class ExtractPipeline
                     if (first == end) throw new ScatException($"shard {shard} holds no tar shard: the input has only {inputs.Count}");
                     inputs = inputs.Skip(first).Take(end - first).ToList();
                 }
-                return new TarShardSource(inputs, o.ImageExtension);
-            case InputKind.Parquet: return new ParquetTableSource(inputs, o.ImageColumn, o.LabelColumn);
+                return new TarShardSource(inputs, o.ImageExtension) { Cancellation = cancellationToken };
+            case InputKind.Parquet: return new ParquetTableSource(inputs, o.ImageColumn, o.LabelColumn) { Cancellation = cancellationToken };
             case InputKind.Array: return new ArraySource(inputs, o.ArrayKey);
             default: return new FolderSource(inputs);
         }
@@ -80,7 +81,7 @@ public sealed class ExtractPipeline
         if (toStdout && _standardOutput is null) throw new InvalidOperationException("no standard output stream given");
         if (o.NoClobber && !toStdout && (File.Exists(o.OutputPath) || Directory.Exists(o.OutputPath)))
             throw new ScatException($"{o.OutputPath} exists; not replaced (--no-clobber)");
-        var source = Source ?? SourceFor(o); // before the device: a wrong kind of input is a usage error
+        var source = Source ?? SourceFor(o, cancellationToken); // before the device: a wrong kind of input is a usage error
         using var owned = Source is null ? source as IDisposable : null; // a source given by the caller stays the caller's
         var device = ResolveDevice(o, stderr);
         try

@@ -22,6 +22,9 @@ public sealed class ParquetTableSource(IReadOnlyList<string> files, string? imag
     private readonly Dictionary<ImageItem, (int Table, long Row, string? Problem)> _where = new(ReferenceEqualityComparer.Instance);
     private readonly object _gate = new();
 
+    /// <summary>Stops the listing pass (which reads every row group) at an interrupt.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     public ImageListing List()
     {
         var items = new List<ImageItem>();
@@ -34,6 +37,7 @@ public sealed class ParquetTableSource(IReadOnlyList<string> files, string? imag
             long first = 0;
             for (int g = 0; g < table.RowGroupCount; g++)
             {
+                Cancellation.ThrowIfCancellationRequested();
                 starts[g] = first;
                 foreach (var row in table.ReadRowGroup(g, first))
                 {

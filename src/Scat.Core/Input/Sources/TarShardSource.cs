@@ -34,6 +34,9 @@ public sealed class TarShardSource(IReadOnlyList<string> shards, string? imageEx
     private readonly object _spoolGate = new(); // its own: a cursor's reader may spool while another thread holds _gate
     private string? _spool; // standard input's copy
 
+    /// <summary>Stops the listing pass (which reads every shard) at an interrupt.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     public ImageListing List()
     {
         var items = new List<ImageItem>();
@@ -48,6 +51,7 @@ public sealed class TarShardSource(IReadOnlyList<string> shards, string? imageEx
                 using var stream = OpenShard(s);
                 foreach (var t in WebDataset.ReadSamples(stream, shard, imageExtension))
                 {
+                    Cancellation.ThrowIfCancellationRequested();
                     var item = new ImageItem(t.Path, t.Path, t.Label);
                     _where[item] = (s, sample++, t.Problem);
                     items.Add(item);
