@@ -10,7 +10,17 @@ import glob
 import json
 import sys
 
+
+def fail(message):
+    """One line on stderr and exit code 1, instead of a traceback."""
+    print(f"read-shards.py: error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
 pattern = sys.argv[1] if len(sys.argv) > 1 else "feats-*.parquet"
+if not glob.glob(pattern):
+    fail(f"no file matches {pattern!r}: write the shards first with scat (on PATH, or see README): "
+         "scat extract INPUT --shard I/N -o 'feats-{shard}.parquet'")
 try:
     import duckdb
 
@@ -19,8 +29,11 @@ try:
                     "ORDER BY filename, file_row_number").df()
     meta = con.sql(f"SELECT decode(value) FROM parquet_kv_metadata('{pattern}') WHERE decode(key) = 'scat' LIMIT 1").fetchone()[0]
 except ImportError:
-    import pandas as pd
-    import pyarrow.parquet as pq
+    try:
+        import pandas as pd
+        import pyarrow.parquet as pq
+    except ImportError:
+        fail("reading Parquet needs duckdb, or pandas and pyarrow (pip install duckdb)")
 
     files = sorted(glob.glob(pattern))
     table = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)

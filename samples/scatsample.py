@@ -5,26 +5,50 @@ The scat command is $SCAT if set (e.g. SCAT="dotnet src/Scat.Cli/bin/Release/net
 """
 import os
 import shlex
+import shutil
 import struct
 import subprocess
 import sys
 import tempfile
 import zlib
 
-import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
+
+def fail(message):
+    """One line on stderr and exit code 1, instead of a traceback."""
+    print(f"{os.path.basename(sys.argv[0])}: error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+try:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+except ImportError as e:
+    fail(f"{e.name} is missing: the samples need numpy and scikit-learn "
+         "(Debian: apt-get install -y python3-sklearn, then run with /usr/bin/python3)")
+
+
+def scat_command():
+    """The scat command line: $SCAT if set, else `scat` on PATH; one line of help when neither is found."""
+    command = shlex.split(os.environ.get("SCAT", "scat"))
+    if not command or shutil.which(command[0]) is None:
+        where = "$SCAT names " + repr(command[0] if command else "") if os.environ.get("SCAT") else "scat is not on PATH"
+        fail(f"{where}: install scat (bash scripts/install.sh && export PATH=\"$PATH:$HOME/.dotnet/tools\") "
+             "or set SCAT, e.g. SCAT=\"dotnet src/Scat.Cli/bin/Release/net10.0/scat.dll\"")
+    return command
 
 
 def scat_features(folder, args):
     """Runs `scat extract folder args -o tmp.npz`; returns (features as N x D, labels, classes, paths)."""
-    command = shlex.split(os.environ.get("SCAT", "scat"))
+    command = scat_command()
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "features.npz")
         full = command + ["extract", folder, "-q", "-o", out] + args
         print("$", " ".join(shlex.quote(a) for a in full), file=sys.stderr)
-        subprocess.run(full, check=True)
+        run = subprocess.run(full)
+        if run.returncode != 0:
+            sys.exit(run.returncode)  # scat has said why, in one line
         z = np.load(out, allow_pickle=False)
         print("features", z["features"].shape, file=sys.stderr)
         return (z["features"].reshape(len(z["labels"]), -1).astype(np.float64), z["labels"], list(z["classes"]),

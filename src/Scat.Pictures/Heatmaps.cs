@@ -27,7 +27,17 @@ internal static class Heatmaps
         if (colorBar)
         {
             var bar = plot.Add.ColorBar(map);
-            if (colorBarLabel is not null) bar.Label = colorBarLabel;
+            if (colorBarLabel is not null)
+            {
+                bar.Label = colorBarLabel;
+                // ScottPlot sizes the bar's panel with the ticks of a 600-pixel bar; a taller bar gets more ticks
+                // with wider labels ("0.95"), which the title then overlaps. Six fixed ticks measure the same at
+                // every height.
+                bar.Axis.TickGenerator = FixedTicks(range ?? SafeRange(MaxAbs(data) * -1, MaxAbs(data)), 6);
+            }
+            // The bar spans the data area, and its end labels reach half a line beyond it: leave room for them.
+            plot.Axes.Top.MinimumSize = EndLabelRoom;
+            plot.Axes.Bottom.MinimumSize = EndLabelRoom;
         }
         if (axes)
         {
@@ -46,6 +56,22 @@ internal static class Heatmaps
         plot.Axes.SetLimits(0, cols, 0, rows);
         plot.Axes.SquareUnits();
         return new Panel(plot, title, titleSize);
+    }
+
+    /// <summary>Pixels kept above and below a colour bar for half a tick label.</summary>
+    internal const float EndLabelRoom = 10;
+
+    /// <summary><paramref name="count"/> ticks evenly over the range, ends included, labelled with 3 significant digits.</summary>
+    private static ScottPlot.TickGenerators.NumericManual FixedTicks(Range range, int count)
+    {
+        var positions = new double[count];
+        var labels = new string[count];
+        for (int i = 0; i < count; i++)
+        {
+            positions[i] = range.Min + (range.Max - range.Min) * i / (count - 1);
+            labels[i] = positions[i].ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return new ScottPlot.TickGenerators.NumericManual(positions, labels);
     }
 
     /// <summary>Largest absolute value (0 for an empty or all-NaN array).</summary>

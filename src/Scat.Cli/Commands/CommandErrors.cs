@@ -18,10 +18,11 @@ internal static class CommandErrors
         {
             return body();
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
             onError?.Invoke();
-            console.WriteError(interrupted?.Invoke() ?? "interrupted; no output written");
+            // A --part-size run keeps its finished parts and says so; "-o -" may have streamed part of its file.
+            console.WriteError(e is Scat.Pipeline.PartsKeptException ? e.Message : interrupted?.Invoke() ?? "interrupted; no output written");
             return ExitCode.Interrupted;
         }
         catch (ScatUsageException e)

@@ -90,6 +90,20 @@ internal static class ExtractCommand
                 Description = "Write the skipped files to FILE, one line PATH<TAB>REASON each",
                 HelpName = "FILE",
             }, (o, v) => o with { SkippedList = v })
+            .Add(new Option<int?>("--part-size")
+            {
+                Description = "Write the output in parts of N images of the listing, each a complete file; the output name needs {part} (5 digits, e.g. -o 'feats/part-{part}.parquet'); a MANIFEST.json beside the parts lists them",
+                HelpName = "N",
+            }, (o, v) => o with { PartSize = v })
+            .Add(new Option<bool>("--resume")
+            {
+                Description = "With --part-size: check the manifest of an earlier run of the same command, keep its good parts and compute only the rest",
+            }, (o, v) => o with { Resume = v })
+            .Add(new Option<string>("--dtype")
+            {
+                Description = "Element type of the stored features: float32 (default) or float16 (rounded to nearest even when written; half the size; not for .parquet)",
+                DefaultValueFactory = _ => "float32",
+            }, (o, v) => o with { DType = FeatureDTypes.TryParse(v, out var t) ? t : throw new ScatUsageException($"unknown --dtype '{v}': use float32 or float16") })
             .Add(new Option<bool>("--no-clobber") { Description = "Refuse to replace an existing output file" }, (o, v) => o with { NoClobber = v })
             .Add(new Option<long>("--max-pixels")
             {

@@ -50,6 +50,7 @@ internal static class InfoCommand
         Line("format", i.Format);
         Line("rows", i.Rows);
         Line("feature shape", Shape(i.FeatureShape) + " per image");
+        Line("dtype", i.DType);
         Line("J", i.J);
         Line("L", i.L);
         Line("order", i.Order);
@@ -75,6 +76,7 @@ internal static class InfoCommand
             w.WriteStartArray("feature_shape");
             foreach (var d in i.FeatureShape) w.WriteNumberValue(d);
             w.WriteEndArray();
+            w.WriteString("dtype", i.DType);
             void Int(string name, int? v) { if (v is { } x) w.WriteNumber(name, x); else w.WriteNull(name); }
             void Str(string name, string? v) { if (v is not null) w.WriteString(name, v); else w.WriteNull(name); }
             Int("J", i.J);

@@ -61,7 +61,7 @@ public static class EngineFactory
             default:
                 if (CudaProbe.Problem(0, out var name) is { } why)
                 {
-                    notice?.Invoke($"device: cpu (CUDA not used: {why})");
+                    notice?.Invoke($"device: cpu (CUDA not used: {why}; --device cpu skips the check and this line)");
                     return new DeviceSpec(DeviceKind.Cpu, 0);
                 }
                 notice?.Invoke($"device: cuda ({name})");

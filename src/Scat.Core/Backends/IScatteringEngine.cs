@@ -16,3 +16,15 @@ public interface IScatteringEngine : IDisposable
     string Description { get; }
     void Transform(ReadOnlySpan<float> planes, int planeCount, Span<float> output, CancellationToken cancellationToken = default);
 }
+
+/// <summary>The argument checks every engine's <see cref="IScatteringEngine.Transform"/> makes.</summary>
+internal static class EngineArguments
+{
+    public static void Check(ScatteringLayout layout, ReadOnlySpan<float> planes, int planeCount, Span<float> output)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(planeCount);
+        if (planes.Length < (long)planeCount * layout.Height * layout.Width)
+            throw new ArgumentException("input holds fewer planes than planeCount", nameof(planes));
+        if (output.Length < (long)planeCount * layout.OutputPerPlane) throw new ArgumentException("output is too small", nameof(output));
+    }
+}

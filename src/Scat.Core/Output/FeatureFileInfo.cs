@@ -27,6 +27,16 @@ public sealed record FeatureFileInfo(
     /// <summary>The inputs extract was given (folders, patterns, shards, tables, arrays), when the file records them.</summary>
     public IReadOnlyList<string>? Inputs { get; init; }
 
+    /// <summary>The element type of the stored features: float32 or float16 (--dtype).</summary>
+    public string DType { get; init; } = "float32";
+
+    private static string DTypeOfDescr(string descr) => descr switch
+    {
+        "<f2" => "float16",
+        "<f4" => "float32",
+        _ => descr,
+    };
+
     /// <summary>Reads the description of an .npy, .npz or .parquet file; throws <see cref="ScatException"/>.</summary>
     public static FeatureFileInfo Read(string path)
     {
@@ -54,7 +64,10 @@ public sealed record FeatureFileInfo(
         using var s = File.OpenRead(path);
         var h = NpyReader.ReadHeader(s);
         if (h.Shape.Length < 1) throw new InvalidDataException("the array has no image axis");
-        return new FeatureFileInfo("npy", h.Shape[0], h.Shape[1..], null, null, null, null, null, null, null, null, null);
+        return new FeatureFileInfo("npy", h.Shape[0], h.Shape[1..], null, null, null, null, null, null, null, null, null)
+        {
+            DType = DTypeOfDescr(h.Descr),
+        };
     }
 
     private static FeatureFileInfo ReadNpz(string path)
@@ -82,6 +95,7 @@ public sealed record FeatureFileInfo(
             members.ContainsKey("classes") ? Strings("classes") : null, null, null)
         {
             Inputs = members.ContainsKey("inputs") ? Strings("inputs") : null,
+            DType = DTypeOfDescr(h.Descr),
         };
     }
 
@@ -121,6 +135,7 @@ public sealed record FeatureFileInfo(
             Str("scat_version"), Str("created"))
         {
             Inputs = r.TryGetProperty("inputs", out var ins) ? ins.EnumerateArray().Select(e => e.GetString() ?? "").ToList() : null,
+            DType = Str("dtype") ?? "float32",
         };
     }
 }

@@ -25,11 +25,13 @@ public static class FeatureWriters
     /// <param name="compression">Compression of a Parquet output (null: zstd); ignored by NPY and NPZ.</param>
     /// <param name="overwrite">false (--no-clobber): the final rename fails, and the run with it, when a file
     /// appeared at <paramref name="path"/> meanwhile.</param>
-    public static IFeatureWriter ForFile(string path, ParquetCompression? compression = null, bool overwrite = true) => FormatOf(path) switch
+    /// <param name="durable">true: fsync the file before its rename and the folder after (each part of --part-size).</param>
+    public static IFeatureWriter ForFile(string path, ParquetCompression? compression = null, bool overwrite = true,
+        bool durable = false) => FormatOf(path) switch
     {
-        OutputFormat.Npz => new NpzFeatureWriter(path, overwrite),
-        OutputFormat.Parquet => new ParquetFeatureWriter(path, compression ?? ParquetCompression.Zstd, overwrite),
-        _ => new NpyFeatureWriter(path, overwrite),
+        OutputFormat.Npz => new NpzFeatureWriter(path, overwrite, durable),
+        OutputFormat.Parquet => new ParquetFeatureWriter(path, compression ?? ParquetCompression.Zstd, overwrite, durable: durable),
+        _ => new NpyFeatureWriter(path, overwrite, durable),
     };
 
     internal static FeatureMetadata CheckBatch(FeatureMetadata? meta, bool completed, ReadOnlySpan<float> features,

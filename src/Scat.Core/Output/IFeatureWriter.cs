@@ -28,6 +28,9 @@ public sealed record FeatureMetadata(ScatteringLayout Layout, int Channels, IRea
     /// <summary>Channels K per image channel.</summary>
     public int K => ScatChannels.Count;
 
+    /// <summary>The element type the features are stored in (--dtype; issue 14). The transform is float32 either way.</summary>
+    public FeatureDType DType { get; init; } = FeatureDType.Float32;
+
     /// <summary>Shape of one image's features: (C, K, H', W'), or (C, K) when pooled.</summary>
     public long[] ImageShape => Pool == PoolMode.None
         ? [Channels, K, Layout.OutHeight, Layout.OutWidth]

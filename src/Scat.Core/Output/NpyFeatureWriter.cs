@@ -4,7 +4,7 @@ namespace Scat.Output;
 /// Writes the features array alone as an NPY file. The header is written with N = 0 and rewritten in
 /// place at the end (its length does not depend on N), so images can be streamed and skipped freely.
 /// </summary>
-public sealed class NpyFeatureWriter(string destination, bool overwrite = true) : IFeatureWriter
+public sealed class NpyFeatureWriter(string destination, bool overwrite = true, bool durable = false) : IFeatureWriter
 {
     private OutputTarget? _target;
     private FeatureMetadata? _meta;
@@ -17,13 +17,13 @@ public sealed class NpyFeatureWriter(string destination, bool overwrite = true) 
         if (_meta is not null) throw new InvalidOperationException("Begin was already called");
         _meta = metadata;
         _target = new OutputTarget(destination);
-        _target.Stream.Write(NpyFormat.Header(NpyFormat.Float32, metadata.FeatureShape(0)));
+        _target.Stream.Write(NpyFormat.Header(FeatureDTypes.NpyDescr(metadata.DType), metadata.FeatureShape(0)));
     }
 
     public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths)
     {
         FeatureWriters.CheckBatch(_meta, _completed, features, labels, paths);
-        NpyFormat.WriteFloats(_target!.Stream, features);
+        FeatureDTypes.Write(_target!.Stream, features, _meta!.DType);
         Count += labels.Length;
     }
 
@@ -33,8 +33,8 @@ public sealed class NpyFeatureWriter(string destination, bool overwrite = true) 
         if (_completed) throw new InvalidOperationException("Complete was already called");
         var stream = _target!.Stream;
         stream.Position = 0;
-        stream.Write(NpyFormat.Header(NpyFormat.Float32, meta.FeatureShape(Count)));
-        _target.Commit(overwrite);
+        stream.Write(NpyFormat.Header(FeatureDTypes.NpyDescr(meta.DType), meta.FeatureShape(Count)));
+        _target.Commit(overwrite, durable);
         _completed = true;
     }
 
@@ -60,7 +60,7 @@ public sealed class NpyStreamFeatureWriter(Stream output, long expectedCount) : 
     {
         if (_meta is not null) throw new InvalidOperationException("Begin was already called");
         _meta = metadata;
-        output.Write(NpyFormat.Header(NpyFormat.Float32, metadata.FeatureShape(expectedCount)));
+        output.Write(NpyFormat.Header(FeatureDTypes.NpyDescr(metadata.DType), metadata.FeatureShape(expectedCount)));
     }
 
     public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths)
@@ -68,7 +68,7 @@ public sealed class NpyStreamFeatureWriter(Stream output, long expectedCount) : 
         FeatureWriters.CheckBatch(_meta, _completed, features, labels, paths);
         if (Count + labels.Length > expectedCount)
             throw new InvalidOperationException($"more images than the {expectedCount} announced in the header");
-        NpyFormat.WriteFloats(output, features);
+        FeatureDTypes.Write(output, features, _meta!.DType);
         Count += labels.Length;
     }
 

@@ -10,7 +10,7 @@ namespace Scat.Output;
 /// which switches to ZIP64 for members over 4 GB) into another temporary file and renames it into place.
 /// Labels and paths are kept in memory (a few dozen bytes per image).
 /// </summary>
-public sealed class NpzFeatureWriter(string destination, bool overwrite = true) : IFeatureWriter
+public sealed class NpzFeatureWriter(string destination, bool overwrite = true, bool durable = false) : IFeatureWriter
 {
     private OutputTarget? _features;
     private OutputTarget? _archive;
@@ -31,7 +31,7 @@ public sealed class NpzFeatureWriter(string destination, bool overwrite = true) 
     public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths)
     {
         FeatureWriters.CheckBatch(_meta, _completed, features, labels, paths);
-        NpyFormat.WriteFloats(_features!.Stream, features);
+        FeatureDTypes.Write(_features!.Stream, features, _meta!.DType);
         foreach (var l in labels) _labels.Add(l);
         _paths.AddRange(paths);
     }
@@ -49,28 +49,38 @@ public sealed class NpzFeatureWriter(string destination, bool overwrite = true) 
         {
             Member(zip, "features", s =>
             {
-                s.Write(NpyFormat.Header(NpyFormat.Float32, meta.FeatureShape(Count)));
+                s.Write(NpyFormat.Header(FeatureDTypes.NpyDescr(meta.DType), meta.FeatureShape(Count)));
                 featureData.CopyTo(s, 1 << 20);
             });
-            Member(zip, "labels", s => NpyFormat.WriteInt64Array(s, _labels.ToArray()));
-            Member(zip, "paths", s => NpyFormat.WriteUnicodeArray(s, _paths));
-            Member(zip, "classes", s => NpyFormat.WriteUnicodeArray(s, meta.Classes));
-            if (meta.Inputs is { } inputs) Member(zip, "inputs", s => NpyFormat.WriteUnicodeArray(s, inputs));
-            var channels = meta.ScatChannels;
-            foreach (var field in ChannelFields.Of(channels))
-                Member(zip, field, s => NpyFormat.WriteInt64Array(s, channels.Select(c => (long)ChannelFields.Value(c, field)).ToArray()));
-            Member(zip, "J", s => NpyFormat.WriteInt64Array(s, [meta.Layout.J], scalar: true));
-            Member(zip, "L", s => NpyFormat.WriteInt64Array(s, [meta.Layout.L], scalar: true));
+            WriteRowMembers(zip, meta, _labels, _paths);
         }
-        _archive.Commit(overwrite);
+        _archive.Commit(overwrite, durable);
         _completed = true;
         _features.Dispose();
         _features = null;
     }
 
-    private static void Member(ZipArchive zip, string name, Action<Stream> write)
+    /// <summary>The members besides the features: labels, paths, classes, channel meta, J, L (also an NPY part's sidecar).</summary>
+    /// <param name="time">The members' time stamp; null: now. A fixed one makes the archive's bytes reproducible.</param>
+    internal static void WriteRowMembers(ZipArchive zip, FeatureMetadata meta, IReadOnlyList<long> labels, IReadOnlyList<string> paths,
+        DateTimeOffset? time = null)
+    {
+        void Member(ZipArchive zip, string name, Action<Stream> write) => NpzFeatureWriter.Member(zip, name, write, time);
+        Member(zip, "labels", s => NpyFormat.WriteInt64Array(s, labels.ToArray()));
+        Member(zip, "paths", s => NpyFormat.WriteUnicodeArray(s, paths));
+        Member(zip, "classes", s => NpyFormat.WriteUnicodeArray(s, meta.Classes));
+        if (meta.Inputs is { } inputs) Member(zip, "inputs", s => NpyFormat.WriteUnicodeArray(s, inputs));
+        var channels = meta.ScatChannels;
+        foreach (var field in ChannelFields.Of(channels))
+            Member(zip, field, s => NpyFormat.WriteInt64Array(s, channels.Select(c => (long)ChannelFields.Value(c, field)).ToArray()));
+        Member(zip, "J", s => NpyFormat.WriteInt64Array(s, [meta.Layout.J], scalar: true));
+        Member(zip, "L", s => NpyFormat.WriteInt64Array(s, [meta.Layout.L], scalar: true));
+    }
+
+    private static void Member(ZipArchive zip, string name, Action<Stream> write, DateTimeOffset? time = null)
     {
         var entry = zip.CreateEntry(name + ".npy", CompressionLevel.NoCompression);
+        if (time is { } t) entry.LastWriteTime = t;
         using var stream = entry.Open();
         write(stream);
     }

@@ -34,9 +34,11 @@ internal sealed class OutputTarget : IDisposable
     /// <summary>Closes the stream and renames the temporary file to the destination.</summary>
     /// <param name="overwrite">false: fail (<see cref="ScatException"/>) rather than replace a file at the
     /// destination; the check and the rename are one atomic step (File.Move without overwrite).</param>
-    public void Commit(bool overwrite = true)
+    /// <param name="durable">true: the data are flushed to disk (fsync) before the rename and the rename after it
+    /// (the folder is synced), so a finished part survives a crash or power loss (issue 14).</param>
+    public void Commit(bool overwrite = true, bool durable = false)
     {
-        Stream.Flush(flushToDisk: false);
+        Stream.Flush(flushToDisk: durable);
         Stream.Dispose();
         try
         {
@@ -47,6 +49,7 @@ internal sealed class OutputTarget : IDisposable
             throw new ScatException($"{Destination} appeared during the run; not replaced (--no-clobber)");
         }
         _committed = true;
+        if (durable) Durable.SyncFolder(Path.GetDirectoryName(Destination)!);
     }
 
     /// <summary>Closes and deletes the temporary file, used for intermediate files that are never committed.</summary>

@@ -18,7 +18,7 @@ public enum ParquetCompression { Zstd, Snappy, Gzip, None }
 /// The file is written under a temporary name and renamed into place by <see cref="Complete"/>.
 /// </summary>
 public sealed class ParquetFeatureWriter(string destination, ParquetCompression compression = ParquetCompression.Zstd,
-    bool overwrite = true, int rowGroupBytes = ParquetFeatureWriter.RowGroupBytes) : IFeatureWriter
+    bool overwrite = true, int rowGroupBytes = ParquetFeatureWriter.RowGroupBytes, bool durable = false) : IFeatureWriter
 {
     /// <summary>The key of the file's key-value metadata that holds the JSON description.</summary>
     public const string MetadataKey = "scat";
@@ -88,6 +88,8 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
             },
             CompressionLevel = System.IO.Compression.CompressionLevel.Optimal,
         };
+        // --dtype float16 is refused for Parquet (ExtractPipeline.Validate): Parquet.Net 6.1 has no FLOAT16 column.
+        if (metadata.DType != FeatureDType.Float32) throw new NotSupportedException("a Parquet output stores float32 features only");
         _writer = ParquetWriter.CreateAsync(Schema, _target.Stream, options).GetAwaiter().GetResult();
         _writer.CustomMetadata = new Dictionary<string, string> { [MetadataKey] = Describe(metadata) };
     }
@@ -137,7 +139,7 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
         Flush();
         _writer!.DisposeAsync().AsTask().GetAwaiter().GetResult(); // writes the footer
         _writer = null;
-        _target!.Commit(overwrite);
+        _target!.Commit(overwrite, durable);
         _completed = true;
     }
 
@@ -180,6 +182,7 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
                 foreach (var i in inputs) json.WriteStringValue(i);
                 json.WriteEndArray();
             }
+            json.WriteString("dtype", FeatureDTypes.Name(meta.DType));
             json.WriteString("scat_version", ScatInfo.Version);
             json.WriteString("created", DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
             json.WriteEndObject();

@@ -68,6 +68,13 @@ public sealed record ExtractOptions
     /// <summary>Refuse to replace an existing output file (checked before any work and at the final rename).</summary>
     public bool NoClobber { get; init; }
 
+    /// <summary>--part-size N: images of the listing per output part; null: one file (today's behaviour).</summary>
+    public int? PartSize { get; init; }
+    /// <summary>--resume: finish the parts the manifest does not list as good.</summary>
+    public bool Resume { get; init; }
+    /// <summary>--dtype: the element type features are stored in.</summary>
+    public Scat.Output.FeatureDType DType { get; init; } = Scat.Output.FeatureDType.Float32;
+
     public static readonly TimeSpan DefaultDecodeTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>The longest --decode-timeout accepted: one day.</summary>
@@ -92,6 +99,7 @@ public sealed record ExtractOptions
         if (Compression is not null && format != OutputFormat.Parquet)
             throw new ScatUsageException("--compression applies to a .parquet output only");
         _ = OutputPath; // {shard} in the name needs --shard
+        PartedOutput.Validate(this); // --part-size, {part}, --resume, --dtype
         if (Resize is { } r && ScatteringLayout.Problem(r.Height, r.Width, J, L, Order) is { } problem)
             throw new ScatUsageException($"{problem} (--size {r.Height}x{r.Width}): use a smaller J or a larger --size");
         if (MaxPixels < 1) throw new ScatUsageException($"--max-pixels must be at least 1, got {MaxPixels}");

@@ -18,6 +18,7 @@ public sealed class ExtractPipeline
     private readonly ExtractOptions _options;
     private readonly Stream? _standardOutput;
     private readonly TextReader _standardInput;
+    private PartedOutput? _parted;
 
     /// <param name="options">What to do; checked once, by <see cref="Run"/>.</param>
     /// <param name="standardOutput">Where "-o -" writes; required only then.</param>
@@ -88,6 +89,10 @@ public sealed class ExtractPipeline
         {
             return Run(stderr, source, toStdout, device, clock, cancellationToken);
         }
+        catch (OperationCanceledException e) when (_parted is not null && cancellationToken.IsCancellationRequested)
+        {
+            throw _parted.Interrupted(e); // the finished parts stay, the part in flight was deleted
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ScatException($"cannot write {(toStdout ? "standard output" : o.OutputPath)}: {Messages.FirstClause(e.Message)}", e);
@@ -99,20 +104,33 @@ public sealed class ExtractPipeline
     {
         var o = _options;
         var listing = source.List();
-        var selected = Select(listing.Items, o, shardItems: source is not TarShardSource);
+        var (selected, shardFirst) = Select(listing.Items, o, shardItems: source is not TarShardSource);
+        // --part-size: the parts to write; with --resume only the listing positions no good part covers.
+        var parted = _parted = o.PartSize is null ? null : PartedOutput.Open(o, listing, shardFirst, selected.Count, stderr);
+        if (parted is { Pending.Count: 0 })
+        {
+            parted.MarkComplete();
+            if (!o.Quiet) stderr.WriteLine($"all {parted.PartCount} parts are done ({parted.ManifestPath})");
+            return new ExtractResult(parted.GoodRows, 0, clock.Elapsed, "none");
+        }
+        if (parted is not null && parted.Pending.Count != selected.Count) selected = parted.Pending.Select(p => selected[p]).ToList();
         var decoder = new ImageDecoder(o.Color, o.Resize, maxPixels: o.MaxPixels);
         using var workers = new DecodeWorkers(o.Threads, o.DecodeTimeout, MaxAbandonedDecodes);
         var report = new RunReport(stderr, o, selected.Count, Progress);
 
         var (items, height, width) = new SizeProbe(source, decoder, workers, report, o.Threads).Find(selected, toStdout, cancellationToken);
+        // The listing position of items[i] (what parts are cut by): undecodable images before the first good one are gone.
+        int leading = selected.Count - items.Count;
+        Func<int, int> positionOf = parted is null ? i => leading + i : i => parted.Pending[leading + i];
         var layout = Layout(height, width, o);
         var steps = new CoefficientSteps(layout, o.Coefficients, o.Pool);
         int channels = source.Channels(decoder);
         int batch = BatchSize(layout, channels, o.BatchSize);
         using var engine = EngineFactory.Create(device, layout, o.Threads, o.BatchSize * channels);
         using var writer = toStdout ? new NpyStreamFeatureWriter(_standardOutput!, items.Count)
+            : parted is not null ? new PartedFeatureWriter(parted)
             : FeatureWriters.ForFile(o.OutputPath, o.Compression, overwrite: !o.NoClobber);
-        writer.Begin(new FeatureMetadata(layout, channels, listing.Classes) { Pool = o.Pool, Coefficients = o.Coefficients, ScatChannels = steps.Channels, Inputs = InputsAsGiven(o) });
+        writer.Begin(new FeatureMetadata(layout, channels, listing.Classes) { Pool = o.Pool, Coefficients = o.Coefficients, ScatChannels = steps.Channels, DType = o.DType, Inputs = InputsAsGiven(o) });
 
         using var inputs = new BufferPool<float[]>(InputBuffers, () => new float[batch * channels * height * width]);
         using var outputs = new BufferPool<FeatureBuffer>(OutputBuffers,
@@ -120,7 +138,7 @@ public sealed class ExtractPipeline
         var decode = new DecodeStage(source, decoder, workers, inputs, batch, channels, height, width, toStdout);
         var transform = new TransformStage(engine, channels, inputs, outputs);
         var after = new StepsStage(steps, channels);
-        var write = new WriteStage(writer, report, outputs);
+        var write = new WriteStage(writer, report, outputs, positionOf);
 
         using (var stages = new StageQueue(cancellationToken))
         {
@@ -159,14 +177,15 @@ public sealed class ExtractPipeline
     private static IReadOnlyList<string> InputsAsGiven(ExtractOptions o) =>
         o.FilesFrom is { } list ? ["--files-from " + list] : o.Inputs;
 
-    /// <summary>--limit, then --shard (unless the source sharded itself), on the listing. Labels stay those of the whole listing.</summary>
-    private static IReadOnlyList<ImageItem> Select(IReadOnlyList<ImageItem> all, ExtractOptions o, bool shardItems)
+    /// <summary>--limit, then --shard (unless the source sharded itself: tar shards), on the listing, and the position of
+    /// the first image kept. Labels stay those of the whole listing.</summary>
+    private static (IReadOnlyList<ImageItem> Items, int First) Select(IReadOnlyList<ImageItem> all, ExtractOptions o, bool shardItems)
     {
         if (o.Limit is { } limit && limit < all.Count) all = all.Take(limit).ToList();
-        if (o.Shard is not { } shard || !shardItems) return all;
+        if (o.Shard is not { } shard || !shardItems) return (all, 0);
         var (first, end) = shard.Range(all.Count);
         if (first == end) throw new ScatException($"shard {shard} holds no image: the input has only {all.Count}");
-        return all.Skip(first).Take(end - first).ToList();
+        return (all.Skip(first).Take(end - first).ToList(), first);
     }
 
     private static ScatteringLayout Layout(int height, int width, ExtractOptions o)

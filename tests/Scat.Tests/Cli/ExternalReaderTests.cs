@@ -33,7 +33,7 @@ public class ExternalReaderTests
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
 
-    private static (int Exit, string Out, string Err) Exec(string file, IEnumerable<string> args, string? workingDirectory = null,
+    internal static (int Exit, string Out, string Err) Exec(string file, IEnumerable<string> args, string? workingDirectory = null,
         int timeoutMs = 180_000, params (string, string)[] env)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -47,7 +47,7 @@ public class ExternalReaderTests
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    private static readonly Lazy<string> DuckDbFolder = new(() =>
+    internal static readonly Lazy<string> DuckDbFolder = new(() =>
     {
         var folder = Path.Combine(ParquetShardTests.RepoRoot, "tests", "duckdb");
         if (!File.Exists(Path.Combine(folder, "node_modules", "@duckdb", "node-api", "package.json")))

@@ -21,7 +21,7 @@ public class NumpyLoadTests
 
     internal static bool HasNumpy => File.Exists(Python) && RunPython("import numpy").Exit == 0;
 
-    private static (int Exit, string Out, string Err) RunPython(string code, params string[] args)
+    internal static (int Exit, string Out, string Err) RunPython(string code, params string[] args)
     {
         var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add("-c");

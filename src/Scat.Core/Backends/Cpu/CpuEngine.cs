@@ -27,9 +27,7 @@ public sealed class CpuEngine : IScatteringEngine
 
     public unsafe void Transform(ReadOnlySpan<float> planes, int planeCount, Span<float> output, CancellationToken cancellationToken = default)
     {
-        int planeSize = Layout.Height * Layout.Width;
-        if (planes.Length < (long)planeCount * planeSize) throw new ArgumentException("input holds fewer planes than planeCount", nameof(planes));
-        if (output.Length < (long)planeCount * Layout.OutputPerPlane) throw new ArgumentException("output is too small", nameof(output));
+        EngineArguments.Check(Layout, planes, planeCount, output);
         if (planeCount == 0) return;
         // The groups run on several threads straight from the caller's memory, pinned for the call.
         fixed (float* input = planes)

@@ -9,7 +9,7 @@ namespace Scat.Backends.Cpu;
 /// element e of every signal holds the group's planes in consecutive floats, so each FFT butterfly and each
 /// pointwise step works on all of them with SIMD. One group per thread; its buffers are reused across groups.
 /// </summary>
-internal sealed class CpuLaneGroup : IScatteringOps
+internal sealed partial class CpuLaneGroup : IScatteringOps
 {
     private static readonly int Lanes = Simd.Lanes;
 
@@ -140,12 +140,7 @@ internal sealed class CpuLaneGroup : IScatteringOps
         if (f.Length < h * w || re.Length < h * w * Lanes || im.Length < h * w * Lanes
             || dstRe.Length < h / k * (w / k) * Lanes || dstIm.Length < h / k * (w / k) * Lanes || columns > w / k)
             throw new ArgumentException("periodization buffers are too small");
-        switch (width)
-        {
-            case 512: MulPeriodize<V512>(re, im, half, f, dstRe, dstIm, h, w, h / k, w / k, columns, k); break;
-            case 256: MulPeriodize<V256>(re, im, half, f, dstRe, dstIm, h, w, h / k, w / k, columns, k); break;
-            default: MulPeriodize<V128>(re, im, half, f, dstRe, dstIm, h, w, h / k, w / k, columns, k); break;
-        }
+        Simd.Run(width, new MulPeriodizeKernel(re, im, half, f, dstRe, dstIm, h, w, h / k, w / k, columns, k));
     }
 
     /// <summary>
@@ -296,12 +291,7 @@ internal sealed class CpuLaneGroup : IScatteringOps
         {
             var target = (y & 1) == 0 ? d.Re : d.Im;
             int so = y * row, to = (y >> 1) * row;
-            switch (Simd.Width)
-            {
-                case 512: Modulus<V512>(a.Re, a.Im, so, target, to, row, scale); break;
-                case 256: Modulus<V256>(a.Re, a.Im, so, target, to, row, scale); break;
-                default: Modulus<V128>(a.Re, a.Im, so, target, to, row, scale); break;
-            }
+            Simd.Run(Simd.Width, new ModulusKernel(a.Re, a.Im, so, target, to, row, scale));
         }
         RealForward2D(d, h, w);
     }
@@ -332,12 +322,7 @@ internal sealed class CpuLaneGroup : IScatteringOps
         int h = a.Height, w = a.Width, stored = w / 2, pairs = (h + 1) / 2, row = w * Lanes;
         Columns(a, h, w, stored + 1, inverse: true);
         var re = a.Re; var im = a.Im;
-        switch (Simd.Width)
-        {
-            case 512: PackRowPairs<V512>(re, im, packRe, packIm, h, w); break;
-            case 256: PackRowPairs<V256>(re, im, packRe, packIm, h, w); break;
-            default: PackRowPairs<V128>(re, im, packRe, packIm, h, w); break;
-        }
+        Simd.Run(Simd.Width, new PackRowPairsKernel(re, im, packRe, packIm, h, w));
         ffts[w].Transform(packRe, packIm, scratchRe, scratchIm, pairs, Lanes, Lanes, row, inverse: true, RowsTogether(w));
         float scale = 1f / (h * w);
         int oh = layout.OutHeight, ow = layout.OutWidth, plane = layout.OutPlaneSize, perPlane = layout.OutputPerPlane;
@@ -437,12 +422,7 @@ internal sealed class CpuLaneGroup : IScatteringOps
     {
         int row = w * Lanes;
         ffts[w].Transform(s.Re, s.Im, scratchRe, scratchIm, h / 2, Lanes, Lanes, row, inverse: false, RowsTogether(w));
-        switch (Simd.Width)
-        {
-            case 512: Unpack<V512>(s.Re, s.Im, h, w); break;
-            case 256: Unpack<V256>(s.Re, s.Im, h, w); break;
-            default: Unpack<V128>(s.Re, s.Im, h, w); break;
-        }
+        Simd.Run(Simd.Width, new UnpackKernel(s.Re, s.Im, h, w));
         s.Height = h; s.Width = w; s.Half = true;
         Columns(s, h, w, w / 2 + 1, inverse: false);
     }

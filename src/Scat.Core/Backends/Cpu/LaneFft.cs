@@ -108,12 +108,16 @@ internal sealed partial class LaneFft
         int count, int block, int elementStride, int signalStride, bool inverse, int together = 1)
     {
         if (Length == 1) return;
-        switch (width)
-        {
-            case 512: Run<V512>(re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, Math.Max(1, together), inverse); break;
-            case 256: Run<V256>(re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, Math.Max(1, together), inverse); break;
-            default: Run<V128>(re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, Math.Max(1, together), inverse); break;
-        }
+        Simd.Run(width, new RunKernel(this, re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, Math.Max(1, together), inverse));
+    }
+
+    private readonly ref struct RunKernel(LaneFft fft, Span<float> re, Span<float> im, Span<float> sRe, Span<float> sIm,
+        int count, int block, int elementStride, int signalStride, int together, bool inverse) : ISimdKernel
+    {
+        private readonly Span<float> re = re, im = im, sRe = sRe, sIm = sIm;
+
+        public void Run<TV>() where TV : unmanaged, IVec<TV> =>
+            fft.Run<TV>(re, im, sRe, sIm, count, block, elementStride, signalStride, together, inverse);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -69,6 +69,12 @@ internal readonly struct V128 : IVec<V128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 MulAdd(V128 a, V128 b, V128 c) => new(Vector128.FusedMultiplyAdd(a.v, b.v, c.v));
 }
 
+/// <summary>Code generic over the vector type, with its arguments: <see cref="Simd.Run"/> picks the type.</summary>
+internal interface ISimdKernel
+{
+    void Run<TV>() where TV : unmanaged, IVec<TV>;
+}
+
 /// <summary>The SIMD width chosen for this process.</summary>
 internal static class Simd
 {
@@ -81,6 +87,21 @@ internal static class Simd
 
     public static readonly int Width =
         Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : Vector128.IsHardwareAccelerated ? 128 : 0;
+
+    /// <summary>
+    /// Runs <paramref name="kernel"/> with the vectors of the given width (512, 256 or 128 bits; a width this
+    /// machine accelerates): the one place where a width becomes a vector type. The kernel is a struct, so the
+    /// JIT compiles each width's code apart, as if it were called directly.
+    /// </summary>
+    public static void Run<TKernel>(int width, TKernel kernel) where TKernel : ISimdKernel, allows ref struct
+    {
+        switch (width)
+        {
+            case 512: kernel.Run<V512>(); break;
+            case 256: kernel.Run<V256>(); break;
+            default: kernel.Run<V128>(); break;
+        }
+    }
 
     public static string Name => Width switch
     {

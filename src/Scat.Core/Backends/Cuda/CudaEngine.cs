@@ -48,9 +48,7 @@ public sealed class CudaEngine : IScatteringEngine, IDeviceTiming
     public void Transform(ReadOnlySpan<float> planes, int planeCount, Span<float> output, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(disposed != 0, this);
-        int planeSize = Layout.Height * Layout.Width;
-        if (planes.Length < (long)planeCount * planeSize) throw new ArgumentException("input holds fewer planes than planeCount", nameof(planes));
-        if (output.Length < (long)planeCount * Layout.OutputPerPlane) throw new ArgumentException("output is too small", nameof(output));
+        EngineArguments.Check(Layout, planes, planeCount, output);
         if (planeCount == 0) return;
         device.Bind();
 

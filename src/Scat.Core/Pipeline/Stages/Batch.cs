@@ -20,6 +20,8 @@ internal sealed class Batch(int start, int listed)
     public int Kept { get; set; }
     public List<long> Labels { get; } = new(listed);
     public List<string> Paths { get; } = new(listed);
+    /// <summary>Index in the run's items of each kept image (the write maps them to listing positions for parts).</summary>
+    public List<int> Indices { get; } = new(listed);
     /// <summary>Skipped entries before any <see cref="Failure"/>, in listing order, with their reasons.</summary>
     public List<(ImageItem Item, string Reason)> Skips { get; } = [];
     /// <summary>Set when the run must stop at this batch (after reporting <see cref="Skips"/>): a size mismatch, say.</summary>

@@ -96,6 +96,7 @@ internal sealed class DecodeStage(
                 input.AsSpan(i * _perImage, _perImage).CopyTo(input.AsSpan(batch.Kept * _perImage));
             batch.Labels.Add(item.Label);
             batch.Paths.Add(item.Path);
+            batch.Indices.Add(batch.Start + i);
             batch.Kept++;
         }
         return batch;

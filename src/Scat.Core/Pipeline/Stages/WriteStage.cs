@@ -2,9 +2,15 @@ using Scat.Output;
 
 namespace Scat.Pipeline;
 
-/// <summary>The write: reports a batch's skips (in listing order), writes its features, counts progress, frees its buffer.</summary>
-internal sealed class WriteStage(IFeatureWriter writer, RunReport report, BufferPool<FeatureBuffer> outputs)
+/// <summary>
+/// The write: reports a batch's skips (in listing order), writes its features, counts progress, frees its buffer.
+/// A writer of parts (<see cref="IListingFeatureWriter"/>) also gets each image's listing position
+/// (<paramref name="positionOf"/> of its index in the run's items) and how far the listing is done.
+/// </summary>
+internal sealed class WriteStage(IFeatureWriter writer, RunReport report, BufferPool<FeatureBuffer> outputs, Func<int, int> positionOf)
 {
+    private readonly IListingFeatureWriter? _parts = writer as IListingFeatureWriter;
+
     /// <summary>Time spent in the writer.</summary>
     public TimeSpan Busy { get; private set; }
 
@@ -25,9 +31,11 @@ internal sealed class WriteStage(IFeatureWriter writer, RunReport report, Buffer
             if (batch.Kept > 0)
             {
                 long started = System.Diagnostics.Stopwatch.GetTimestamp();
-                writer.WriteBatch(batch.Features.Span, batch.Labels.ToArray(), batch.Paths);
+                if (_parts is null) writer.WriteBatch(batch.Features.Span, batch.Labels.ToArray(), batch.Paths);
+                else _parts.WriteBatch(batch.Features.Span, batch.Labels.ToArray(), batch.Paths, batch.Indices.Select(positionOf).ToArray());
                 Busy += System.Diagnostics.Stopwatch.GetElapsedTime(started);
             }
+            _parts?.Consumed(positionOf(batch.Start + batch.Listed - 1) + 1);
             report.Done(batch.Listed);
         }
         finally
