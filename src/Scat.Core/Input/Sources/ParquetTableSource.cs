@@ -2,8 +2,8 @@ namespace Scat.Input;
 
 /// <summary>
 /// Parquet image tables (the Hugging Face Image feature: a struct column {bytes, path}, or a plain binary column, and
-/// an integer label column), read row group by row group with Parquet.Net. <see cref="List"/> reads each table once
-/// (paths and labels; each group's bytes are dropped once listed); <see cref="Open"/> reads the rows again forward
+/// an integer label column), read row group by row group with Parquet.Net. <see cref="List"/> reads the paths and
+/// labels of each table (not the image bytes); <see cref="Open"/> reads the rows again forward
 /// through a <see cref="SequentialCursor{T}"/> that starts at the row group holding the row asked for, so at most
 /// about a row group per open table is in memory.
 /// </summary>
@@ -39,10 +39,10 @@ public sealed class ParquetTableSource(IReadOnlyList<string> files, string? imag
             {
                 Cancellation.ThrowIfCancellationRequested();
                 starts[g] = first;
-                foreach (var row in table.ReadRowGroup(g, first))
+                foreach (var row in table.ReadRowGroup(g, first, includeBytes: false)) // a null image is found when opened
                 {
                     var item = new ImageItem(Name(table, row.Row), row.Path, row.Label);
-                    _where[item] = (f, row.Row, row.Bytes is null ? "null image" : null);
+                    _where[item] = (f, row.Row, null);
                     items.Add(item);
                     first++;
                 }
