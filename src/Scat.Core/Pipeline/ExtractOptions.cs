@@ -51,6 +51,8 @@ public sealed record ExtractOptions
     public string? ArrayKey { get; init; }
     /// <summary>Compression of a Parquet output; null: zstd.</summary>
     public ParquetCompression? Compression { get; init; }
+    /// <summary>Scaled (DCT-domain) or full-size decoding of JPEGs that --size shrinks (<c>--decode</c>).</summary>
+    public DecodeMode Decode { get; init; } = DecodeMode.Scaled;
 
     // Safety: bad files, decompression bombs, hanging decodes, the output file.
     /// <summary>Images with more pixels than this (from the header) are skipped before decoding.</summary>

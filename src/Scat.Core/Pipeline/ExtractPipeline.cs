@@ -114,7 +114,7 @@ public sealed class ExtractPipeline
             return new ExtractResult(parted.GoodRows, 0, clock.Elapsed, "none");
         }
         if (parted is not null && parted.Pending.Count != selected.Count) selected = parted.Pending.Select(p => selected[p]).ToList();
-        var decoder = new ImageDecoder(o.Color, o.Resize, maxPixels: o.MaxPixels);
+        var decoder = new ImageDecoder(o.Color, o.Resize, maxPixels: o.MaxPixels, decode: o.Decode);
         using var workers = new DecodeWorkers(o.Threads, o.DecodeTimeout, MaxAbandonedDecodes);
         var report = new RunReport(stderr, o, selected.Count, Progress);
 
