@@ -58,6 +58,7 @@ internal static class InfoCommand
         Line("size", i.Size is null ? null : string.Join("x", i.Size));
         Line("channels", i.Channels is null ? null : ChannelSummary(i.Channels));
         Line("classes", i.Classes is null ? null : $"{i.Classes.Count}" + (i.Classes.Count == 0 ? "" : ": " + string.Join(" ", i.Classes)));
+        Line("inputs", i.Inputs is null ? null : string.Join(" ", i.Inputs));
         Line("scat version", i.ScatVersion);
         Line("created", i.Created);
         if (i.Format == "npy") sb.Append("(an .npy file holds the features alone)\n");
@@ -99,6 +100,13 @@ internal static class InfoCommand
             {
                 w.WriteStartArray("classes");
                 foreach (var c in i.Classes) w.WriteStringValue(c);
+                w.WriteEndArray();
+            }
+            if (i.Inputs is null) w.WriteNull("inputs");
+            else
+            {
+                w.WriteStartArray("inputs");
+                foreach (var s in i.Inputs) w.WriteStringValue(s);
                 w.WriteEndArray();
             }
             Str("scat_version", i.ScatVersion);

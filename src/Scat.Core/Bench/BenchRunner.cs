@@ -107,15 +107,20 @@ public static class BenchRunner
             Color = o.Channels == 1 ? ColorMode.Gray : ColorMode.Rgb, BatchSize = o.BatchSize, Threads = o.Threads, Quiet = true,
             Coefficients = o.Coefficients,
         };
-        var source = new FolderSource([folder]);
-        var listing = source.List();
-        if (listing.Items.Count == 0) throw new ScatException($"{folder}: no images found");
+        // Any input extract reads (folder, tar shards, Parquet table, array), listed before the clock starts.
+        var source = new ExtractPipeline(options).SourceFor(options, cancellationToken);
         ExtractResult result;
         try
         {
+            var listing = source.List();
+            if (listing.Items.Count == 0) throw new ScatException($"{folder}: no images found");
             result = new ExtractPipeline(options) { Source = new FixedSource(source, listing) }.Run(TextWriter.Null, cancellationToken);
         }
-        finally { File.Delete(temp); }
+        finally
+        {
+            File.Delete(temp);
+            (source as IDisposable)?.Dispose();
+        }
         var size = result.ImageSize;
 
         double total = result.Elapsed.TotalSeconds;
@@ -129,10 +134,11 @@ public static class BenchRunner
     }
 
     /// <summary>A source whose listing was made already (to check it is not empty before the run).</summary>
-    private sealed class FixedSource(FileImageSource files, ImageListing listing) : IImageSource
+    private sealed class FixedSource(IImageSource source, ImageListing listing) : IImageSource
     {
         public ImageListing List() => listing;
-        public DecodedImage Open(ImageItem item, ImageDecoder decoder, CancellationToken cancellationToken) => files.Open(item, decoder, cancellationToken);
-        public (int Height, int Width) Identify(ImageItem item, ImageDecoder decoder) => files.Identify(item, decoder);
+        public DecodedImage Open(ImageItem item, ImageDecoder decoder, CancellationToken cancellationToken) => source.Open(item, decoder, cancellationToken);
+        public (int Height, int Width) Identify(ImageItem item, ImageDecoder decoder) => source.Identify(item, decoder);
+        public int Channels(ImageDecoder decoder) => source.Channels(decoder);
     }
 }

@@ -4,7 +4,7 @@ namespace Scat.Input;
 /// Where a run's images come from: lists them once (in processing order, with their classes), then opens
 /// any listed item as a decoded image. The folder lister and <c>--files-from</c> are two implementations;
 /// a new kind of input (tar shards, an image table, raw float arrays) is one more class implementing this,
-/// chosen in <c>Scat.Pipeline.SourceChoice</c>.
+/// chosen in <c>Scat.Pipeline.ExtractPipeline.SourceFor</c>.
 /// </summary>
 /// <remarks>
 /// <see cref="Open"/> and <see cref="Identify"/> are called from several decode threads at once and must be
@@ -21,6 +21,9 @@ public interface IImageSource
 
     /// <summary>The size <see cref="Open"/> would give, as cheaply as the source allows (a header only for files).</summary>
     (int Height, int Width) Identify(ImageItem item, ImageDecoder decoder);
+
+    /// <summary>Planes per image: the decoder's (--color) for images; an array source gives its own.</summary>
+    int Channels(ImageDecoder decoder) => decoder.Channels;
 }
 
 /// <summary>A source whose items are image files on disk (<see cref="ImageItem.FullPath"/>).</summary>
