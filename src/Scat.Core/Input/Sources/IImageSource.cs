@@ -36,3 +36,17 @@ public abstract class FileImageSource : IImageSource
 
     public (int Height, int Width) Identify(ImageItem item, ImageDecoder decoder) => decoder.Identify(item.FullPath);
 }
+
+/// <summary>A source whose images are bytes it reads itself (tar members, Parquet cells), decoded from memory.</summary>
+public abstract class InMemoryImageSource : IImageSource
+{
+    public abstract ImageListing List();
+
+    public DecodedImage Open(ImageItem item, ImageDecoder decoder, CancellationToken cancellationToken) =>
+        decoder.Decode(Bytes(item), item.FullPath, cancellationToken);
+
+    public (int Height, int Width) Identify(ImageItem item, ImageDecoder decoder) => decoder.Identify(Bytes(item), item.FullPath);
+
+    /// <summary>The encoded image of a listed item; <see cref="ImageDecodeException"/> when it has none.</summary>
+    protected abstract byte[] Bytes(ImageItem item);
+}

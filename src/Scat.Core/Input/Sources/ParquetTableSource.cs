@@ -10,7 +10,7 @@ namespace Scat.Input;
 /// <param name="files">The tables (after brace and glob expansion), in order.</param>
 /// <param name="imageColumn">--image-column (null: "image").</param>
 /// <param name="labelColumn">--label-column (null: "label" when there, else labels −1).</param>
-public sealed class ParquetTableSource(IReadOnlyList<string> files, string? imageColumn, string? labelColumn) : IImageSource, IDisposable
+public sealed class ParquetTableSource(IReadOnlyList<string> files, string? imageColumn, string? labelColumn) : InMemoryImageSource, IDisposable
 {
     private const long LookAheadBytes = 64L << 20;
     private const int OpenReaders = 2;
@@ -25,7 +25,7 @@ public sealed class ParquetTableSource(IReadOnlyList<string> files, string? imag
     /// <summary>Stops the listing pass (which reads every row group) at an interrupt.</summary>
     public CancellationToken Cancellation { get; init; }
 
-    public ImageListing List()
+    public override ImageListing List()
     {
         var items = new List<ImageItem>();
         for (int f = 0; f < files.Count; f++)
@@ -58,12 +58,7 @@ public sealed class ParquetTableSource(IReadOnlyList<string> files, string? imag
     private static string Name(ParquetImageTable table, long row) =>
         table.File + "[" + row.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]";
 
-    public DecodedImage Open(ImageItem item, ImageDecoder decoder, CancellationToken cancellationToken) =>
-        decoder.Decode(Bytes(item), item.FullPath, cancellationToken);
-
-    public (int Height, int Width) Identify(ImageItem item, ImageDecoder decoder) => decoder.Identify(Bytes(item), item.FullPath);
-
-    private byte[] Bytes(ImageItem item)
+    protected override byte[] Bytes(ImageItem item)
     {
         var (table, row, problem) = _where[item];
         if (problem is not null) throw new ImageDecodeException(problem);

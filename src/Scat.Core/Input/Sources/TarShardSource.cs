@@ -20,7 +20,7 @@ namespace Scat.Input;
 /// <param name="imageExtension">--image-ext: which member is the image when a sample has several.</param>
 /// <param name="standardInput">Opens standard input (for "-"); the process's by default.</param>
 public sealed class TarShardSource(IReadOnlyList<string> shards, string? imageExtension, Func<Stream>? standardInput = null)
-    : IImageSource, IDisposable
+    : InMemoryImageSource, IDisposable
 {
     /// <summary>Look-ahead a shard reader may hold (samples read past but not yet asked for).</summary>
     private const long LookAheadBytes = 64L << 20;
@@ -37,7 +37,7 @@ public sealed class TarShardSource(IReadOnlyList<string> shards, string? imageEx
     /// <summary>Stops the listing pass (which reads every shard) at an interrupt.</summary>
     public CancellationToken Cancellation { get; init; }
 
-    public ImageListing List()
+    public override ImageListing List()
     {
         var items = new List<ImageItem>();
         for (int s = 0; s < shards.Count; s++)
@@ -79,13 +79,8 @@ public sealed class TarShardSource(IReadOnlyList<string> shards, string? imageEx
         return new ImageListing([], items);
     }
 
-    public DecodedImage Open(ImageItem item, ImageDecoder decoder, CancellationToken cancellationToken) =>
-        decoder.Decode(Bytes(item), item.FullPath, cancellationToken);
-
-    public (int Height, int Width) Identify(ImageItem item, ImageDecoder decoder) => decoder.Identify(Bytes(item), item.FullPath);
-
     /// <summary>The image bytes of a listed sample; <see cref="ImageDecodeException"/> for a sample that has none or a damaged shard.</summary>
-    private byte[] Bytes(ImageItem item)
+    protected override byte[] Bytes(ImageItem item)
     {
         var (shard, sample, problem) = _where[item];
         if (problem is not null) throw new ImageDecodeException(problem);
