@@ -30,8 +30,8 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "One JSON object per line and configuration on stdout, nothing else" };
         var endToEnd = new Option<string?>("--end-to-end")
         {
-            Description = "Time the whole extract path on the images of FOLDER instead (decode, transform and write timed apart)",
-            HelpName = "FOLDER",
+            Description = "Time the whole extract path on INPUT instead (a folder, tar shards, a Parquet image table or an array, as extract reads them; decode, transform and write timed apart)",
+            HelpName = "INPUT",
         };
         var command = new Command("bench", "Time the scattering transform of an in-memory batch (decode excluded), like the paper's table")
         {
@@ -80,7 +80,8 @@ internal static class BenchCommand
             IEnumerable<BenchResult> results;
             if (endToEnd is not null)
             {
-                if (!Directory.Exists(endToEnd)) throw new ScatException($"{endToEnd}: no such folder");
+                if (!Directory.Exists(endToEnd) && !File.Exists(endToEnd) && endToEnd.IndexOfAny(['*', '?', '{']) < 0 && endToEnd != "-")
+                    throw new ScatException($"{endToEnd}: no such folder or file");
                 if (parsed.Count > 1) throw new ScatUsageException("--end-to-end takes at most one --size (the images are resized to it)");
                 ResizeSpec? resize = parsed.Count == 1 ? new ResizeSpec(parsed[0].Item1, parsed[0].Item2, FitMode.Crop) : null;
                 results = [BenchRunner.EndToEnd(endToEnd, options, resize, ct)];

@@ -15,7 +15,7 @@ internal static class ExtractCommand
         var bind = new OptionBinder<ExtractOptions>(command)
             .Add(new Argument<string[]>("INPUT")
             {
-                Description = "Image folders (their first-level subfolders are the classes) or image files",
+                Description = "Image folders (their first-level subfolders are the classes) or image files; or WebDataset tar shards (.tar, .tar.gz, - for standard input), Parquet image tables (.parquet) or numpy arrays (.npy, .npz). Quoted brace ranges and globs are expanded by scat",
                 Arity = ArgumentArity.ZeroOrMore,
             }, (o, v) => o with { Inputs = v ?? [] })
             .Add(new Option<string>("--output", "-o")
@@ -58,9 +58,29 @@ internal static class ExtractCommand
             }, (o, v) => o with { ShardCount = v })
             .Add(new Option<string?>("--shard")
             {
-                Description = "Process only part I of N (contiguous ranges of the processing order); auto reads SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX (with --shards)",
+                Description = "Process only part I of N (contiguous ranges of the processing order; over tar shards, whole shards); auto reads SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX (with --shards)",
                 HelpName = "I/N|auto",
             }, (o, v) => o with { Shard = v is null ? null : Shard.Parse(v, o.ShardCount, Environment.GetEnvironmentVariable) })
+            .Add(new Option<string?>("--image-ext")
+            {
+                Description = "Tar shards: the image member of a sample that has several, by extension (e.g. jpg, seg.png)",
+                HelpName = "EXT",
+            }, (o, v) => o with { ImageExtension = v })
+            .Add(new Option<string?>("--image-column")
+            {
+                Description = "Parquet tables: the image column (a struct with a binary 'bytes' field, or binary); default image",
+                HelpName = "NAME",
+            }, (o, v) => o with { ImageColumn = v })
+            .Add(new Option<string?>("--label-column")
+            {
+                Description = "Parquet tables: the integer label column; default label (labels -1 without it)",
+                HelpName = "NAME",
+            }, (o, v) => o with { LabelColumn = v })
+            .Add(new Option<string?>("--array-key")
+            {
+                Description = "numpy .npz inputs: the array holding the images; default x, or the only array",
+                HelpName = "NAME",
+            }, (o, v) => o with { ArrayKey = v })
             .Add(new Option<string?>("--compression")
             {
                 Description = "Compression of a .parquet output: zstd (default), snappy, gzip or none",

@@ -58,6 +58,7 @@ internal static class InfoCommand
         Line("size", i.Size is null ? null : string.Join("x", i.Size));
         Line("channels", i.Channels is null ? null : ChannelSummary(i.Channels));
         Line("classes", i.Classes is null ? null : $"{i.Classes.Count}" + (i.Classes.Count == 0 ? "" : ": " + string.Join(" ", i.Classes)));
+        Line("inputs", i.Inputs is null ? null : string.Join(" ", i.Inputs));
         Line("scat version", i.ScatVersion);
         Line("created", i.Created);
         if (i.Format == "npy") sb.Append("(an .npy file holds the features alone)\n");
@@ -78,29 +79,22 @@ internal static class InfoCommand
             w.WriteString("dtype", i.DType);
             void Int(string name, int? v) { if (v is { } x) w.WriteNumber(name, x); else w.WriteNull(name); }
             void Str(string name, string? v) { if (v is not null) w.WriteString(name, v); else w.WriteNull(name); }
+            void Array<T>(string name, IEnumerable<T>? values, Action<Utf8JsonWriter, T> write)
+            {
+                if (values is null) { w.WriteNull(name); return; }
+                w.WriteStartArray(name);
+                foreach (var v in values) write(w, v);
+                w.WriteEndArray();
+            }
             Int("J", i.J);
             Int("L", i.L);
             Int("order", i.Order);
             Str("color", i.Color);
-            if (i.Size is null) w.WriteNull("size");
-            else
-            {
-                w.WriteStartArray("size");
-                foreach (var d in i.Size) w.WriteNumberValue(d);
-                w.WriteEndArray();
-            }
+            Array("size", i.Size, (w, d) => w.WriteNumberValue(d));
             if (i.Channels is null) w.WriteNull("channels");
-            else
-            {
-                ScatInfo.WriteChannels(w, "channels", i.Channels);
-            }
-            if (i.Classes is null) w.WriteNull("classes");
-            else
-            {
-                w.WriteStartArray("classes");
-                foreach (var c in i.Classes) w.WriteStringValue(c);
-                w.WriteEndArray();
-            }
+            else ScatInfo.WriteChannels(w, "channels", i.Channels);
+            Array("classes", i.Classes, (w, c) => w.WriteStringValue(c));
+            Array("inputs", i.Inputs, (w, c) => w.WriteStringValue(c));
             Str("scat_version", i.ScatVersion);
             Str("created", i.Created);
             w.WriteEndObject();

@@ -112,18 +112,25 @@ public static class BenchRunner
             Color = o.Channels == 1 ? ColorMode.Gray : ColorMode.Rgb, BatchSize = o.BatchSize, Threads = o.Threads, Quiet = true,
             Coefficients = o.Coefficients,
         };
-        var source = new FolderSource([folder]);
-        var listing = source.List();
-        if (listing.Items.Count == 0) throw new ScatException($"{folder}: no images found");
+        // Any input extract reads (folder, tar shards, Parquet table, array), listed before the clock starts.
+        var source = new ExtractPipeline(options).SourceFor(options, cancellationToken);
         ExtractResult result;
+        int fed;
+        double feedSeconds;
         try
         {
+            var listing = source.List();
+            if (listing.Items.Count == 0) throw new ScatException($"{folder}: no images found");
             result = new ExtractPipeline(options) { Source = new FixedSource(source, listing) }.Run(TextWriter.Null, cancellationToken);
+            // The feed after the run, on the same images: both the run's and the feed's decodes then find the files read
+            // and the decoder compiled (the run's own start pays for that), so the feed is not slowed by a cold start.
+            (fed, feedSeconds) = Feed(new FixedSource(source, listing), options, cancellationToken);
         }
-        finally { File.Delete(temp); }
-        // The feed after the run, on the same files: both the run's and the feed's decodes then find the files read
-        // and the decoder compiled (the run's own start pays for that), so the feed is not slowed by a cold start.
-        var (fed, feedSeconds) = Feed(new FixedSource(source, listing), options, cancellationToken);
+        finally
+        {
+            File.Delete(temp);
+            (source as IDisposable)?.Dispose();
+        }
         var size = result.ImageSize;
 
         double total = result.Elapsed.TotalSeconds;
@@ -161,9 +168,10 @@ public static class BenchRunner
         using var workers = new DecodeWorkers(o.Threads, o.DecodeTimeout, ExtractPipeline.MaxAbandonedDecodes);
         var report = new RunReport(TextWriter.Null, o, items.Count, null);
         var (kept, height, width) = new SizeProbe(source, decoder, workers, report, o.Threads).Find(items, false, cancellationToken);
-        int perImage = decoder.Channels * height * width;
+        int channels = source.Channels(decoder);
+        int perImage = channels * height * width;
         using var inputs = new BufferPool<float[]>(3, () => new float[o.BatchSize * perImage]);
-        var decode = new DecodeStage(source, decoder, workers, inputs, o.BatchSize, height, width, toStandardOutput: false);
+        var decode = new DecodeStage(source, decoder, workers, inputs, o.BatchSize, channels, height, width, toStandardOutput: false);
         int images = 0;
         decode.Run(kept, batch =>
         {
@@ -177,10 +185,11 @@ public static class BenchRunner
     }
 
     /// <summary>A source whose listing was made already (to check it is not empty before the run).</summary>
-    private sealed class FixedSource(FileImageSource files, ImageListing listing) : IImageSource
+    private sealed class FixedSource(IImageSource source, ImageListing listing) : IImageSource
     {
         public ImageListing List() => listing;
-        public DecodedImage Open(ImageItem item, ImageDecoder decoder, CancellationToken cancellationToken) => files.Open(item, decoder, cancellationToken);
-        public (int Height, int Width) Identify(ImageItem item, ImageDecoder decoder) => files.Identify(item, decoder);
+        public DecodedImage Open(ImageItem item, ImageDecoder decoder, CancellationToken cancellationToken) => source.Open(item, decoder, cancellationToken);
+        public (int Height, int Width) Identify(ImageItem item, ImageDecoder decoder) => source.Identify(item, decoder);
+        public int Channels(ImageDecoder decoder) => source.Channels(decoder);
     }
 }

@@ -79,11 +79,17 @@ public sealed class ImageDecoder
     /// The size the image will have once decoded (orientation and resize applied), from its header only.
     /// Throws <see cref="ImageDecodeException"/> when the header cannot be read.
     /// </summary>
-    public (int Height, int Width) Identify(string path)
+    public (int Height, int Width) Identify(string path) => Identify(() => Open(path));
+
+    /// <summary><see cref="Identify(string)"/> for an image held in memory (a tar member, a Parquet cell);
+    /// <paramref name="name"/> is for messages only.</summary>
+    public (int Height, int Width) Identify(ReadOnlyMemory<byte> bytes, string name) => Identify(() => OpenBytes(bytes));
+
+    private (int Height, int Width) Identify(Func<Stream> open)
     {
         try
         {
-            using var stream = Open(path);
+            using var stream = open();
             var (info, _, _) = ReadHeader(stream, CancellationToken.None);
             if (Resize is { } r) return (r.Height, r.Width);
             return SwapsSides(info.Metadata.ExifProfile) ? (info.Width, info.Height) : (info.Height, info.Width);
@@ -98,13 +104,31 @@ public sealed class ImageDecoder
     /// Decodes, orients and resizes one file. Throws <see cref="ImageDecodeException"/> with a one-line
     /// reason when the file cannot be read as an image.
     /// </summary>
-    public DecodedImage Decode(string path, CancellationToken cancellationToken = default)
+    public DecodedImage Decode(string path, CancellationToken cancellationToken = default) => Decode(() => Open(path), cancellationToken);
+
+    /// <summary>
+    /// <see cref="Decode(string, CancellationToken)"/> for an image held in memory (a tar member, a Parquet cell): the
+    /// same header checks (--max-pixels), completeness checks, decoder choice (--decode) and preparation.
+    /// <paramref name="name"/> is for messages only.
+    /// </summary>
+    public DecodedImage Decode(ReadOnlyMemory<byte> bytes, string name, CancellationToken cancellationToken = default) =>
+        Decode(() => OpenBytes(bytes), cancellationToken);
+
+    private static MemoryStream OpenBytes(ReadOnlyMemory<byte> bytes)
+    {
+        if (bytes.IsEmpty) throw new ImageDecodeException("empty image (0 bytes)");
+        return System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(bytes.ToArray(), writable: false);
+    }
+
+    private DecodedImage Decode(Func<Stream> open, CancellationToken cancellationToken)
     {
         Image? loaded = null;
         (int Height, int Width)? source = null;
         try
         {
-            using (var stream = Open(path))
+            using (var stream = open())
             {
                 // The header first: a decompression bomb is refused before any pixel buffer exists.
                 var (info, format, decoder) = ReadHeader(stream, cancellationToken);

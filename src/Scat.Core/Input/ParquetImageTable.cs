@@ -131,13 +131,15 @@ public sealed class ParquetImageTable : IDisposable
     }
 
     /// <summary>The rows of one row group (read in one go: bytes, path and label columns of that group).</summary>
-    public IReadOnlyList<ParquetImageRow> ReadRowGroup(int index, long firstRow)
+    /// <param name="includeBytes">False: only paths and labels are read (every <see cref="ParquetImageRow.Bytes"/> is then
+    /// null), for a listing pass that must not hold or churn through the images.</param>
+    public IReadOnlyList<ParquetImageRow> ReadRowGroup(int index, long firstRow, bool includeBytes = true)
     {
         using var group = _reader.OpenRowGroupReader(index);
         int rows = checked((int)group.RowCount);
         try
         {
-            var bytes = ReadNullable<byte, byte[]>(group, _bytes, rows, m => m.ToArray());
+            var bytes = includeBytes ? ReadNullable<byte, byte[]>(group, _bytes, rows, m => m.ToArray()) : new byte[]?[rows];
             string?[]? paths = _path is null ? null : ReadNullable<char, string>(group, _path, rows, m => new string(m.Span));
             long?[]? labels = _label is null ? null : ReadLabels(group, _label, rows);
             var result = new ParquetImageRow[rows];

@@ -24,6 +24,9 @@ public sealed record FeatureFileInfo(
     string? ScatVersion,
     string? Created)
 {
+    /// <summary>The inputs extract was given (folders, patterns, shards, tables, arrays), when the file records them.</summary>
+    public IReadOnlyList<string>? Inputs { get; init; }
+
     /// <summary>The element type of the stored features: float32 or float16 (--dtype).</summary>
     public string DType { get; init; } = "float32";
 
@@ -91,6 +94,7 @@ public sealed record FeatureFileInfo(
             channels is null ? null : channels.Max(c => c.Order), color, null, channels,
             members.ContainsKey("classes") ? Strings("classes") : null, null, null)
         {
+            Inputs = members.ContainsKey("inputs") ? Strings("inputs") : null,
             DType = DTypeOfDescr(h.Descr),
         };
     }
@@ -130,6 +134,7 @@ public sealed record FeatureFileInfo(
             r.TryGetProperty("classes", out var cl) ? cl.EnumerateArray().Select(e => e.GetString() ?? "").ToList() : null,
             Str("scat_version"), Str("created"))
         {
+            Inputs = r.TryGetProperty("inputs", out var ins) ? ins.EnumerateArray().Select(e => e.GetString() ?? "").ToList() : null,
             DType = Str("dtype") ?? "float32",
         };
     }

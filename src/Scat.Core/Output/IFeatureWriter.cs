@@ -22,6 +22,9 @@ public sealed record FeatureMetadata(ScatteringLayout Layout, int Channels, IRea
     }
     private readonly IReadOnlyList<ChannelMeta>? _scatChannels;
 
+    /// <summary>The inputs as given to extract (folders, patterns, tar shards, tables, arrays); recorded so that scat info can say where the features came from.</summary>
+    public IReadOnlyList<string>? Inputs { get; init; }
+
     /// <summary>Channels K per image channel.</summary>
     public int K => ScatChannels.Count;
 

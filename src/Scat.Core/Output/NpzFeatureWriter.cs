@@ -69,6 +69,7 @@ public sealed class NpzFeatureWriter(string destination, bool overwrite = true, 
         Member(zip, "labels", s => NpyFormat.WriteInt64Array(s, labels.ToArray()));
         Member(zip, "paths", s => NpyFormat.WriteUnicodeArray(s, paths));
         Member(zip, "classes", s => NpyFormat.WriteUnicodeArray(s, meta.Classes));
+        if (meta.Inputs is { } inputs) Member(zip, "inputs", s => NpyFormat.WriteUnicodeArray(s, inputs));
         var channels = meta.ScatChannels;
         foreach (var field in ChannelFields.Of(channels))
             Member(zip, field, s => NpyFormat.WriteInt64Array(s, channels.Select(c => (long)ChannelFields.Value(c, field)).ToArray()));

@@ -166,7 +166,7 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
             json.WriteNumber("J", layout.J);
             json.WriteNumber("L", layout.L);
             json.WriteNumber("order", layout.Channels.Max(c => c.Order)); // the highest order kept, as NPZ and info report it (order 2 needs J >= 2)
-            json.WriteString("color", meta.Channels == 1 ? "gray" : "rgb");
+            json.WriteString("color", meta.Channels switch { 1 => "gray", 3 => "rgb", _ => "none" }); // none: array bands
             json.WriteStartArray("size");
             json.WriteNumberValue(layout.Height);
             json.WriteNumberValue(layout.Width);
@@ -176,6 +176,12 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
             json.WriteStartArray("classes");
             foreach (var c in meta.Classes) json.WriteStringValue(c);
             json.WriteEndArray();
+            if (meta.Inputs is { } inputs)
+            {
+                json.WriteStartArray("inputs");
+                foreach (var i in inputs) json.WriteStringValue(i);
+                json.WriteEndArray();
+            }
             json.WriteString("dtype", FeatureDTypes.Name(meta.DType));
             json.WriteString("scat_version", ScatInfo.Version);
             json.WriteString("created", DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));

@@ -9,7 +9,8 @@ namespace Scat.Pipeline;
 /// <summary>Everything <c>scat extract</c> is asked to do.</summary>
 public sealed record ExtractOptions
 {
-    /// <summary>Folders (classes are their first-level subfolders) and image files.</summary>
+    /// <summary>Folders (classes are their first-level subfolders) and image files, tar shards, Parquet tables or numpy
+    /// arrays (one kind per run; brace ranges and globs are expanded by scat).</summary>
     public required IReadOnlyList<string> Inputs { get; init; }
     /// <summary>A .npy, .npz or .parquet path (may hold {shard}), or "-" for NPY on standard output.</summary>
     public required string Output { get; init; }
@@ -40,6 +41,14 @@ public sealed record ExtractOptions
     public int? ShardCount { get; init; }
     /// <summary>Process only this part of the input; the output name may hold {shard}.</summary>
     public Shard? Shard { get; init; }
+    /// <summary>--image-ext: the image member of a tar sample that has several (e.g. "jpg"); null: the only (or plain) one.</summary>
+    public string? ImageExtension { get; init; }
+    /// <summary>--image-column: the image column of a Parquet table; null: "image".</summary>
+    public string? ImageColumn { get; init; }
+    /// <summary>--label-column: the integer label column of a Parquet table; null: "label" when there.</summary>
+    public string? LabelColumn { get; init; }
+    /// <summary>--array-key: the array of an .npz holding the images; null: "x", or the only one.</summary>
+    public string? ArrayKey { get; init; }
     /// <summary>Compression of a Parquet output; null: zstd.</summary>
     public ParquetCompression? Compression { get; init; }
     /// <summary>Scaled (DCT-domain) or full-size decoding of JPEGs that --size shrinks (<c>--decode</c>).</summary>

@@ -44,9 +44,34 @@ public sealed class ExtractPipeline
     /// <summary>Output buffers in flight: one being transformed, one being written.</summary>
     private const int OutputBuffers = 2;
 
-    /// <summary>The source the options ask for: the --files-from list, else the INPUT folders and files.</summary>
-    public IImageSource SourceFor(ExtractOptions o) =>
-        o.FilesFrom is { } list ? FileListSource.FromFile(list, _standardInput, o.ClassesFromParent) : new FolderSource(o.Inputs);
+    /// <summary>
+    /// The one place that chooses the source: the --files-from list; else, from the INPUT names after brace and glob
+    /// expansion, tar shards (.tar, .tar.gz, .tgz, or - for one tar on standard input), Parquet image tables (.parquet,
+    /// .pq), numpy arrays (.npy, .npz), or folders and image files. One kind per run. Over tar shards --shard picks
+    /// whole shards here (the source lists only those).
+    /// </summary>
+    /// <param name="cancellationToken">Stops a long listing pass (tar shards, Parquet tables) at an interrupt.</param>
+    public IImageSource SourceFor(ExtractOptions o, CancellationToken cancellationToken = default)
+    {
+        if (o.FilesFrom is { } list) return FileListSource.FromFile(list, _standardInput, o.ClassesFromParent);
+        var inputs = InputPatterns.Expand(o.Inputs);
+        var kind = InputKinds.Of(inputs);
+        InputKinds.CheckOptions(kind, o);
+        switch (kind)
+        {
+            case InputKind.Tar:
+                if (o.Shard is { } shard)
+                {
+                    var (first, end) = shard.Range(inputs.Count);
+                    if (first == end) throw new ScatException($"shard {shard} holds no tar shard: the input has only {inputs.Count}");
+                    inputs = inputs.Skip(first).Take(end - first).ToList();
+                }
+                return new TarShardSource(inputs, o.ImageExtension) { Cancellation = cancellationToken };
+            case InputKind.Parquet: return new ParquetTableSource(inputs, o.ImageColumn, o.LabelColumn) { Cancellation = cancellationToken };
+            case InputKind.Array: return new ArraySource(inputs, o.ArrayKey);
+            default: return new FolderSource(inputs);
+        }
+    }
 
     public ExtractResult Run(TextWriter stderr, CancellationToken cancellationToken = default)
     {
@@ -57,10 +82,12 @@ public sealed class ExtractPipeline
         if (toStdout && _standardOutput is null) throw new InvalidOperationException("no standard output stream given");
         if (o.NoClobber && !toStdout && (File.Exists(o.OutputPath) || Directory.Exists(o.OutputPath)))
             throw new ScatException($"{o.OutputPath} exists; not replaced (--no-clobber)");
+        var source = Source ?? SourceFor(o, cancellationToken); // before the device: a wrong kind of input is a usage error
+        using var owned = Source is null ? source as IDisposable : null; // a source given by the caller stays the caller's
         var device = ResolveDevice(o, stderr);
         try
         {
-            return Run(stderr, Source ?? SourceFor(o), toStdout, device, clock, cancellationToken);
+            return Run(stderr, source, toStdout, device, clock, cancellationToken);
         }
         catch (OperationCanceledException e) when (_parted is not null && cancellationToken.IsCancellationRequested)
         {
@@ -77,7 +104,7 @@ public sealed class ExtractPipeline
     {
         var o = _options;
         var listing = source.List();
-        var (selected, shardFirst) = Select(listing.Items, o);
+        var (selected, shardFirst) = Select(listing.Items, o, shardItems: source is not TarShardSource);
         // --part-size: the parts to write; with --resume only the listing positions no good part covers.
         var parted = _parted = o.PartSize is null ? null : PartedOutput.Open(o, listing, shardFirst, selected.Count, stderr);
         if (parted is { Pending.Count: 0 })
@@ -97,18 +124,18 @@ public sealed class ExtractPipeline
         Func<int, int> positionOf = parted is null ? i => leading + i : i => parted.Pending[leading + i];
         var layout = Layout(height, width, o);
         var steps = new CoefficientSteps(layout, o.Coefficients, o.Pool);
-        int channels = decoder.Channels;
+        int channels = source.Channels(decoder);
         int batch = BatchSize(layout, channels, o.BatchSize);
         using var engine = EngineFactory.Create(device, layout, o.Threads, o.BatchSize * channels);
         using var writer = toStdout ? new NpyStreamFeatureWriter(_standardOutput!, items.Count)
             : parted is not null ? new PartedFeatureWriter(parted)
             : FeatureWriters.ForFile(o.OutputPath, o.Compression, overwrite: !o.NoClobber);
-        writer.Begin(new FeatureMetadata(layout, channels, listing.Classes) { Pool = o.Pool, Coefficients = o.Coefficients, ScatChannels = steps.Channels, DType = o.DType });
+        writer.Begin(new FeatureMetadata(layout, channels, listing.Classes) { Pool = o.Pool, Coefficients = o.Coefficients, ScatChannels = steps.Channels, DType = o.DType, Inputs = InputsAsGiven(o) });
 
         using var inputs = new BufferPool<float[]>(InputBuffers, () => new float[batch * channels * height * width]);
         using var outputs = new BufferPool<FeatureBuffer>(OutputBuffers,
             () => new FeatureBuffer(batch * channels * layout.OutputPerPlane, steps.Pools ? batch * channels * steps.K : 0));
-        var decode = new DecodeStage(source, decoder, workers, inputs, batch, height, width, toStdout);
+        var decode = new DecodeStage(source, decoder, workers, inputs, batch, channels, height, width, toStdout);
         var transform = new TransformStage(engine, channels, inputs, outputs);
         var after = new StepsStage(steps, channels);
         var write = new WriteStage(writer, report, outputs, positionOf);
@@ -146,11 +173,16 @@ public sealed class ExtractPipeline
         }
     }
 
-    /// <summary>--limit, then --shard, on the listing, and the position of the first image kept. Labels stay those of the whole listing.</summary>
-    private static (IReadOnlyList<ImageItem> Items, int First) Select(IReadOnlyList<ImageItem> all, ExtractOptions o)
+    /// <summary>The inputs as the user gave them (recorded in the output's metadata, shown by scat info).</summary>
+    private static IReadOnlyList<string> InputsAsGiven(ExtractOptions o) =>
+        o.FilesFrom is { } list ? ["--files-from " + list] : o.Inputs;
+
+    /// <summary>--limit, then --shard (unless the source sharded itself: tar shards), on the listing, and the position of
+    /// the first image kept. Labels stay those of the whole listing.</summary>
+    private static (IReadOnlyList<ImageItem> Items, int First) Select(IReadOnlyList<ImageItem> all, ExtractOptions o, bool shardItems)
     {
         if (o.Limit is { } limit && limit < all.Count) all = all.Take(limit).ToList();
-        if (o.Shard is not { } shard) return (all, 0);
+        if (o.Shard is not { } shard || !shardItems) return (all, 0);
         var (first, end) = shard.Range(all.Count);
         if (first == end) throw new ScatException($"shard {shard} holds no image: the input has only {all.Count}");
         return (all.Skip(first).Take(end - first).ToList(), first);

@@ -172,6 +172,10 @@ public sealed class PartedOutput
         ["rotation_invariant"] = o.Coefficients.RotationInvariant ? "true" : "false",
         ["log"] = o.Coefficients.Log ? "true" : "false",
         ["limit"] = o.Limit?.ToString(CultureInfo.InvariantCulture) ?? "none",
+        ["image_ext"] = o.ImageExtension ?? "none",
+        ["image_column"] = o.ImageColumn ?? "none",
+        ["label_column"] = o.LabelColumn ?? "none",
+        ["array_key"] = o.ArrayKey ?? "none",
     };
 
     /// <summary>What differs between the manifest and this run, in words, or null.</summary>

@@ -4,7 +4,7 @@ namespace Scat.Input;
 /// Where a run's images come from: lists them once (in processing order, with their classes), then opens
 /// any listed item as a decoded image. The folder lister and <c>--files-from</c> are two implementations;
 /// a new kind of input (tar shards, an image table, raw float arrays) is one more class implementing this,
-/// chosen in <c>Scat.Pipeline.SourceChoice</c>.
+/// chosen in <c>Scat.Pipeline.ExtractPipeline.SourceFor</c>.
 /// </summary>
 /// <remarks>
 /// <see cref="Open"/> and <see cref="Identify"/> are called from several decode threads at once and must be
@@ -21,6 +21,9 @@ public interface IImageSource
 
     /// <summary>The size <see cref="Open"/> would give, as cheaply as the source allows (a header only for files).</summary>
     (int Height, int Width) Identify(ImageItem item, ImageDecoder decoder);
+
+    /// <summary>Planes per image: the decoder's (--color) for images; an array source gives its own.</summary>
+    int Channels(ImageDecoder decoder) => decoder.Channels;
 }
 
 /// <summary>A source whose items are image files on disk (<see cref="ImageItem.FullPath"/>).</summary>
@@ -32,4 +35,18 @@ public abstract class FileImageSource : IImageSource
         decoder.Decode(item.FullPath, cancellationToken);
 
     public (int Height, int Width) Identify(ImageItem item, ImageDecoder decoder) => decoder.Identify(item.FullPath);
+}
+
+/// <summary>A source whose images are bytes it reads itself (tar members, Parquet cells), decoded from memory.</summary>
+public abstract class InMemoryImageSource : IImageSource
+{
+    public abstract ImageListing List();
+
+    public DecodedImage Open(ImageItem item, ImageDecoder decoder, CancellationToken cancellationToken) =>
+        decoder.Decode(Bytes(item), item.FullPath, cancellationToken);
+
+    public (int Height, int Width) Identify(ImageItem item, ImageDecoder decoder) => decoder.Identify(Bytes(item), item.FullPath);
+
+    /// <summary>The encoded image of a listed item; <see cref="ImageDecodeException"/> when it has none.</summary>
+    protected abstract byte[] Bytes(ImageItem item);
 }

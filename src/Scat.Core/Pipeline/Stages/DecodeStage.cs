@@ -12,9 +12,9 @@ namespace Scat.Pipeline;
 /// </summary>
 internal sealed class DecodeStage(
     IImageSource source, ImageDecoder decoder, DecodeWorkers workers, BufferPool<float[]> inputs,
-    int batchSize, int height, int width, bool toStandardOutput)
+    int batchSize, int channels, int height, int width, bool toStandardOutput)
 {
-    private readonly int _perImage = decoder.Channels * height * width;
+    private readonly int _perImage = channels * height * width;
 
     /// <summary>Time spent waiting for and collecting decodes.</summary>
     public TimeSpan Busy { get; private set; }
