@@ -17,6 +17,11 @@ public sealed record BenchResult(
     public double? DecodeSeconds { get; init; }
     public double? TransformSeconds { get; init; }
     public double? WriteSeconds { get; init; }
+    /// <summary>For end-to-end runs: the feeding rate, images per second of listing, decode, resize and batching
+    /// with no transform (<see cref="BenchRunner.Feed"/>): the most any device can get out of these files here.</summary>
+    public double? FeedImagesPerSecond { get; init; }
+    /// <summary>For end-to-end runs: the stage with the lowest rate — "feed", "transform" or "write".</summary>
+    public string? BoundBy { get; init; }
 }
 
 public sealed record BenchOptions
@@ -110,11 +115,16 @@ public static class BenchRunner
         // Any input extract reads (folder, tar shards, Parquet table, array), listed before the clock starts.
         var source = new ExtractPipeline(options).SourceFor(options, cancellationToken);
         ExtractResult result;
+        int fed;
+        double feedSeconds;
         try
         {
             var listing = source.List();
             if (listing.Items.Count == 0) throw new ScatException($"{folder}: no images found");
             result = new ExtractPipeline(options) { Source = new FixedSource(source, listing) }.Run(TextWriter.Null, cancellationToken);
+            // The feed after the run, on the same images: both the run's and the feed's decodes then find the files read
+            // and the decoder compiled (the run's own start pays for that), so the feed is not slowed by a cold start.
+            (fed, feedSeconds) = Feed(new FixedSource(source, listing), options, cancellationToken);
         }
         finally
         {
@@ -125,12 +135,53 @@ public static class BenchRunner
 
         double total = result.Elapsed.TotalSeconds;
         var machine = MachineInfo.Current(o.Device.Kind == DeviceKind.Cuda ? result.Device : null);
+        double transformSeconds = result.StageTimes.Transform.TotalSeconds, writeSeconds = result.StageTimes.Write.TotalSeconds;
+        double feedRate = fed / feedSeconds;
+        // The bound: the stage with the lowest rate on its own (feed measured without a transform, the transform and
+        // the write by their busy time in the run).
+        var rates = new (string Stage, double Rate)[]
+        {
+            ("feed", feedRate),
+            ("transform", result.Written / Math.Max(transformSeconds, 1e-9)),
+            ("write", result.Written / Math.Max(writeSeconds, 1e-9)),
+        };
         return new BenchResult(o.Device.ToString(), "end-to-end", (int)result.Written, o.Channels, size.Height, size.Width, o.J, o.L, o.Order, total, total, machine)
         {
             DecodeSeconds = result.StageTimes.Decode.TotalSeconds,
-            TransformSeconds = result.StageTimes.Transform.TotalSeconds,
-            WriteSeconds = result.StageTimes.Write.TotalSeconds,
+            TransformSeconds = transformSeconds,
+            WriteSeconds = writeSeconds,
+            FeedImagesPerSecond = feedRate,
+            BoundBy = rates.MinBy(r => r.Rate).Stage,
         };
+    }
+
+    /// <summary>
+    /// The feeding rate: the run's listing, size probe and decode stage (the very <see cref="DecodeStage"/>, source,
+    /// decoder and workers of <c>scat extract</c>, batches into pooled buffers), with each batch handed straight back
+    /// instead of transformed and written. Returns the images decoded and the wall time from the listing on.
+    /// </summary>
+    internal static (int Images, double Seconds) Feed(IImageSource source, ExtractOptions o, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var items = source.List().Items;
+        var decoder = new ImageDecoder(o.Color, o.Resize, maxPixels: o.MaxPixels, decode: o.Decode);
+        using var workers = new DecodeWorkers(o.Threads, o.DecodeTimeout, ExtractPipeline.MaxAbandonedDecodes);
+        var report = new RunReport(TextWriter.Null, o, items.Count, null);
+        var (kept, height, width) = new SizeProbe(source, decoder, workers, report, o.Threads).Find(items, false, cancellationToken);
+        int channels = source.Channels(decoder);
+        int perImage = channels * height * width;
+        using var inputs = new BufferPool<float[]>(3, () => new float[o.BatchSize * perImage]);
+        var decode = new DecodeStage(source, decoder, workers, inputs, o.BatchSize, channels, height, width, toStandardOutput: false);
+        int images = 0;
+        decode.Run(kept, batch =>
+        {
+            images += batch.Kept;
+            inputs.Return(batch.Input!);
+            if (batch.Failure is { } failure) throw failure;
+        }, cancellationToken);
+        clock.Stop();
+        if (images == 0) throw report.AllSkipped();
+        return (images, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>A source whose listing was made already (to check it is not empty before the run).</summary>

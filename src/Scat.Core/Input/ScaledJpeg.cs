@@ -1,7 +1,5 @@
+using System.Buffers;
 using System.Globalization;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Advanced;
-using SixLabors.ImageSharp.PixelFormats;
 using SkiaSharp;
 
 namespace Scat.Input;
@@ -75,10 +73,27 @@ internal static class ScaledJpeg
     /// Decodes the JPEG in <paramref name="stream"/> (from its start) at 1/<paramref name="denominator"/> of its
     /// stored <paramref name="width"/> × <paramref name="height"/> (as the header gave them, before orientation).
     /// </summary>
-    public static Image<Rgba32> Decode(Stream stream, int width, int height, int denominator, Configuration configuration,
+    public static unsafe (byte[] Rgba, int Height, int Width) Decode(Stream stream, int width, int height, int denominator,
         CancellationToken cancellationToken)
     {
-        using var data = SKData.Create(stream) ?? throw new ImageDecodeException("cannot read the JPEG file");
+        if (stream is not PooledFile file)
+        {
+            using var copy = SKData.Create(stream) ?? throw new ImageDecodeException("cannot read the JPEG file");
+            return Decode(copy, width, height, denominator, cancellationToken);
+        }
+        // The file is in memory already: the codec reads it where it is (no copy), pinned while it decodes.
+        fixed (byte* bytes = file.Bytes)
+        {
+            using var data = SKData.Create((IntPtr)bytes, (int)file.Length) ?? throw new ImageDecodeException("cannot read the JPEG file");
+            return Decode(data, width, height, denominator, cancellationToken);
+        }
+    }
+
+    /// <summary>Decodes into a buffer rented from <see cref="ArrayPool{T}.Shared"/> (RGBA, rows back to back), which
+    /// the caller hands back.</summary>
+    private static (byte[] Rgba, int Height, int Width) Decode(SKData data, int width, int height, int denominator,
+        CancellationToken cancellationToken)
+    {
         using var codec = SKCodec.Create(data) ?? throw new ImageDecodeException("cannot decode the JPEG header");
         // The codec read the header on its own: it must agree with the one that was checked (--max-pixels).
         if (codec.Info.Width != width || codec.Info.Height != height)
@@ -93,41 +108,31 @@ internal static class ScaledJpeg
 
         // No colour space on the destination: no colour management, as ImageSharp 2.1 does not apply ICC profiles.
         var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var image = new Image<Rgba32>(configuration, w, h);
+        int rowBytes = info.RowBytes;
+        if (rowBytes != w * 4) throw new ImageDecodeException("unexpected JPEG row size");
+        var pixels = ArrayPool<byte>.Shared.Rent(checked(rowBytes * h));
         try
         {
             var started = codec.StartScanlineDecode(info);
             if (started != SKCodecResult.Success)
                 throw new ImageDecodeException($"cannot decode the JPEG ({Describe(started)})");
-            int rowBytes = info.RowBytes;
-            if (rowBytes != w * 4) throw new ImageDecodeException("unexpected JPEG row size");
             unsafe
             {
-                if (image.DangerousTryGetSinglePixelMemory(out var all))
+                fixed (byte* all = pixels)
                 {
-                    using var pin = all.Pin();
                     for (int y = 0; y < h; y += RowsPerStep)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         int rows = Math.Min(RowsPerStep, h - y);
-                        Rows(codec, (byte*)pin.Pointer + (long)y * rowBytes, rows, rowBytes, y, h);
-                    }
-                }
-                else
-                {
-                    for (int y = 0; y < h; y++)
-                    {
-                        if (y % RowsPerStep == 0) cancellationToken.ThrowIfCancellationRequested();
-                        using var pin = image.DangerousGetPixelRowMemory(y).Pin();
-                        Rows(codec, (byte*)pin.Pointer, 1, rowBytes, y, h);
+                        Rows(codec, all + (long)y * rowBytes, rows, rowBytes, y, h);
                     }
                 }
             }
-            return image;
+            return (pixels, h, w);
         }
         catch
         {
-            image.Dispose();
+            ArrayPool<byte>.Shared.Return(pixels);
             throw;
         }
     }

@@ -54,9 +54,20 @@ internal static class NpyFormat
         return bytes;
     }
 
+    private const int WriteChunk = 1 << 20;
+
     public static void WriteFloats(Stream stream, ReadOnlySpan<float> values)
     {
-        if (BitConverter.IsLittleEndian) { stream.Write(MemoryMarshal.AsBytes(values)); return; }
+        if (BitConverter.IsLittleEndian)
+        {
+            // In pieces of 1 MiB rather than one write per batch (over 100 MB at --size 128): with dd on this machine
+            // kind, 2 GB in 64 MiB writes cost 5.0 s of system time, in 1 MiB writes 1.3 s; in `scat extract --size
+            // 128` (2 GB of NPY) the system time went from 4.8-5.0 s to 4.3-4.5 s, CPU that the transform needs on a
+            // small machine (docs/benchmarks.md, 2026-12-01).
+            var bytes = MemoryMarshal.AsBytes(values);
+            for (int at = 0; at < bytes.Length; at += WriteChunk) stream.Write(bytes.Slice(at, Math.Min(WriteChunk, bytes.Length - at)));
+            return;
+        }
         Span<byte> buffer = stackalloc byte[4096];
         while (!values.IsEmpty)
         {
