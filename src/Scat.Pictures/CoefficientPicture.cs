@@ -1,6 +1,6 @@
 using System.Globalization;
-using ScottPlot;
 using Scat.Transform;
+using ScottPlot;
 
 namespace Scat.Pictures;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Numerics;
-using ScottPlot;
 using Scat.Transform;
+using ScottPlot;
 
 namespace Scat.Pictures;
 

@@ -9,12 +9,12 @@ namespace Scat.Cli.Commands;
 /// </summary>
 internal sealed class CoefficientArguments
 {
-    private readonly bool steps;
+    private readonly bool _steps;
 
     /// <param name="steps">Also the steps after the transform (rotation-invariant, renorm, log); bench times only the padding.</param>
     public CoefficientArguments(bool steps = true)
     {
-        this.steps = steps;
+        _steps = steps;
         Padding.AcceptOnlyFromAmong(Scat.Transform.Padding.Names);
     }
 
@@ -42,7 +42,7 @@ internal sealed class CoefficientArguments
     public void AddTo(Command command)
     {
         command.Options.Add(Padding);
-        if (!steps) return;
+        if (!_steps) return;
         command.Options.Add(RotationInvariant);
         command.Options.Add(Renorm);
         command.Options.Add(Log);
@@ -57,7 +57,7 @@ internal sealed class CoefficientArguments
         if (!Scat.Transform.Padding.TryParse(r.GetValue(Padding), out var padding))
             throw new ScatUsageException($"unknown --padding '{r.GetValue(Padding)}': use {string.Join(", ", Scat.Transform.Padding.Names)}");
         var o = new CoefficientOptions { Padding = padding };
-        if (!steps) return o;
+        if (!_steps) return o;
         return o with { RotationInvariant = r.GetValue(RotationInvariant), Renorm = r.GetValue(Renorm), Log = r.GetValue(Log) };
     }
 }

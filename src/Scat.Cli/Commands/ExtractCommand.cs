@@ -1,8 +1,8 @@
-using Scat.Transform;
 using System.CommandLine;
 using Scat.Input;
 using Scat.Output;
 using Scat.Pipeline;
+using Scat.Transform;
 
 namespace Scat.Cli.Commands;
 

@@ -111,7 +111,8 @@ public sealed class ArrayInput : IDisposable
                 var s = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
                 s.Position = header.DataOffset;
                 return s;
-            }, null, null, null) { IsSeekable = true };
+            }, null, null, null)
+            { IsSeekable = true };
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
         {

@@ -63,14 +63,14 @@ public sealed class DecodeWorkers : IDisposable
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            long started = Volatile.Read(ref job.StartedTicks);
+            long started = Volatile.Read(ref job._startedTicks);
             TimeSpan wait = started == 0
                 ? TimeSpan.FromMilliseconds(50)
                 : limit - Stopwatch.GetElapsedTime(started);
             if (wait < TimeSpan.Zero) wait = TimeSpan.Zero;
             try
             {
-                if (job.Done.Wait(wait, cancellationToken)) return job.GetResult();
+                if (job._done.Wait(wait, cancellationToken)) return job.GetResult();
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -79,7 +79,7 @@ public sealed class DecodeWorkers : IDisposable
             if (started == 0 || Stopwatch.GetElapsedTime(started) < limit) continue;
             if (!job.TryAbandon())
             {
-                job.Done.Wait(10, cancellationToken); // finishing (bounded) or just starting: look again shortly
+                job._done.Wait(10, cancellationToken); // finishing (bounded) or just starting: look again shortly
                 continue;
             }
             int running = Interlocked.Increment(ref _abandoned);
@@ -131,8 +131,8 @@ public sealed class DecodeWorkers : IDisposable
     /// <summary>A queued decode.</summary>
     public abstract class Job
     {
-        internal long StartedTicks;
-        internal readonly ManualResetEventSlim Done = new(false);
+        internal long _startedTicks;
+        internal readonly ManualResetEventSlim _done = new(false);
 
         /// <summary>Runs the job on a worker; false when it was abandoned meanwhile (the thread must then end).</summary>
         internal abstract bool Run(TimeSpan timeout);
@@ -163,7 +163,7 @@ public sealed class DecodeWorkers : IDisposable
                 _runToken.ThrowIfCancellationRequested();
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_runToken);
                 deadline.CancelAfter(timeout);
-                Volatile.Write(ref StartedTicks, Stopwatch.GetTimestamp());
+                Volatile.Write(ref _startedTicks, Stopwatch.GetTimestamp());
                 Volatile.Write(ref _state, Running);
                 try
                 {
@@ -189,7 +189,7 @@ public sealed class DecodeWorkers : IDisposable
                 if (Interlocked.CompareExchange(ref _state, Finishing, Running) == Abandoned) return false;
                 _error = ExceptionDispatchInfo.Capture(e);
             }
-            Done.Set();
+            _done.Set();
             return true;
         }
 

@@ -28,11 +28,11 @@ public static class FeatureWriters
     /// <param name="durable">true: fsync the file before its rename and the folder after (each part of --part-size).</param>
     public static IFeatureWriter ForFile(string path, ParquetCompression? compression = null, bool overwrite = true,
         bool durable = false) => FormatOf(path) switch
-    {
-        OutputFormat.Npz => new NpzFeatureWriter(path, overwrite, durable),
-        OutputFormat.Parquet => new ParquetFeatureWriter(path, compression ?? ParquetCompression.Zstd, overwrite, durable: durable),
-        _ => new NpyFeatureWriter(path, overwrite, durable),
-    };
+        {
+            OutputFormat.Npz => new NpzFeatureWriter(path, overwrite, durable),
+            OutputFormat.Parquet => new ParquetFeatureWriter(path, compression ?? ParquetCompression.Zstd, overwrite, durable: durable),
+            _ => new NpyFeatureWriter(path, overwrite, durable),
+        };
 
     internal static FeatureMetadata CheckBatch(FeatureMetadata? meta, bool completed, ReadOnlySpan<float> features,
         ReadOnlySpan<long> labels, IReadOnlyList<string> paths)

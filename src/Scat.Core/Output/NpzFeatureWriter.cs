@@ -1,5 +1,5 @@
-using Scat.Transform;
 using System.IO.Compression;
+using Scat.Transform;
 
 namespace Scat.Output;
 

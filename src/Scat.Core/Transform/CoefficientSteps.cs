@@ -10,30 +10,30 @@ namespace Scat.Transform;
 /// </summary>
 public sealed class CoefficientSteps
 {
-    private readonly ScatteringLayout layout;
-    private readonly CoefficientOptions options;
-    private readonly PoolMode pool;
-    private readonly double[] cos = [], sin = [];
+    private readonly ScatteringLayout _layout;
+    private readonly CoefficientOptions _options;
+    private readonly PoolMode _pool;
+    private readonly double[] _cos = [], _sin = [];
     private float[] _rotated = [];
 
     public CoefficientSteps(ScatteringLayout layout, CoefficientOptions? options, PoolMode pool)
     {
-        this.layout = layout;
-        this.options = options ?? CoefficientOptions.Default;
-        this.pool = pool;
-        Channels = this.options.RotationInvariant ? RotationInvariantChannels(layout.J, layout.L, layout.Order) : layout.Channels;
-        if (this.options.RotationInvariant)
+        _layout = layout;
+        _options = options ?? CoefficientOptions.Default;
+        _pool = pool;
+        Channels = _options.RotationInvariant ? RotationInvariantChannels(layout.J, layout.L, layout.Order) : layout.Channels;
+        if (_options.RotationInvariant)
         {
             int l = layout.L, m = Frequencies(l);
-            cos = new double[m * l];
-            sin = new double[m * l];
+            _cos = new double[m * l];
+            _sin = new double[m * l];
             for (int f = 0; f < m; f++)
                 for (int t = 0; t < l; t++)
                 {
                     // The angle of e^{−2πi·f·t/L}, reduced mod L first so that equal angles give equal values.
                     double angle = 2 * Math.PI * (f * t % l) / l;
-                    cos[f * l + t] = Math.Cos(angle);
-                    sin[f * l + t] = Math.Sin(angle);
+                    _cos[f * l + t] = Math.Cos(angle);
+                    _sin[f * l + t] = Math.Sin(angle);
                 }
         }
     }
@@ -43,13 +43,13 @@ public sealed class CoefficientSteps
     /// <summary>Channels per plane in the output.</summary>
     public int K => Channels.Count;
     /// <summary>Whether the maps are pooled (the features then live in the pooled buffer given to Apply).</summary>
-    public bool Pools => pool != PoolMode.None;
+    public bool Pools => _pool != PoolMode.None;
     /// <summary>Floats per output map: H' · W', or 1 when pooled.</summary>
-    public int MapSize => pool == PoolMode.None ? layout.OutPlaneSize : 1;
+    public int MapSize => _pool == PoolMode.None ? _layout.OutPlaneSize : 1;
     /// <summary>Floats per plane in the output.</summary>
     public int FloatsPerPlane => K * MapSize;
     /// <summary>Nothing to do: the output is the engine's output itself.</summary>
-    public bool IsIdentity => pool == PoolMode.None && !options.Renorm && !options.RotationInvariant && !options.Log;
+    public bool IsIdentity => _pool == PoolMode.None && !_options.Renorm && !_options.RotationInvariant && !_options.Log;
 
     /// <summary>Angular frequencies m = 0..⌊L/2⌋ kept by the rotation-invariant step.</summary>
     public static int Frequencies(int l) => l / 2 + 1;
@@ -81,13 +81,13 @@ public sealed class CoefficientSteps
     /// </summary>
     public Span<float> Apply(Span<float> transformed, int planeCount, Span<float> pooledTarget)
     {
-        int p = layout.OutPlaneSize, perPlane = layout.OutputPerPlane;
+        int p = _layout.OutPlaneSize, perPlane = _layout.OutputPerPlane;
         if (transformed.Length < (long)planeCount * perPlane) throw new ArgumentException("fewer floats than planeCount planes", nameof(transformed));
         Span<float> current = transformed[..(planeCount * perPlane)];
         if (IsIdentity) return current;
-        if (options.Renorm)
+        if (_options.Renorm)
             for (int i = 0; i < planeCount; i++) Renormalise(current.Slice(i * perPlane, perPlane));
-        if (options.RotationInvariant)
+        if (_options.RotationInvariant)
         {
             // In place: plane i's K · p outputs go to [i · K · p, (i + 1) · K · p), which never reaches a later
             // plane's input (K ≤ the layout's channel count), through one plane of scratch.
@@ -100,19 +100,19 @@ public sealed class CoefficientSteps
             }
             current = current[..(planeCount * outPer)];
         }
-        if (pool != PoolMode.None)
+        if (_pool != PoolMode.None)
         {
             if (pooledTarget.Length < planeCount * K) throw new ArgumentException("fewer floats than planeCount · K", nameof(pooledTarget));
-            Pooling.Pool(pool, current, p, pooledTarget[..(planeCount * K)]);
+            Pooling.Pool(_pool, current, p, pooledTarget[..(planeCount * K)]);
             current = pooledTarget[..(planeCount * K)];
         }
-        if (options.Log) Log(current);
+        if (_options.Log) Log(current);
         return current;
     }
 
     /// <summary><see cref="Apply(Span{float}, int, Span{float})"/> with a new pooled buffer when one is needed.</summary>
     public Span<float> Apply(Span<float> transformed, int planeCount) =>
-        Apply(transformed, planeCount, pool == PoolMode.None ? default : new float[planeCount * K]);
+        Apply(transformed, planeCount, _pool == PoolMode.None ? default : new float[planeCount * K]);
 
     /// <summary>
     /// S2 / (S1 + ε) with S1 its parent (same j1, θ1) and S1 / (S0 + ε), in float, position by position; the
@@ -120,17 +120,17 @@ public sealed class CoefficientSteps
     /// </summary>
     private void Renormalise(Span<float> s)
     {
-        int p = layout.OutPlaneSize, j = layout.J, l = layout.L;
+        int p = _layout.OutPlaneSize, j = _layout.J, l = _layout.L;
         const float eps = CoefficientOptions.Epsilon;
-        if (layout.Order == 2)
+        if (_layout.Order == 2)
             for (int j1 = 0; j1 < j; j1++)
                 for (int t1 = 0; t1 < l; t1++)
                 {
-                    var parent = s.Slice(layout.FirstOrderIndex(j1, t1) * p, p);
+                    var parent = s.Slice(_layout.FirstOrderIndex(j1, t1) * p, p);
                     for (int j2 = j1 + 1; j2 < j; j2++)
                         for (int t2 = 0; t2 < l; t2++)
                         {
-                            var child = s.Slice(layout.SecondOrderIndex(j1, t1, j2, t2) * p, p);
+                            var child = s.Slice(_layout.SecondOrderIndex(j1, t1, j2, t2) * p, p);
                             for (int x = 0; x < p; x++) child[x] /= parent[x] + eps;
                         }
                 }
@@ -148,22 +148,22 @@ public sealed class CoefficientSteps
     /// </summary>
     private void RotationInvariant(ReadOnlySpan<float> s, Span<float> r)
     {
-        int p = layout.OutPlaneSize, j = layout.J, l = layout.L, m = Frequencies(l);
+        int p = _layout.OutPlaneSize, j = _layout.J, l = _layout.L, m = Frequencies(l);
         Span<int> sources = l <= 256 ? stackalloc int[l] : new int[l];
         s[..p].CopyTo(r[..p]);
         int o = 1;
         for (int j1 = 0; j1 < j; j1++)
         {
-            for (int t = 0; t < l; t++) sources[t] = layout.FirstOrderIndex(j1, t) * p;
+            for (int t = 0; t < l; t++) sources[t] = _layout.FirstOrderIndex(j1, t) * p;
             Moduli(s, sources, r, o, p, l, m);
             o += m;
         }
-        if (layout.Order == 2)
+        if (_layout.Order == 2)
             for (int j1 = 0; j1 < j; j1++)
                 for (int j2 = j1 + 1; j2 < j; j2++)
                     for (int d = 0; d < l; d++)
                     {
-                        for (int t = 0; t < l; t++) sources[t] = layout.SecondOrderIndex(j1, t, j2, (t + d) % l) * p;
+                        for (int t = 0; t < l; t++) sources[t] = _layout.SecondOrderIndex(j1, t, j2, (t + d) % l) * p;
                         Moduli(s, sources, r, o, p, l, m);
                         o += m;
                     }
@@ -174,8 +174,8 @@ public sealed class CoefficientSteps
         for (int f = 0; f < m; f++)
         {
             var target = r.Slice((first + f) * p, p);
-            var c = cos.AsSpan(f * l, l);
-            var sn = sin.AsSpan(f * l, l);
+            var c = _cos.AsSpan(f * l, l);
+            var sn = _sin.AsSpan(f * l, l);
             for (int x = 0; x < p; x++)
             {
                 double re = 0, im = 0;

@@ -46,25 +46,25 @@ public static class Padding
             case PaddingMode.Zero:
                 return -1;
             case PaddingMode.Periodic:
-            {
-                int m = i % n;
-                return m < 0 ? m + n : m;
-            }
+                {
+                    int m = i % n;
+                    return m < 0 ? m + n : m;
+                }
             case PaddingMode.Symmetric:
-            {
-                int period = 2 * n;
-                int m = i % period;
-                if (m < 0) m += period;
-                return m < n ? m : period - 1 - m;
-            }
+                {
+                    int period = 2 * n;
+                    int m = i % period;
+                    if (m < 0) m += period;
+                    return m < n ? m : period - 1 - m;
+                }
             default:
-            {
-                if (n == 1) return 0;
-                int period = 2 * (n - 1);
-                int m = i % period;
-                if (m < 0) m += period;
-                return m < n ? m : period - m;
-            }
+                {
+                    if (n == 1) return 0;
+                    int period = 2 * (n - 1);
+                    int m = i % period;
+                    if (m < 0) m += period;
+                    return m < n ? m : period - m;
+                }
         }
     }
 

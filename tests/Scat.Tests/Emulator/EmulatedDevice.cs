@@ -14,14 +14,14 @@ namespace Scat.Tests.Emulator;
 /// </summary>
 internal sealed unsafe class EmulatedDevice : IGpuDevice
 {
-    private readonly Random random;
-    private readonly List<EmuStream> streams = [];
-    private readonly Dictionary<ulong, long> allocations = new();
-    private long allocated;
+    private readonly Random _random;
+    private readonly List<EmuStream> _streams = [];
+    private readonly Dictionary<ulong, long> _allocations = new();
+    private long _allocated;
 
     public EmulatedDevice(int seed = 1, long memoryLimit = long.MaxValue, long reportedFree = 1L << 34)
     {
-        random = new Random(seed);
+        _random = new Random(seed);
         MemoryLimit = memoryLimit;
         ReportedFree = reportedFree;
     }
@@ -33,7 +33,7 @@ internal sealed unsafe class EmulatedDevice : IGpuDevice
     public int OutOfMemoryErrors { get; private set; }
     public HashSet<int> FftBatches { get; } = [];
     public long PeakAllocated { get; private set; }
-    public int LiveAllocations => allocations.Count;
+    public int LiveAllocations => _allocations.Count;
 
     public string Description => "emulated device (host)";
 
@@ -43,15 +43,15 @@ internal sealed unsafe class EmulatedDevice : IGpuDevice
 
     public IDeviceMemory Allocate(long bytes)
     {
-        if (allocated + bytes > MemoryLimit)
+        if (_allocated + bytes > MemoryLimit)
         {
             OutOfMemoryErrors++;
             throw new GpuException($"cuMemAlloc_v2 failed: CUDA_ERROR_OUT_OF_MEMORY (emulated, {bytes} bytes)", outOfMemory: true);
         }
         var m = new EmuMemory(this, bytes);
-        allocations[m.Address] = bytes;
-        allocated += bytes;
-        PeakAllocated = Math.Max(PeakAllocated, allocated);
+        _allocations[m.Address] = bytes;
+        _allocated += bytes;
+        PeakAllocated = Math.Max(PeakAllocated, _allocated);
         return m;
     }
 
@@ -60,7 +60,7 @@ internal sealed unsafe class EmulatedDevice : IGpuDevice
     public IGpuStream CreateStream()
     {
         var s = new EmuStream(this);
-        streams.Add(s);
+        _streams.Add(s);
         return s;
     }
 
@@ -75,7 +75,7 @@ internal sealed unsafe class EmulatedDevice : IGpuDevice
     {
         // A plan's workspace counts against the memory like cuFFT's auto-allocated one.
         long work = (long)height * width * 8 * batch;
-        if (allocated + work > MemoryLimit)
+        if (_allocated + work > MemoryLimit)
         {
             OutOfMemoryErrors++;
             throw new GpuException("cufftMakePlanMany failed: CUFFT_ALLOC_FAILED (emulated)", outOfMemory: true);
@@ -86,7 +86,7 @@ internal sealed unsafe class EmulatedDevice : IGpuDevice
 
     public void Dispose()
     {
-        foreach (var s in streams) s.Dispose();
+        foreach (var s in _streams) s.Dispose();
     }
 
     /// <summary>Runs ready operations until <paramref name="done"/> holds; a state where nothing can run is a deadlock.</summary>
@@ -94,56 +94,56 @@ internal sealed unsafe class EmulatedDevice : IGpuDevice
     {
         while (!done())
         {
-            var ready = streams.Where(s => s.HeadReady).ToList();
+            var ready = _streams.Where(s => s.HeadReady).ToList();
             if (ready.Count == 0) throw new InvalidOperationException("emulated device: deadlock, no stream can make progress");
-            ready[random.Next(ready.Count)].RunHead();
+            ready[_random.Next(ready.Count)].RunHead();
         }
     }
 
     /// <summary>Throws unless [address, address + bytes) lies inside one live allocation.</summary>
     private void CheckRange(ulong address, long bytes, string what)
     {
-        foreach (var (start, size) in allocations)
+        foreach (var (start, size) in _allocations)
             if (address >= start && address + (ulong)bytes <= start + (ulong)size) return;
         throw new InvalidOperationException($"emulated device: {what} touches [{address:x}, +{bytes}) outside every allocation");
     }
 
     private sealed class EmuMemory : IDeviceMemory
     {
-        private readonly EmulatedDevice device;
-        private ulong address;
+        private readonly EmulatedDevice _device;
+        private ulong _address;
 
         public EmuMemory(EmulatedDevice device, long bytes)
         {
-            this.device = device;
+            _device = device;
             Bytes = bytes;
             // Garbage, like cuMemAlloc: NaN patterns make reads of unwritten memory visible.
-            address = (ulong)NativeMemory.AlignedAlloc((nuint)bytes, 256);
-            new Span<byte>((void*)address, checked((int)bytes)).Fill(0xFF);
+            _address = (ulong)NativeMemory.AlignedAlloc((nuint)bytes, 256);
+            new Span<byte>((void*)_address, checked((int)bytes)).Fill(0xFF);
         }
 
-        public ulong Address => address;
+        public ulong Address => _address;
         public long Bytes { get; }
 
         public void Dispose()
         {
-            ulong a = Interlocked.Exchange(ref address, 0);
+            ulong a = Interlocked.Exchange(ref _address, 0);
             if (a == 0) return;
-            device.allocations.Remove(a);
-            device.allocated -= Bytes;
+            _device._allocations.Remove(a);
+            _device._allocated -= Bytes;
             NativeMemory.AlignedFree((void*)a);
         }
     }
 
     private sealed class EmuHostMemory(long bytes) : IHostMemory
     {
-        private nint address = (nint)NativeMemory.AllocZeroed((nuint)bytes);
-        public nint Address => address;
+        private nint _address = (nint)NativeMemory.AllocZeroed((nuint)bytes);
+        public nint Address => _address;
         public long Bytes { get; } = bytes;
 
         public void Dispose()
         {
-            nint a = Interlocked.Exchange(ref address, 0);
+            nint a = Interlocked.Exchange(ref _address, 0);
             if (a != 0) NativeMemory.Free((void*)a);
         }
     }
@@ -189,13 +189,13 @@ internal sealed unsafe class EmulatedDevice : IGpuDevice
 
     private sealed class EmuStream(EmulatedDevice device) : IGpuStream
     {
-        private readonly Queue<(Func<bool> Ready, Action Run)> queue = new();
+        private readonly Queue<(Func<bool> Ready, Action Run)> _queue = new();
 
-        public bool HeadReady => queue.Count > 0 && queue.Peek().Ready();
+        public bool HeadReady => _queue.Count > 0 && _queue.Peek().Ready();
 
-        public void RunHead() => queue.Dequeue().Run();
+        public void RunHead() => _queue.Dequeue().Run();
 
-        public void Enqueue(Action run, Func<bool>? ready = null) => queue.Enqueue((ready ?? (() => true), run));
+        public void Enqueue(Action run, Func<bool>? ready = null) => _queue.Enqueue((ready ?? (() => true), run));
 
         public void CopyToDevice(ulong dst, nint src, long bytes) => Enqueue(() =>
         {
@@ -254,7 +254,7 @@ internal sealed unsafe class EmulatedDevice : IGpuDevice
             Enqueue(() => { }, () => e.Completed >= ticket);
         }
 
-        public void Synchronize() => device.Progress(() => queue.Count == 0);
+        public void Synchronize() => device.Progress(() => _queue.Count == 0);
 
         public void Dispose() { }
     }

@@ -20,51 +20,51 @@ internal static unsafe class HostFft
             switch (kind)
             {
                 case FftKind.R2C:
-                {
-                    float* x = (float*)input + (long)b * h * w;
-                    for (int i = 0; i < h * w; i++) data[i] = x[i];
-                    Transform2D(data, h, w, inverse: false);
-                    float* y = (float*)output + (long)b * h * half * 2;
-                    for (int u = 0; u < h; u++)
-                        for (int v = 0; v < half; v++)
-                        {
-                            var z = data[u * w + v];
-                            y[(u * half + v) * 2] = (float)z.Real;
-                            y[(u * half + v) * 2 + 1] = (float)z.Imaginary;
-                        }
-                    break;
-                }
-                case FftKind.C2R:
-                {
-                    float* x = (float*)input + (long)b * h * half * 2;
-                    for (int u = 0; u < h; u++)
-                        for (int v = 0; v < w; v++)
-                        {
-                            if (v < half) data[u * w + v] = new Complex(x[(u * half + v) * 2], x[(u * half + v) * 2 + 1]);
-                            else
-                            {
-                                int e = ((h - u) % h * half + (w - v)) * 2;
-                                data[u * w + v] = new Complex(x[e], -x[e + 1]);
-                            }
-                        }
-                    Transform2D(data, h, w, inverse: true);
-                    float* y = (float*)output + (long)b * h * w;
-                    for (int i = 0; i < h * w; i++) y[i] = (float)data[i].Real;
-                    break;
-                }
-                default:
-                {
-                    float* x = (float*)input + (long)b * h * w * 2;
-                    for (int i = 0; i < h * w; i++) data[i] = new Complex(x[2 * i], x[2 * i + 1]);
-                    Transform2D(data, h, w, inverse);
-                    float* y = (float*)output + (long)b * h * w * 2;
-                    for (int i = 0; i < h * w; i++)
                     {
-                        y[2 * i] = (float)data[i].Real;
-                        y[2 * i + 1] = (float)data[i].Imaginary;
+                        float* x = (float*)input + (long)b * h * w;
+                        for (int i = 0; i < h * w; i++) data[i] = x[i];
+                        Transform2D(data, h, w, inverse: false);
+                        float* y = (float*)output + (long)b * h * half * 2;
+                        for (int u = 0; u < h; u++)
+                            for (int v = 0; v < half; v++)
+                            {
+                                var z = data[u * w + v];
+                                y[(u * half + v) * 2] = (float)z.Real;
+                                y[(u * half + v) * 2 + 1] = (float)z.Imaginary;
+                            }
+                        break;
                     }
-                    break;
-                }
+                case FftKind.C2R:
+                    {
+                        float* x = (float*)input + (long)b * h * half * 2;
+                        for (int u = 0; u < h; u++)
+                            for (int v = 0; v < w; v++)
+                            {
+                                if (v < half) data[u * w + v] = new Complex(x[(u * half + v) * 2], x[(u * half + v) * 2 + 1]);
+                                else
+                                {
+                                    int e = ((h - u) % h * half + (w - v)) * 2;
+                                    data[u * w + v] = new Complex(x[e], -x[e + 1]);
+                                }
+                            }
+                        Transform2D(data, h, w, inverse: true);
+                        float* y = (float*)output + (long)b * h * w;
+                        for (int i = 0; i < h * w; i++) y[i] = (float)data[i].Real;
+                        break;
+                    }
+                default:
+                    {
+                        float* x = (float*)input + (long)b * h * w * 2;
+                        for (int i = 0; i < h * w; i++) data[i] = new Complex(x[2 * i], x[2 * i + 1]);
+                        Transform2D(data, h, w, inverse);
+                        float* y = (float*)output + (long)b * h * w * 2;
+                        for (int i = 0; i < h * w; i++)
+                        {
+                            y[2 * i] = (float)data[i].Real;
+                            y[2 * i + 1] = (float)data[i].Imaginary;
+                        }
+                        break;
+                    }
             }
         }
     }

@@ -69,58 +69,58 @@ public class FuzzTests(ITestOutputHelper output)
         switch (random.Next(6))
         {
             case 0:
-            {
-                int flips = 1 + random.Next(8);
-                for (int i = 0; i < flips; i++) b[random.Next(n)] ^= (byte)(1 << random.Next(8));
-                kind = $"{flips} bit flips";
-                break;
-            }
-            case 1:
-            {
-                int sets = 1 + random.Next(4);
-                for (int i = 0; i < sets; i++) b[random.Next(n)] = Interesting[random.Next(Interesting.Length)];
-                kind = $"{sets} byte sets";
-                break;
-            }
-            case 2:
-            {
-                int keep = random.Next(n);
-                b = b[..keep];
-                kind = $"truncated to {keep} of {n}";
-                break;
-            }
-            case 3:
-            {
-                // A 16- or 32-bit field in the header (sizes, lengths, counts) set to an extreme, either byte order.
-                uint v = InterestingWords[random.Next(InterestingWords.Length)];
-                int width = random.Next(2) == 0 ? 2 : 4;
-                int at = random.Next(Math.Max(1, headerEnd - width));
-                bool big = random.Next(2) == 0;
-                for (int i = 0; i < width && at + i < n; i++)
                 {
-                    int shift = big ? 8 * (width - 1 - i) : 8 * i;
-                    b[at + i] = (byte)(v >> shift);
+                    int flips = 1 + random.Next(8);
+                    for (int i = 0; i < flips; i++) b[random.Next(n)] ^= (byte)(1 << random.Next(8));
+                    kind = $"{flips} bit flips";
+                    break;
                 }
-                kind = $"header word at {at} = {v:X} ({width * 8}-bit {(big ? "BE" : "LE")})";
-                break;
-            }
+            case 1:
+                {
+                    int sets = 1 + random.Next(4);
+                    for (int i = 0; i < sets; i++) b[random.Next(n)] = Interesting[random.Next(Interesting.Length)];
+                    kind = $"{sets} byte sets";
+                    break;
+                }
+            case 2:
+                {
+                    int keep = random.Next(n);
+                    b = b[..keep];
+                    kind = $"truncated to {keep} of {n}";
+                    break;
+                }
+            case 3:
+                {
+                    // A 16- or 32-bit field in the header (sizes, lengths, counts) set to an extreme, either byte order.
+                    uint v = InterestingWords[random.Next(InterestingWords.Length)];
+                    int width = random.Next(2) == 0 ? 2 : 4;
+                    int at = random.Next(Math.Max(1, headerEnd - width));
+                    bool big = random.Next(2) == 0;
+                    for (int i = 0; i < width && at + i < n; i++)
+                    {
+                        int shift = big ? 8 * (width - 1 - i) : 8 * i;
+                        b[at + i] = (byte)(v >> shift);
+                    }
+                    kind = $"header word at {at} = {v:X} ({width * 8}-bit {(big ? "BE" : "LE")})";
+                    break;
+                }
             case 4:
-            {
-                int edits = 1 + random.Next(6);
-                for (int i = 0; i < edits; i++) b[random.Next(headerEnd)] = (byte)random.Next(256);
-                kind = $"{edits} random header bytes";
-                break;
-            }
+                {
+                    int edits = 1 + random.Next(6);
+                    for (int i = 0; i < edits; i++) b[random.Next(headerEnd)] = (byte)random.Next(256);
+                    kind = $"{edits} random header bytes";
+                    break;
+                }
             default:
-            {
-                // Splice: a slice of the file copied over another place (repeats chunks and segments).
-                int from = random.Next(n), len = 1 + random.Next(Math.Min(64, n - from)), to = random.Next(n);
-                var list = b.ToList();
-                list.InsertRange(to, b.AsSpan(from, len).ToArray());
-                b = list.ToArray();
-                kind = $"{len} bytes from {from} inserted at {to}";
-                break;
-            }
+                {
+                    // Splice: a slice of the file copied over another place (repeats chunks and segments).
+                    int from = random.Next(n), len = 1 + random.Next(Math.Min(64, n - from)), to = random.Next(n);
+                    var list = b.ToList();
+                    list.InsertRange(to, b.AsSpan(from, len).ToArray());
+                    b = list.ToArray();
+                    kind = $"{len} bytes from {from} inserted at {to}";
+                    break;
+                }
         }
         return (seed.Name, kind, b);
     }

@@ -96,7 +96,8 @@ np.save(f'{out}/x_expected.npy', x)
     }
 
     [NumpyTheory]
-    [InlineData("le")] [InlineData("be")]
+    [InlineData("le")]
+    [InlineData("be")]
     public void EveryDtypeInEitherByteOrderIsReadAsNumpyConvertsIt(string order)
     {
         using var dir = new TempDir();

@@ -1,6 +1,6 @@
-using Xunit;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using Xunit;
 
 namespace Scat.Tests.Input;
 

@@ -1,8 +1,8 @@
-using Xunit;
 using Scat.Input;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
+using Xunit;
 
 namespace Scat.Tests.Input;
 

@@ -1,5 +1,5 @@
-using Xunit;
 using Scat.Input;
+using Xunit;
 
 namespace Scat.Tests.Input;
 

@@ -6,10 +6,31 @@ namespace Scat.Tests.Transform;
 public class LaneFftTests
 {
     [Theory]
-    [InlineData(1)] [InlineData(2)] [InlineData(3)] [InlineData(4)] [InlineData(5)] [InlineData(8)]
-    [InlineData(10)] [InlineData(16)] [InlineData(17)] [InlineData(34)] [InlineData(40)] [InlineData(64)]
-    [InlineData(66)] [InlineData(68)] [InlineData(97)] [InlineData(132)] [InlineData(136)] [InlineData(264)]
-    [InlineData(7)] [InlineData(11)] [InlineData(13)] [InlineData(19)] [InlineData(56)] [InlineData(143)] [InlineData(221)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(8)]
+    [InlineData(10)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(34)]
+    [InlineData(40)]
+    [InlineData(64)]
+    [InlineData(66)]
+    [InlineData(68)]
+    [InlineData(97)]
+    [InlineData(132)]
+    [InlineData(136)]
+    [InlineData(264)]
+    [InlineData(7)]
+    [InlineData(11)]
+    [InlineData(13)]
+    [InlineData(19)]
+    [InlineData(56)]
+    [InlineData(143)]
+    [InlineData(221)]
     public void MatchesDirectDft(int n)
     {
         int lanes = Simd.Lanes;
@@ -53,9 +74,21 @@ public class LaneFftTests
     /// vector width the machine accelerates. The inputs are rich in ±0 and in equal pairs, so zero results occur.
     /// </summary>
     [Theory]
-    [InlineData(3)] [InlineData(5)] [InlineData(7)] [InlineData(11)] [InlineData(13)] [InlineData(17)]
-    [InlineData(24)] [InlineData(40)] [InlineData(56)] [InlineData(88)] [InlineData(104)] [InlineData(136)]
-    [InlineData(255)] [InlineData(289)] [InlineData(1155)]
+    [InlineData(3)]
+    [InlineData(5)]
+    [InlineData(7)]
+    [InlineData(11)]
+    [InlineData(13)]
+    [InlineData(17)]
+    [InlineData(24)]
+    [InlineData(40)]
+    [InlineData(56)]
+    [InlineData(88)]
+    [InlineData(104)]
+    [InlineData(136)]
+    [InlineData(255)]
+    [InlineData(289)]
+    [InlineData(1155)]
     public void CodeletsGiveTheGenericLoopsBits(int n)
     {
         int count = 2, block = 16, elementStride = 16, signalStride = n * elementStride;

@@ -11,11 +11,21 @@ namespace Scat.Tests.Transform;
 public class PeriodizeTests
 {
     [Theory]
-    [InlineData(40, 40, 1, true, false)] [InlineData(40, 40, 2, true, false)] [InlineData(40, 40, 4, true, true)]
-    [InlineData(40, 40, 8, true, true)] [InlineData(136, 136, 2, true, false)] [InlineData(136, 136, 4, true, true)]
-    [InlineData(68, 68, 2, false, false)] [InlineData(68, 68, 2, true, true)] [InlineData(48, 64, 16, true, true)]
-    [InlineData(24, 40, 8, false, true)] [InlineData(34, 68, 2, true, false)] [InlineData(66, 90, 2, true, false)]
-    [InlineData(66, 90, 2, true, true)] [InlineData(10, 6, 2, true, true)] [InlineData(12, 12, 1, false, true)]
+    [InlineData(40, 40, 1, true, false)]
+    [InlineData(40, 40, 2, true, false)]
+    [InlineData(40, 40, 4, true, true)]
+    [InlineData(40, 40, 8, true, true)]
+    [InlineData(136, 136, 2, true, false)]
+    [InlineData(136, 136, 4, true, true)]
+    [InlineData(68, 68, 2, false, false)]
+    [InlineData(68, 68, 2, true, true)]
+    [InlineData(48, 64, 16, true, true)]
+    [InlineData(24, 40, 8, false, true)]
+    [InlineData(34, 68, 2, true, false)]
+    [InlineData(66, 90, 2, true, false)]
+    [InlineData(66, 90, 2, true, true)]
+    [InlineData(10, 6, 2, true, true)]
+    [InlineData(12, 12, 1, false, true)]
     public void MatchesTheFormulaAtEveryWidth(int h, int w, int k, bool half, bool halfOut)
     {
         int lanes = Simd.Lanes, oh = h / k, ow = w / k, columns = halfOut ? ow / 2 + 1 : ow;

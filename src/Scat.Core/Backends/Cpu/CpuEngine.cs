@@ -9,20 +9,20 @@ namespace Scat.Backends.Cpu;
 /// </summary>
 public sealed class CpuEngine : IScatteringEngine
 {
-    private readonly FilterBank bank;
-    private readonly Dictionary<int, LaneFft> ffts;
-    private readonly ConcurrentBag<CpuLaneGroup> pool = new();
-    private readonly int threads;
+    private readonly FilterBank _bank;
+    private readonly Dictionary<int, LaneFft> _ffts;
+    private readonly ConcurrentBag<CpuLaneGroup> _pool = new();
+    private readonly int _threads;
 
     public ScatteringLayout Layout { get; }
-    public string Description => $"cpu ({threads} threads, {Simd.Name})";
+    public string Description => $"cpu ({_threads} threads, {Simd.Name})";
 
     public CpuEngine(ScatteringLayout layout, int threads = 0)
     {
         Layout = layout;
-        this.threads = threads > 0 ? threads : Environment.ProcessorCount;
-        bank = FilterBank.For(layout);
-        ffts = CpuLaneGroup.PlanFfts(layout);
+        _threads = threads > 0 ? threads : Environment.ProcessorCount;
+        _bank = FilterBank.For(layout);
+        _ffts = CpuLaneGroup.PlanFfts(layout);
     }
 
     public unsafe void Transform(ReadOnlySpan<float> planes, int planeCount, Span<float> output, CancellationToken cancellationToken = default)
@@ -35,16 +35,16 @@ public sealed class CpuEngine : IScatteringEngine
         {
             nint inAddress = (nint)input, outAddress = (nint)result;
             int groups = (planeCount + Simd.Lanes - 1) / Simd.Lanes;
-            var options = new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken };
+            var options = new ParallelOptions { MaxDegreeOfParallelism = _threads, CancellationToken = cancellationToken };
             Parallel.For(0, groups, options, g =>
             {
-                if (!pool.TryTake(out var group)) group = new CpuLaneGroup(Layout, bank, ffts);
+                if (!_pool.TryTake(out var group)) group = new CpuLaneGroup(Layout, _bank, _ffts);
                 try
                 {
                     int first = g * Simd.Lanes;
                     group.Run((float*)inAddress, (float*)outAddress, first, Math.Min(Simd.Lanes, planeCount - first));
                 }
-                finally { pool.Add(group); }
+                finally { _pool.Add(group); }
             });
         }
     }

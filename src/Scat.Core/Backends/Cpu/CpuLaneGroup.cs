@@ -13,17 +13,17 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
 {
     private static readonly int Lanes = Simd.Lanes;
 
-    private readonly ScatteringLayout layout;
-    private readonly FilterBank bank;
-    private readonly Dictionary<int, LaneFft> ffts;
-    private readonly Slot[] slots;
-    private readonly float[] scratchRe, scratchIm;
-    private readonly float[] packRe, packIm; // the low-pass inverse's row pairs
+    private readonly ScatteringLayout _layout;
+    private readonly FilterBank _bank;
+    private readonly Dictionary<int, LaneFft> _ffts;
+    private readonly Slot[] _slots;
+    private readonly float[] _scratchRe, _scratchIm;
+    private readonly float[] _packRe, _packIm; // the low-pass inverse's row pairs
 
     // The planes of the group being run and where their coefficients go (pinned by the engine for the call).
-    private unsafe float* input;
-    private unsafe float* output;
-    private int planeCount;
+    private unsafe float* _input;
+    private unsafe float* _output;
+    private int _planeCount;
 
     private sealed class Slot(int capacity)
     {
@@ -39,22 +39,22 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
 
     public CpuLaneGroup(ScatteringLayout layout, FilterBank bank, Dictionary<int, LaneFft> ffts)
     {
-        this.layout = layout;
-        this.bank = bank;
-        this.ffts = ffts;
+        _layout = layout;
+        _bank = bank;
+        _ffts = ffts;
         int capacity = layout.PaddedHeight * layout.PaddedWidth * Lanes;
-        slots = new Slot[Enum.GetValues<Spectrum>().Length];
-        for (int i = 0; i < slots.Length; i++)
+        _slots = new Slot[Enum.GetValues<Spectrum>().Length];
+        for (int i = 0; i < _slots.Length; i++)
         {
             // W2 lives at resolution ≥ 1, Low at resolution J: they need a quarter of the room or less.
             int cap = (Spectrum)i switch { Spectrum.W2 => capacity / 4, Spectrum.Low => capacity >> (2 * layout.J), _ => capacity };
-            slots[i] = new Slot(cap);
+            _slots[i] = new Slot(cap);
         }
-        scratchRe = new float[capacity];
-        scratchIm = new float[capacity];
+        _scratchRe = new float[capacity];
+        _scratchIm = new float[capacity];
         int low = ((layout.PaddedHeight >> layout.J) + 1) / 2 * (layout.PaddedWidth >> layout.J) * Lanes;
-        packRe = new float[low];
-        packIm = new float[low];
+        _packRe = new float[low];
+        _packIm = new float[low];
     }
 
     /// <summary>The FFT lengths a layout needs: every Hp / 2^r and Wp / 2^r for r = 0..J.</summary>
@@ -74,34 +74,34 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// <remarks>The caller keeps both buffers pinned for the duration of the call.</remarks>
     public unsafe void Run(float* planes, float* outputAll, int first, int count)
     {
-        int planeSize = layout.Height * layout.Width;
-        input = planes + (long)first * planeSize;
-        output = outputAll + (long)first * layout.OutputPerPlane;
-        planeCount = count;
-        ScatteringCascade.Run(this, layout, bank);
+        int planeSize = _layout.Height * _layout.Width;
+        _input = planes + (long)first * planeSize;
+        _output = outputAll + (long)first * _layout.OutputPerPlane;
+        _planeCount = count;
+        ScatteringCascade.Run(this, _layout, _bank);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PadForward(Spectrum dst)
     {
-        var s = slots[(int)dst];
-        int h = layout.PaddedHeight, w = layout.PaddedWidth, ih = layout.Height, iw = layout.Width;
+        var s = _slots[(int)dst];
+        int h = _layout.PaddedHeight, w = _layout.PaddedWidth, ih = _layout.Height, iw = _layout.Width;
         ReadOnlySpan<float> src;
-        unsafe { src = new ReadOnlySpan<float>(input, planeCount * ih * iw); }
+        unsafe { src = new ReadOnlySpan<float>(_input, _planeCount * ih * iw); }
         int packed = h / 2 * w * Lanes;
         Array.Clear(s.Re, 0, packed);
         Array.Clear(s.Im, 0, packed);
         Span<int> colIndex = w <= 4096 ? stackalloc int[w] : new int[w];
-        var mode = layout.Padding;
+        var mode = _layout.Padding;
         bool zeros = false;
-        for (int x = 0; x < w; x++) zeros |= (colIndex[x] = Padding.Index(mode, x - layout.PadLeft, iw)) < 0;
+        for (int x = 0; x < w; x++) zeros |= (colIndex[x] = Padding.Index(mode, x - _layout.PadLeft, iw)) < 0;
         for (int y = 0; y < h; y++)
         {
-            int sy = Padding.Index(mode, y - layout.PadTop, ih);
+            int sy = Padding.Index(mode, y - _layout.PadTop, ih);
             if (sy < 0) continue; // a zero row: the cleared buffer holds it
             // Even rows go to the real part, odd rows to the imaginary part of packed row y / 2.
             var target = (y & 1) == 0 ? s.Re : s.Im;
-            for (int p = 0; p < planeCount; p++)
+            for (int p = 0; p < _planeCount; p++)
             {
                 var row = src.Slice(p * ih * iw + sy * iw, iw);
                 int o = (y >> 1) * w * Lanes + p;
@@ -116,10 +116,10 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
 
     public void MultiplyPeriodize(Spectrum src, FilterRef filter, int k, Spectrum dst)
     {
-        var a = slots[(int)src];
-        var d = slots[(int)dst];
+        var a = _slots[(int)src];
+        var d = _slots[(int)dst];
         int h = a.Height, w = a.Width;
-        float[] f = filter.IsLowPass ? bank.LowPass[filter.Resolution] : bank.Wavelets[filter.Wavelet].Levels[filter.Resolution];
+        float[] f = filter.IsLowPass ? _bank.LowPass[filter.Resolution] : _bank.Wavelets[filter.Wavelet].Levels[filter.Resolution];
         if (f.Length != h * w) throw new InvalidOperationException($"filter at resolution {filter.Resolution} does not match a {h}x{w} spectrum");
         int oh = h / k, ow = w / k;
         // The low-pass result is the spectrum of a real map: its inverse needs only half of it.
@@ -279,8 +279,8 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
 
     public void ModulusForward(Spectrum src, Spectrum dst)
     {
-        var a = slots[(int)src];
-        var d = slots[(int)dst];
+        var a = _slots[(int)src];
+        var d = _slots[(int)dst];
         int h = a.Height, w = a.Width;
         if (a.Half) throw new InvalidOperationException("the band must be a full spectrum");
         Fft2D(a, inverse: true);
@@ -317,27 +317,27 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void InverseCropStore(Spectrum src, int channel)
     {
-        var a = slots[(int)src];
+        var a = _slots[(int)src];
         if (!a.Half) throw new InvalidOperationException("the low-pass result must be a half spectrum");
         int h = a.Height, w = a.Width, stored = w / 2, pairs = (h + 1) / 2, row = w * Lanes;
         Columns(a, h, w, stored + 1, inverse: true);
         var re = a.Re; var im = a.Im;
-        Simd.Run(Simd.Width, new PackRowPairsKernel(re, im, packRe, packIm, h, w));
-        ffts[w].Transform(packRe, packIm, scratchRe, scratchIm, pairs, Lanes, Lanes, row, inverse: true, RowsTogether(w));
+        Simd.Run(Simd.Width, new PackRowPairsKernel(re, im, _packRe, _packIm, h, w));
+        _ffts[w].Transform(_packRe, _packIm, _scratchRe, _scratchIm, pairs, Lanes, Lanes, row, inverse: true, RowsTogether(w));
         float scale = 1f / (h * w);
-        int oh = layout.OutHeight, ow = layout.OutWidth, plane = layout.OutPlaneSize, perPlane = layout.OutputPerPlane;
+        int oh = _layout.OutHeight, ow = _layout.OutWidth, plane = _layout.OutPlaneSize, perPlane = _layout.OutputPerPlane;
         ref float outRef = ref Unsafe.NullRef<float>();
-        unsafe { outRef = ref *output; }
+        unsafe { outRef = ref *_output; }
         for (int y = 0; y < oh; y++)
         {
             int sy = y + 1;
-            ref float source = ref MemoryMarshal.GetArrayDataReference((sy & 1) == 0 ? packRe : packIm);
+            ref float source = ref MemoryMarshal.GetArrayDataReference((sy & 1) == 0 ? _packRe : _packIm);
             int srow = (sy >> 1) * row;
             for (int x = 0; x < ow; x++)
             {
                 int e = srow + (x + 1) * Lanes;
                 int o = channel * plane + y * ow + x;
-                for (int p = 0; p < planeCount; p++)
+                for (int p = 0; p < _planeCount; p++)
                     Unsafe.Add(ref outRef, p * perPlane + o) = Unsafe.Add(ref source, e + p) * scale;
             }
         }
@@ -394,7 +394,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     {
         int h = s.Height, w = s.Width, row = w * Lanes;
         // Rows: h signals of w elements, an element being one lane vector.
-        ffts[w].Transform(s.Re, s.Im, scratchRe, scratchIm, h, Lanes, Lanes, row, inverse, RowsTogether(w));
+        _ffts[w].Transform(s.Re, s.Im, _scratchRe, _scratchIm, h, Lanes, Lanes, row, inverse, RowsTogether(w));
         Columns(s, h, w, w, inverse);
     }
 
@@ -405,11 +405,11 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         int strip = Math.Clamp(CacheBytes / (h * Lanes * 2 * sizeof(float)), 1, count);
         int full = count / strip, rest = count - full * strip;
         if (full > 0)
-            ffts[h].Transform(s.Re, s.Im, scratchRe, scratchIm, full, strip * Lanes, row, strip * Lanes, inverse);
+            _ffts[h].Transform(s.Re, s.Im, _scratchRe, _scratchIm, full, strip * Lanes, row, strip * Lanes, inverse);
         if (rest > 0)
         {
             int c = full * strip * Lanes;
-            ffts[h].Transform(s.Re.AsSpan(c), s.Im.AsSpan(c), scratchRe.AsSpan(c), scratchIm.AsSpan(c), 1, rest * Lanes, row, 0, inverse);
+            _ffts[h].Transform(s.Re.AsSpan(c), s.Im.AsSpan(c), _scratchRe.AsSpan(c), _scratchIm.AsSpan(c), 1, rest * Lanes, row, 0, inverse);
         }
     }
 
@@ -421,7 +421,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     private void RealForward2D(Slot s, int h, int w)
     {
         int row = w * Lanes;
-        ffts[w].Transform(s.Re, s.Im, scratchRe, scratchIm, h / 2, Lanes, Lanes, row, inverse: false, RowsTogether(w));
+        _ffts[w].Transform(s.Re, s.Im, _scratchRe, _scratchIm, h / 2, Lanes, Lanes, row, inverse: false, RowsTogether(w));
         Simd.Run(Simd.Width, new UnpackKernel(s.Re, s.Im, h, w));
         s.Height = h; s.Width = w; s.Half = true;
         Columns(s, h, w, w / 2 + 1, inverse: false);

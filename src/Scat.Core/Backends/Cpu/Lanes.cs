@@ -26,47 +26,47 @@ internal interface IVec<TSelf> where TSelf : struct, IVec<TSelf>
 
 internal readonly struct V512 : IVec<V512>
 {
-    private readonly Vector512<float> v;
-    private V512(Vector512<float> v) => this.v = v;
+    private readonly Vector512<float> _v;
+    private V512(Vector512<float> v) => _v = v;
     public static int Count => Vector512<float>.Count;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Load(ref float s) => new(Vector512.LoadUnsafe(ref s));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(V512 x, ref float d) => x.v.StoreUnsafe(ref d);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(V512 x, ref float d) => x._v.StoreUnsafe(ref d);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Splat(float x) => new(Vector512.Create(x));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Add(V512 a, V512 b) => new(a.v + b.v);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Sub(V512 a, V512 b) => new(a.v - b.v);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Mul(V512 a, V512 b) => new(a.v * b.v);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Sqrt(V512 a) => new(Vector512.Sqrt(a.v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 MulAdd(V512 a, V512 b, V512 c) => new(Vector512.FusedMultiplyAdd(a.v, b.v, c.v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Add(V512 a, V512 b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Sub(V512 a, V512 b) => new(a._v - b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Mul(V512 a, V512 b) => new(a._v * b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 Sqrt(V512 a) => new(Vector512.Sqrt(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V512 MulAdd(V512 a, V512 b, V512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
 }
 
 internal readonly struct V256 : IVec<V256>
 {
-    private readonly Vector256<float> v;
-    private V256(Vector256<float> v) => this.v = v;
+    private readonly Vector256<float> _v;
+    private V256(Vector256<float> v) => _v = v;
     public static int Count => Vector256<float>.Count;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Load(ref float s) => new(Vector256.LoadUnsafe(ref s));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(V256 x, ref float d) => x.v.StoreUnsafe(ref d);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(V256 x, ref float d) => x._v.StoreUnsafe(ref d);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Splat(float x) => new(Vector256.Create(x));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Add(V256 a, V256 b) => new(a.v + b.v);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Sub(V256 a, V256 b) => new(a.v - b.v);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Mul(V256 a, V256 b) => new(a.v * b.v);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Sqrt(V256 a) => new(Vector256.Sqrt(a.v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 MulAdd(V256 a, V256 b, V256 c) => new(Vector256.FusedMultiplyAdd(a.v, b.v, c.v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Add(V256 a, V256 b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Sub(V256 a, V256 b) => new(a._v - b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Mul(V256 a, V256 b) => new(a._v * b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 Sqrt(V256 a) => new(Vector256.Sqrt(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V256 MulAdd(V256 a, V256 b, V256 c) => new(Vector256.FusedMultiplyAdd(a._v, b._v, c._v));
 }
 
 internal readonly struct V128 : IVec<V128>
 {
-    private readonly Vector128<float> v;
-    private V128(Vector128<float> v) => this.v = v;
+    private readonly Vector128<float> _v;
+    private V128(Vector128<float> v) => _v = v;
     public static int Count => Vector128<float>.Count;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 Load(ref float s) => new(Vector128.LoadUnsafe(ref s));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(V128 x, ref float d) => x.v.StoreUnsafe(ref d);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(V128 x, ref float d) => x._v.StoreUnsafe(ref d);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 Splat(float x) => new(Vector128.Create(x));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 Add(V128 a, V128 b) => new(a.v + b.v);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 Sub(V128 a, V128 b) => new(a.v - b.v);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 Mul(V128 a, V128 b) => new(a.v * b.v);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 Sqrt(V128 a) => new(Vector128.Sqrt(a.v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 MulAdd(V128 a, V128 b, V128 c) => new(Vector128.FusedMultiplyAdd(a.v, b.v, c.v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 Add(V128 a, V128 b) => new(a._v + b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 Sub(V128 a, V128 b) => new(a._v - b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 Mul(V128 a, V128 b) => new(a._v * b._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 Sqrt(V128 a) => new(Vector128.Sqrt(a._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static V128 MulAdd(V128 a, V128 b, V128 c) => new(Vector128.FusedMultiplyAdd(a._v, b._v, c._v));
 }
 
 /// <summary>Code generic over the vector type, with its arguments: <see cref="Simd.Run"/> picks the type.</summary>

@@ -17,17 +17,17 @@ public sealed class CudaEngine : IScatteringEngine, IDeviceTiming
     public const int DefaultBatchSize = 256;
     private const int MaxGridY = 65535;
 
-    private readonly IGpuDevice device;
-    private readonly bool ownsDevice;
-    private readonly FilterBank bank;
-    private readonly int maxBatch;
-    private ScatKernels? kernels;
-    private GpuFilters? filters;
-    private Pipeline? pipeline;
-    private int disposed;
+    private readonly IGpuDevice _device;
+    private readonly bool _ownsDevice;
+    private readonly FilterBank _bank;
+    private readonly int _maxBatch;
+    private ScatKernels? _kernels;
+    private GpuFilters? _filters;
+    private Pipeline? _pipeline;
+    private int _disposed;
 
     public ScatteringLayout Layout { get; }
-    public string Description => $"{device.Description}, sub-batches of up to {maxBatch} planes";
+    public string Description => $"{_device.Description}, sub-batches of up to {_maxBatch} planes";
 
     /// <summary>Planes per sub-batch of the last <see cref="Transform"/> (after memory limits and retries).</summary>
     public int LastSubBatch { get; private set; }
@@ -38,45 +38,45 @@ public sealed class CudaEngine : IScatteringEngine, IDeviceTiming
 
     internal CudaEngine(IGpuDevice device, ScatteringLayout layout, int maxBatch = 0, bool ownsDevice = false)
     {
-        this.device = device;
-        this.ownsDevice = ownsDevice;
+        _device = device;
+        _ownsDevice = ownsDevice;
         Layout = layout;
-        this.maxBatch = Math.Clamp(maxBatch > 0 ? maxBatch : DefaultBatchSize, 1, MaxGridY);
-        bank = FilterBank.For(layout);
+        _maxBatch = Math.Clamp(maxBatch > 0 ? maxBatch : DefaultBatchSize, 1, MaxGridY);
+        _bank = FilterBank.For(layout);
     }
 
     public void Transform(ReadOnlySpan<float> planes, int planeCount, Span<float> output, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
         EngineArguments.Check(Layout, planes, planeCount, output);
         if (planeCount == 0) return;
-        device.Bind();
+        _device.Bind();
 
-        int want = Math.Min(maxBatch, planeCount);
-        var (free, _) = device.MemoryInfo();
+        int want = Math.Min(_maxBatch, planeCount);
+        var (free, _) = _device.MemoryInfo();
         long fits = (long)(free * 0.8) / GpuOps.BytesPerPlane(Layout);
         want = (int)Math.Max(1, Math.Min(want, fits));
         while (true)
         {
             try
             {
-                if (pipeline is null || pipeline.Capacity < want)
+                if (_pipeline is null || _pipeline.Capacity < want)
                 {
-                    pipeline?.Dispose();
-                    pipeline = null;
-                    pipeline = CreatePipeline(want);
+                    _pipeline?.Dispose();
+                    _pipeline = null;
+                    _pipeline = CreatePipeline(want);
                 }
-                pipeline.Run(planes, planeCount, output, cancellationToken);
-                LastSubBatch = Math.Min(pipeline.Capacity, planeCount);
+                _pipeline.Run(planes, planeCount, output, cancellationToken);
+                LastSubBatch = Math.Min(_pipeline.Capacity, planeCount);
                 return;
             }
             catch (GpuException e) when (e.OutOfMemory && want > 1)
             {
                 // Let whatever was queued finish (or fail) before the buffers go, then retry with half.
-                int tried = Math.Min(want, pipeline?.Capacity ?? want);
-                pipeline?.Quiesce();
-                pipeline?.Dispose();
-                pipeline = null;
+                int tried = Math.Min(want, _pipeline?.Capacity ?? want);
+                _pipeline?.Quiesce();
+                _pipeline?.Dispose();
+                _pipeline = null;
                 want = tried / 2;
             }
         }
@@ -88,74 +88,74 @@ public sealed class CudaEngine : IScatteringEngine, IDeviceTiming
     /// </summary>
     public double TimeOnDevice(ReadOnlySpan<float> planes, int planeCount)
     {
-        ObjectDisposedException.ThrowIf(disposed != 0, this);
-        device.Bind();
-        if (pipeline is null || pipeline.Capacity < planeCount)
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        _device.Bind();
+        if (_pipeline is null || _pipeline.Capacity < planeCount)
         {
-            pipeline?.Dispose();
-            pipeline = null;
-            pipeline = CreatePipeline(planeCount);
+            _pipeline?.Dispose();
+            _pipeline = null;
+            _pipeline = CreatePipeline(planeCount);
         }
-        return pipeline.TimeResident(planes, planeCount);
+        return _pipeline.TimeResident(planes, planeCount);
     }
 
     private Pipeline CreatePipeline(int capacity)
     {
-        kernels ??= new ScatKernels(device);
+        _kernels ??= new ScatKernels(_device);
         var p = new Pipeline(this, capacity);
         return p;
     }
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref disposed, 1) != 0) return;
-        try { device.Bind(); } catch (GpuException) { }
-        pipeline?.Quiesce();
-        pipeline?.Dispose();
-        filters?.Dispose();
-        if (ownsDevice) device.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        try { _device.Bind(); } catch (GpuException) { }
+        _pipeline?.Quiesce();
+        _pipeline?.Dispose();
+        _filters?.Dispose();
+        if (_ownsDevice) _device.Dispose();
     }
 
     /// <summary>Everything sized for one sub-batch capacity: the ops, two of each I/O buffer, three streams, events.</summary>
     private sealed class Pipeline : IDisposable
     {
-        private readonly CudaEngine engine;
-        private readonly List<IDisposable> owned = [];
-        private readonly IGpuStream upload, compute, download;
-        private readonly IDeviceMemory[] deviceIn = new IDeviceMemory[2], deviceOut = new IDeviceMemory[2];
-        private readonly IHostMemory[] hostIn = new IHostMemory[2], hostOut = new IHostMemory[2];
-        private readonly IGpuEvent[] uploaded = new IGpuEvent[2], computed = new IGpuEvent[2], downloaded = new IGpuEvent[2];
-        private readonly GpuOps ops;
+        private readonly CudaEngine _engine;
+        private readonly List<IDisposable> _owned = [];
+        private readonly IGpuStream _upload, _compute, _download;
+        private readonly IDeviceMemory[] _deviceIn = new IDeviceMemory[2], _deviceOut = new IDeviceMemory[2];
+        private readonly IHostMemory[] _hostIn = new IHostMemory[2], _hostOut = new IHostMemory[2];
+        private readonly IGpuEvent[] _uploaded = new IGpuEvent[2], _computed = new IGpuEvent[2], _downloaded = new IGpuEvent[2];
+        private readonly GpuOps _ops;
 
         public int Capacity { get; }
 
         public Pipeline(CudaEngine engine, int capacity)
         {
-            this.engine = engine;
+            _engine = engine;
             Capacity = capacity;
-            var device = engine.device;
+            var device = engine._device;
             var layout = engine.Layout;
             try
             {
-                upload = Own(device.CreateStream());
-                compute = Own(device.CreateStream());
-                download = Own(device.CreateStream());
-                engine.filters ??= new GpuFilters(device, engine.bank, compute);
+                _upload = Own(device.CreateStream());
+                _compute = Own(device.CreateStream());
+                _download = Own(device.CreateStream());
+                engine._filters ??= new GpuFilters(device, engine._bank, _compute);
                 long inBytes = (long)capacity * layout.Height * layout.Width * sizeof(float);
                 long outBytes = (long)capacity * layout.OutputPerPlane * sizeof(float);
                 for (int i = 0; i < 2; i++)
                 {
-                    deviceIn[i] = Own(device.Allocate(inBytes));
-                    deviceOut[i] = Own(device.Allocate(outBytes));
-                    compute.Memset(deviceIn[i].Address, 0, inBytes);
-                    hostIn[i] = Own(device.AllocateHost(inBytes));
-                    hostOut[i] = Own(device.AllocateHost(outBytes));
-                    uploaded[i] = Own(device.CreateEvent());
-                    computed[i] = Own(device.CreateEvent());
-                    downloaded[i] = Own(device.CreateEvent());
+                    _deviceIn[i] = Own(device.Allocate(inBytes));
+                    _deviceOut[i] = Own(device.Allocate(outBytes));
+                    _compute.Memset(_deviceIn[i].Address, 0, inBytes);
+                    _hostIn[i] = Own(device.AllocateHost(inBytes));
+                    _hostOut[i] = Own(device.AllocateHost(outBytes));
+                    _uploaded[i] = Own(device.CreateEvent());
+                    _computed[i] = Own(device.CreateEvent());
+                    _downloaded[i] = Own(device.CreateEvent());
                 }
-                ops = Own(new GpuOps(device, layout, engine.bank, engine.filters, engine.kernels!, compute, capacity));
-                compute.Synchronize();
+                _ops = Own(new GpuOps(device, layout, engine._bank, engine._filters, engine._kernels!, _compute, capacity));
+                _compute.Synchronize();
             }
             catch
             {
@@ -167,13 +167,13 @@ public sealed class CudaEngine : IScatteringEngine, IDeviceTiming
 
         private T Own<T>(T d) where T : IDisposable
         {
-            owned.Add(d);
+            _owned.Add(d);
             return d;
         }
 
         public unsafe void Run(ReadOnlySpan<float> planes, int planeCount, Span<float> output, CancellationToken ct)
         {
-            var layout = engine.Layout;
+            var layout = _engine.Layout;
             int planeSize = layout.Height * layout.Width, outPer = layout.OutputPerPlane;
             int batches = (planeCount + Capacity - 1) / Capacity;
             for (int k = 0; k < batches; k++)
@@ -183,58 +183,58 @@ public sealed class CudaEngine : IScatteringEngine, IDeviceTiming
                 if (k >= 2)
                 {
                     // Sub-batch k−2 used these buffers: its download must be complete before they are reused.
-                    downloaded[slot].Synchronize();
+                    _downloaded[slot].Synchronize();
                     Deliver(k - 2, planeCount, output);
-                    uploaded[slot].Synchronize();
+                    _uploaded[slot].Synchronize();
                 }
                 int first = k * Capacity, count = Math.Min(Capacity, planeCount - first);
-                var staging = new Span<float>((void*)hostIn[slot].Address, count * planeSize);
+                var staging = new Span<float>((void*)_hostIn[slot].Address, count * planeSize);
                 planes.Slice(first * planeSize, count * planeSize).CopyTo(staging);
 
-                if (k >= 2) upload.Wait(computed[slot]); // the cascade of k−2 has finished reading deviceIn[slot]
-                upload.CopyToDevice(deviceIn[slot].Address, hostIn[slot].Address, (long)count * planeSize * sizeof(float));
-                upload.Record(uploaded[slot]);
+                if (k >= 2) _upload.Wait(_computed[slot]); // the cascade of k−2 has finished reading deviceIn[slot]
+                _upload.CopyToDevice(_deviceIn[slot].Address, _hostIn[slot].Address, (long)count * planeSize * sizeof(float));
+                _upload.Record(_uploaded[slot]);
 
-                compute.Wait(uploaded[slot]);
-                if (k >= 2) compute.Wait(downloaded[slot]); // deviceOut[slot] has been read back
-                ops.Run(count, deviceIn[slot].Address, deviceOut[slot].Address);
-                compute.Record(computed[slot]);
+                _compute.Wait(_uploaded[slot]);
+                if (k >= 2) _compute.Wait(_downloaded[slot]); // deviceOut[slot] has been read back
+                _ops.Run(count, _deviceIn[slot].Address, _deviceOut[slot].Address);
+                _compute.Record(_computed[slot]);
 
-                download.Wait(computed[slot]);
-                download.CopyToHost(hostOut[slot].Address, deviceOut[slot].Address, (long)count * outPer * sizeof(float));
-                download.Record(downloaded[slot]);
+                _download.Wait(_computed[slot]);
+                _download.CopyToHost(_hostOut[slot].Address, _deviceOut[slot].Address, (long)count * outPer * sizeof(float));
+                _download.Record(_downloaded[slot]);
             }
             for (int k = Math.Max(0, batches - 2); k < batches; k++)
             {
-                downloaded[k & 1].Synchronize();
+                _downloaded[k & 1].Synchronize();
                 Deliver(k, planeCount, output);
             }
         }
 
         private unsafe void Deliver(int k, int planeCount, Span<float> output)
         {
-            int outPer = engine.Layout.OutputPerPlane;
+            int outPer = _engine.Layout.OutputPerPlane;
             int first = k * Capacity, count = Math.Min(Capacity, planeCount - first);
-            new ReadOnlySpan<float>((void*)hostOut[k & 1].Address, count * outPer).CopyTo(output.Slice(first * outPer, count * outPer));
+            new ReadOnlySpan<float>((void*)_hostOut[k & 1].Address, count * outPer).CopyTo(output.Slice(first * outPer, count * outPer));
         }
 
         public unsafe double TimeResident(ReadOnlySpan<float> planes, int planeCount)
         {
-            var layout = engine.Layout;
+            var layout = _engine.Layout;
             long bytes = (long)planeCount * layout.Height * layout.Width * sizeof(float);
-            planes[..(planeCount * layout.Height * layout.Width)].CopyTo(new Span<float>((void*)hostIn[0].Address, planeCount * layout.Height * layout.Width));
-            compute.CopyToDevice(deviceIn[0].Address, hostIn[0].Address, bytes);
-            compute.Synchronize();
+            planes[..(planeCount * layout.Height * layout.Width)].CopyTo(new Span<float>((void*)_hostIn[0].Address, planeCount * layout.Height * layout.Width));
+            _compute.CopyToDevice(_deviceIn[0].Address, _hostIn[0].Address, bytes);
+            _compute.Synchronize();
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            ops.Run(planeCount, deviceIn[0].Address, deviceOut[0].Address);
-            compute.Synchronize();
+            _ops.Run(planeCount, _deviceIn[0].Address, _deviceOut[0].Address);
+            _compute.Synchronize();
             return clock.Elapsed.TotalSeconds;
         }
 
         /// <summary>Waits for every stream, ignoring their errors (used before tearing down after a failure).</summary>
         public void Quiesce()
         {
-            foreach (var s in new[] { upload, compute, download })
+            foreach (var s in new[] { _upload, _compute, _download })
             {
                 try { s?.Synchronize(); }
                 catch (GpuException) { }
@@ -243,8 +243,8 @@ public sealed class CudaEngine : IScatteringEngine, IDeviceTiming
 
         public void Dispose()
         {
-            for (int i = owned.Count - 1; i >= 0; i--) owned[i].Dispose();
-            owned.Clear();
+            for (int i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();
+            _owned.Clear();
         }
     }
 }

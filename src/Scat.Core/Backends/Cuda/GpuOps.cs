@@ -13,43 +13,43 @@ namespace Scat.Backends.Cuda;
 /// </summary>
 internal sealed class GpuOps : IScatteringOps, IDisposable
 {
-    private readonly IGpuDevice device;
-    private readonly ScatteringLayout layout;
-    private readonly FilterBank bank;
-    private readonly GpuFilters filters;
-    private readonly ScatKernels kernels;
-    private readonly IGpuStream stream;
-    private readonly List<IDisposable> owned = [];
-    private readonly Dictionary<(FftKind, int, int), IGpuFft> plans = new();
-    private readonly IDeviceMemory real;
-    private readonly IDeviceMemory[] slots;
-    private readonly (int H, int W)[] dims;
+    private readonly IGpuDevice _device;
+    private readonly ScatteringLayout _layout;
+    private readonly FilterBank _bank;
+    private readonly GpuFilters _filters;
+    private readonly ScatKernels _kernels;
+    private readonly IGpuStream _stream;
+    private readonly List<IDisposable> _owned = [];
+    private readonly Dictionary<(FftKind, int, int), IGpuFft> _plans = new();
+    private readonly IDeviceMemory _real;
+    private readonly IDeviceMemory[] _slots;
+    private readonly (int H, int W)[] _dims;
 
-    private int planes;
-    private ulong input, output;
+    private int _planes;
+    private ulong _input, _output;
 
     public int Capacity { get; }
 
     public GpuOps(IGpuDevice device, ScatteringLayout layout, FilterBank bank, GpuFilters filters, ScatKernels kernels, IGpuStream stream, int capacity)
     {
-        this.device = device;
-        this.layout = layout;
-        this.bank = bank;
-        this.filters = filters;
-        this.kernels = kernels;
-        this.stream = stream;
+        _device = device;
+        _layout = layout;
+        _bank = bank;
+        _filters = filters;
+        _kernels = kernels;
+        _stream = stream;
         Capacity = capacity;
-        dims = new (int, int)[Enum.GetValues<Spectrum>().Length];
+        _dims = new (int, int)[Enum.GetValues<Spectrum>().Length];
         try
         {
             int hp = layout.PaddedHeight, wp = layout.PaddedWidth, bigJ = layout.J;
-            real = Alloc((long)capacity * hp * wp * sizeof(float));
-            slots = new IDeviceMemory[dims.Length];
-            slots[(int)Spectrum.U0] = Alloc(ComplexBytes(capacity, hp, HalfCols(wp)));
-            slots[(int)Spectrum.W1] = Alloc(ComplexBytes(capacity, hp, HalfCols(wp)));
-            slots[(int)Spectrum.W2] = Alloc(ComplexBytes(capacity, Math.Max(1, hp >> 1), HalfCols(Math.Max(1, wp >> 1))));
-            slots[(int)Spectrum.Band] = Alloc(ComplexBytes(capacity, hp, wp));
-            slots[(int)Spectrum.Low] = Alloc(ComplexBytes(capacity, hp >> bigJ, HalfCols(wp >> bigJ)));
+            _real = Alloc((long)capacity * hp * wp * sizeof(float));
+            _slots = new IDeviceMemory[_dims.Length];
+            _slots[(int)Spectrum.U0] = Alloc(ComplexBytes(capacity, hp, HalfCols(wp)));
+            _slots[(int)Spectrum.W1] = Alloc(ComplexBytes(capacity, hp, HalfCols(wp)));
+            _slots[(int)Spectrum.W2] = Alloc(ComplexBytes(capacity, Math.Max(1, hp >> 1), HalfCols(Math.Max(1, wp >> 1))));
+            _slots[(int)Spectrum.Band] = Alloc(ComplexBytes(capacity, hp, wp));
+            _slots[(int)Spectrum.Low] = Alloc(ComplexBytes(capacity, hp >> bigJ, HalfCols(wp >> bigJ)));
             // Every plan the cascade needs, made now so that an out-of-memory shows before any work is queued.
             for (int r = 0; r < bigJ; r++)
             {
@@ -80,17 +80,17 @@ internal sealed class GpuOps : IScatteringOps, IDisposable
 
     private IDeviceMemory Alloc(long bytes)
     {
-        var m = device.Allocate(Math.Max(bytes, 8));
-        owned.Add(m);
+        var m = _device.Allocate(Math.Max(bytes, 8));
+        _owned.Add(m);
         return m;
     }
 
     private IGpuFft Plan(FftKind kind, int h, int w)
     {
-        if (plans.TryGetValue((kind, h, w), out var p)) return p;
-        p = device.CreateFft(kind, h, w, Capacity);
-        owned.Add(p);
-        plans[(kind, h, w)] = p;
+        if (_plans.TryGetValue((kind, h, w), out var p)) return p;
+        p = _device.CreateFft(kind, h, w, Capacity);
+        _owned.Add(p);
+        _plans[(kind, h, w)] = p;
         return p;
     }
 
@@ -98,25 +98,25 @@ internal sealed class GpuOps : IScatteringOps, IDisposable
     public void Run(int count, ulong inputAddress, ulong outputAddress)
     {
         if (count < 1 || count > Capacity) throw new ArgumentOutOfRangeException(nameof(count));
-        planes = count;
-        input = inputAddress;
-        output = outputAddress;
-        ScatteringCascade.Run(this, layout, bank);
+        _planes = count;
+        _input = inputAddress;
+        _output = outputAddress;
+        ScatteringCascade.Run(this, _layout, _bank);
     }
 
-    private ulong Slot(Spectrum s) => slots[(int)s].Address;
+    private ulong Slot(Spectrum s) => _slots[(int)s].Address;
 
     public void PadForward(Spectrum dst)
     {
-        int h = layout.PaddedHeight, w = layout.PaddedWidth;
-        kernels.Pad(stream, planes, input, real.Address, layout.Height, layout.Width, h, w, layout.PadTop, layout.PadLeft, (int)layout.Padding);
-        Plan(FftKind.R2C, h, w).Execute(stream, real.Address, Slot(dst), inverse: false);
-        dims[(int)dst] = (h, w);
+        int h = _layout.PaddedHeight, w = _layout.PaddedWidth;
+        _kernels.Pad(_stream, _planes, _input, _real.Address, _layout.Height, _layout.Width, h, w, _layout.PadTop, _layout.PadLeft, (int)_layout.Padding);
+        Plan(FftKind.R2C, h, w).Execute(_stream, _real.Address, Slot(dst), inverse: false);
+        _dims[(int)dst] = (h, w);
     }
 
     public void MultiplyPeriodize(Spectrum src, FilterRef filter, int k, Spectrum dst)
     {
-        var (h, w) = dims[(int)src];
+        var (h, w) = _dims[(int)src];
         if (src is Spectrum.Band or Spectrum.Low) throw new InvalidOperationException($"{src} is not a half spectrum of a real signal");
         int oh = h / k, ow = w / k;
         int cols = dst switch
@@ -125,41 +125,41 @@ internal sealed class GpuOps : IScatteringOps, IDisposable
             Spectrum.Low when filter.IsLowPass => HalfCols(ow),
             _ => throw new InvalidOperationException($"periodize into {dst} with {filter} is not supported"),
         };
-        kernels.MulPeriodize(stream, planes, Slot(src), filters.Address(filter, h, w), Slot(dst), h, w, k, cols, 1f / (k * k));
-        dims[(int)dst] = (oh, ow);
+        _kernels.MulPeriodize(_stream, _planes, Slot(src), _filters.Address(filter, h, w), Slot(dst), h, w, k, cols, 1f / (k * k));
+        _dims[(int)dst] = (oh, ow);
     }
 
     public void ModulusForward(Spectrum src, Spectrum dst)
     {
         if (src != Spectrum.Band) throw new InvalidOperationException("the modulus takes a full (band) spectrum");
-        var (h, w) = dims[(int)src];
-        Plan(FftKind.C2C, h, w).Execute(stream, Slot(src), Slot(src), inverse: true);
-        kernels.Modulus(stream, planes, Slot(src), real.Address, h * w, 1f / (h * w));
-        Plan(FftKind.R2C, h, w).Execute(stream, real.Address, Slot(dst), inverse: false);
-        dims[(int)dst] = (h, w);
+        var (h, w) = _dims[(int)src];
+        Plan(FftKind.C2C, h, w).Execute(_stream, Slot(src), Slot(src), inverse: true);
+        _kernels.Modulus(_stream, _planes, Slot(src), _real.Address, h * w, 1f / (h * w));
+        Plan(FftKind.R2C, h, w).Execute(_stream, _real.Address, Slot(dst), inverse: false);
+        _dims[(int)dst] = (h, w);
     }
 
     public void InverseCropStore(Spectrum src, int channel)
     {
         if (src != Spectrum.Low) throw new InvalidOperationException("only low-pass half spectra are stored");
-        var (h, w) = dims[(int)src];
-        Plan(FftKind.C2R, h, w).Execute(stream, Slot(src), real.Address, inverse: true);
-        kernels.CropStore(stream, planes, real.Address, output, h, w, layout.K, channel, 1f / (h * w));
+        var (h, w) = _dims[(int)src];
+        Plan(FftKind.C2R, h, w).Execute(_stream, Slot(src), _real.Address, inverse: true);
+        _kernels.CropStore(_stream, _planes, _real.Address, _output, h, w, _layout.K, channel, 1f / (h * w));
     }
 
     public void Dispose()
     {
-        for (int i = owned.Count - 1; i >= 0; i--) owned[i].Dispose();
-        owned.Clear();
-        plans.Clear();
+        for (int i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();
+        _owned.Clear();
+        _plans.Clear();
     }
 }
 
 /// <summary>The filter bank on the device: every filter of every resolution in one buffer, uploaded once per engine.</summary>
 internal sealed class GpuFilters : IDisposable
 {
-    private readonly IDeviceMemory memory;
-    private readonly Dictionary<FilterRef, (long Offset, int Length)> offsets = new();
+    private readonly IDeviceMemory _memory;
+    private readonly Dictionary<FilterRef, (long Offset, int Length)> _offsets = new();
 
     public unsafe GpuFilters(IGpuDevice device, FilterBank bank, IGpuStream stream)
     {
@@ -170,33 +170,33 @@ internal sealed class GpuFilters : IDisposable
         long total = 0;
         foreach (var (f, data) in all)
         {
-            offsets[f] = (total, data.Length);
+            _offsets[f] = (total, data.Length);
             total += (data.Length + 63) / 64 * 64; // 256-byte aligned starts
         }
         var host = new float[total];
-        foreach (var (f, data) in all) data.CopyTo(host, offsets[f].Offset);
-        memory = device.Allocate(total * sizeof(float));
+        foreach (var (f, data) in all) data.CopyTo(host, _offsets[f].Offset);
+        _memory = device.Allocate(total * sizeof(float));
         try
         {
             fixed (float* p = host)
             {
-                stream.CopyToDevice(memory.Address, (nint)p, total * sizeof(float));
+                stream.CopyToDevice(_memory.Address, (nint)p, total * sizeof(float));
                 stream.Synchronize();
             }
         }
         catch
         {
-            memory.Dispose();
+            _memory.Dispose();
             throw;
         }
     }
 
     public ulong Address(FilterRef filter, int h, int w)
     {
-        var (offset, length) = offsets[filter];
+        var (offset, length) = _offsets[filter];
         if (length != h * w) throw new InvalidOperationException($"filter {filter} does not match a {h}x{w} spectrum");
-        return memory.Address + (ulong)(offset * sizeof(float));
+        return _memory.Address + (ulong)(offset * sizeof(float));
     }
 
-    public void Dispose() => memory.Dispose();
+    public void Dispose() => _memory.Dispose();
 }

@@ -1,16 +1,15 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Scat.Backends.Cuda.Interop;
-using static Scat.Backends.Cuda.Interop.Cuda;
-
 using static Scat.Backends.Cuda.Driver.GpuCheck;
+using static Scat.Backends.Cuda.Interop.Cuda;
 
 namespace Scat.Backends.Cuda.Driver;
 
 /// <summary>The primary context of one device, retained while this object lives.</summary>
 internal sealed unsafe class CudaContext : IDisposable
 {
-    private int disposed;
+    private int _disposed;
 
     public CUdevice Device { get; }
     public CUcontext Handle { get; }
@@ -53,7 +52,7 @@ internal sealed unsafe class CudaContext : IDisposable
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref disposed, 1) != 0) return;
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         cuDevicePrimaryCtxRelease_v2(Device);
     }
 }

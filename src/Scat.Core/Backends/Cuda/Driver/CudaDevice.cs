@@ -5,23 +5,23 @@ namespace Scat.Backends.Cuda.Driver;
 /// <summary>The real device: a primary context, kernels compiled by NVRTC (cached), cuFFT plans.</summary>
 internal sealed class CudaDevice : IGpuDevice
 {
-    private readonly CudaContext context;
-    private readonly Dictionary<string, CudaModule> modules = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, CudaKernel> kernels = new(StringComparer.Ordinal);
-    private int disposed;
+    private readonly CudaContext _context;
+    private readonly Dictionary<string, CudaModule> _modules = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CudaKernel> _kernels = new(StringComparer.Ordinal);
+    private int _disposed;
 
     public CudaDevice(int ordinal)
     {
-        context = new CudaContext(ordinal);
-        Description = $"cuda:{ordinal} ({context.Name}, sm_{context.ComputeMajor}{context.ComputeMinor})";
+        _context = new CudaContext(ordinal);
+        Description = $"cuda:{ordinal} ({_context.Name}, sm_{_context.ComputeMajor}{_context.ComputeMinor})";
     }
 
     public string Description { get; }
-    public CudaContext Context => context;
+    public CudaContext Context => _context;
 
-    public void Bind() => context.SetCurrent();
+    public void Bind() => _context.SetCurrent();
 
-    public (long Free, long Total) MemoryInfo() => context.MemoryInfo();
+    public (long Free, long Total) MemoryInfo() => _context.MemoryInfo();
 
     public IDeviceMemory Allocate(long bytes) => new DeviceBuffer<byte>(bytes);
 
@@ -33,18 +33,18 @@ internal sealed class CudaDevice : IGpuDevice
 
     public IGpuKernel GetKernel(string file, string name)
     {
-        lock (modules)
+        lock (_modules)
         {
             var key = file + "/" + name;
-            if (kernels.TryGetValue(key, out var k)) return k;
-            if (!modules.TryGetValue(file, out var module))
+            if (_kernels.TryGetValue(key, out var k)) return k;
+            if (!_modules.TryGetValue(file, out var module))
             {
-                var image = KernelCache.Get(file, context.ComputeMajor, context.ComputeMinor, out _);
+                var image = KernelCache.Get(file, _context.ComputeMajor, _context.ComputeMinor, out _);
                 module = new CudaModule(image);
-                modules[file] = module;
+                _modules[file] = module;
             }
             k = module.GetKernel(name);
-            kernels[key] = k;
+            _kernels[key] = k;
             return k;
         }
     }
@@ -53,10 +53,10 @@ internal sealed class CudaDevice : IGpuDevice
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref disposed, 1) != 0) return;
-        try { context.SetCurrent(); } catch (GpuException) { }
-        foreach (var m in modules.Values) m.Dispose();
-        modules.Clear();
-        context.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        try { _context.SetCurrent(); } catch (GpuException) { }
+        foreach (var m in _modules.Values) m.Dispose();
+        _modules.Clear();
+        _context.Dispose();
     }
 }

@@ -1,14 +1,13 @@
 using Scat.Backends.Cuda.Interop;
-using static Scat.Backends.Cuda.Interop.Cuda;
-
 using static Scat.Backends.Cuda.Driver.GpuCheck;
+using static Scat.Backends.Cuda.Interop.Cuda;
 
 namespace Scat.Backends.Cuda.Driver;
 
 /// <summary>A loaded module (CUBIN or PTX image) and the kernels taken from it.</summary>
 internal sealed unsafe class CudaModule : IDisposable
 {
-    private nint handle;
+    private nint _handle;
 
     /// <summary>Loads a CUBIN, or a PTX text ending with its NUL (the driver compiles PTX for the device).</summary>
     public CudaModule(ReadOnlySpan<byte> image)
@@ -16,11 +15,11 @@ internal sealed unsafe class CudaModule : IDisposable
         fixed (byte* p = image)
         {
             Check(cuModuleLoadData(out var m, p));
-            handle = m.Handle;
+            _handle = m.Handle;
         }
     }
 
-    public CUmodule Handle => new(handle);
+    public CUmodule Handle => new(_handle);
 
     public CudaKernel GetKernel(string name)
     {
@@ -30,7 +29,7 @@ internal sealed unsafe class CudaModule : IDisposable
 
     public void Dispose()
     {
-        nint h = Interlocked.Exchange(ref handle, 0);
+        nint h = Interlocked.Exchange(ref _handle, 0);
         if (h != 0) cuModuleUnload(new CUmodule(h));
     }
 }

@@ -1,22 +1,21 @@
 using Scat.Backends.Cuda.Interop;
-using static Scat.Backends.Cuda.Interop.Cuda;
-
 using static Scat.Backends.Cuda.Driver.GpuCheck;
+using static Scat.Backends.Cuda.Interop.Cuda;
 
 namespace Scat.Backends.Cuda.Driver;
 
 /// <summary>A non-blocking stream; every copy and launch on it is asynchronous and explicit.</summary>
 internal sealed unsafe class CudaStream : IGpuStream
 {
-    private nint handle;
+    private nint _handle;
 
     public CudaStream()
     {
         Check(cuStreamCreate(out var s, CU_STREAM_NON_BLOCKING));
-        handle = s.Handle;
+        _handle = s.Handle;
     }
 
-    public CUstream Handle => new(handle);
+    public CUstream Handle => new(_handle);
 
     public void CopyToDevice(ulong dst, nint src, long bytes) =>
         Check(cuMemcpyHtoDAsync_v2(new CUdeviceptr(dst), (void*)src, (nuint)bytes, Handle));
@@ -38,7 +37,7 @@ internal sealed unsafe class CudaStream : IGpuStream
 
     public void Dispose()
     {
-        nint h = Interlocked.Exchange(ref handle, 0);
+        nint h = Interlocked.Exchange(ref _handle, 0);
         if (h != 0) cuStreamDestroy_v2(new CUstream(h));
     }
 }
@@ -46,15 +45,15 @@ internal sealed unsafe class CudaStream : IGpuStream
 /// <summary>An event to order streams and to time them.</summary>
 internal sealed class CudaEvent : IGpuEvent
 {
-    private nint handle;
+    private nint _handle;
 
     public CudaEvent(bool timing = false)
     {
         Check(cuEventCreate(out var e, timing ? CU_EVENT_DEFAULT : CU_EVENT_DISABLE_TIMING));
-        handle = e.Handle;
+        _handle = e.Handle;
     }
 
-    public CUevent Handle => new(handle);
+    public CUevent Handle => new(_handle);
 
     public void Record(CudaStream stream) => Check(cuEventRecord(Handle, stream.Handle));
 
@@ -69,7 +68,7 @@ internal sealed class CudaEvent : IGpuEvent
 
     public void Dispose()
     {
-        nint h = Interlocked.Exchange(ref handle, 0);
+        nint h = Interlocked.Exchange(ref _handle, 0);
         if (h != 0) cuEventDestroy_v2(new CUevent(h));
     }
 }

@@ -1,28 +1,27 @@
 using System.Runtime.CompilerServices;
 using Scat.Backends.Cuda.Interop;
-using static Scat.Backends.Cuda.Interop.Cuda;
-
 using static Scat.Backends.Cuda.Driver.GpuCheck;
+using static Scat.Backends.Cuda.Interop.Cuda;
 
 namespace Scat.Backends.Cuda.Driver;
 
 /// <summary>Device memory for <see cref="Length"/> elements of <typeparamref name="T"/>.</summary>
 internal sealed unsafe class DeviceBuffer<T> : IDeviceMemory where T : unmanaged
 {
-    private ulong address;
+    private ulong _address;
 
     public DeviceBuffer(long length)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         Length = length;
         Check(cuMemAlloc_v2(out var p, (nuint)(length * sizeof(T))));
-        address = p.Value;
+        _address = p.Value;
     }
 
     public long Length { get; }
     public long Bytes => Length * sizeof(T);
-    public CUdeviceptr Pointer => new(address);
-    public ulong Address => address;
+    public CUdeviceptr Pointer => new(_address);
+    public ulong Address => _address;
 
     /// <summary>Asynchronous upload on <paramref name="stream"/>; the source must stay valid until the stream reaches it.</summary>
     public void CopyFromAsync(ReadOnlySpan<T> source, CudaStream stream, long offset = 0)
@@ -56,7 +55,7 @@ internal sealed unsafe class DeviceBuffer<T> : IDeviceMemory where T : unmanaged
 
     public void Dispose()
     {
-        ulong p = Interlocked.Exchange(ref address, 0);
+        ulong p = Interlocked.Exchange(ref _address, 0);
         if (p != 0) cuMemFree_v2(new CUdeviceptr(p));
     }
 }
@@ -64,31 +63,31 @@ internal sealed unsafe class DeviceBuffer<T> : IDeviceMemory where T : unmanaged
 /// <summary>Page-locked host memory for <see cref="Length"/> elements, so that copies can be asynchronous.</summary>
 internal sealed unsafe class PinnedBuffer<T> : IHostMemory where T : unmanaged
 {
-    private nint address;
+    private nint _address;
 
     public PinnedBuffer(long length)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         Length = length;
-        Check(cuMemAllocHost_v2(out address, (nuint)(length * sizeof(T))));
+        Check(cuMemAllocHost_v2(out _address, (nuint)(length * sizeof(T))));
     }
 
     public long Length { get; }
     public long Bytes => Length * sizeof(T);
-    public nint Address => address;
+    public nint Address => _address;
 
     public Span<T> Span
     {
         get
         {
-            ObjectDisposedException.ThrowIf(address == 0, this);
-            return new Span<T>((void*)address, checked((int)Length));
+            ObjectDisposedException.ThrowIf(_address == 0, this);
+            return new Span<T>((void*)_address, checked((int)Length));
         }
     }
 
     public void Dispose()
     {
-        nint p = Interlocked.Exchange(ref address, 0);
+        nint p = Interlocked.Exchange(ref _address, 0);
         if (p != 0) cuMemFreeHost(p);
     }
 }

@@ -1,23 +1,22 @@
 using Scat.Backends.Cuda.Interop;
-using static Scat.Backends.Cuda.Interop.Cufft;
-
 using static Scat.Backends.Cuda.Driver.GpuCheck;
+using static Scat.Backends.Cuda.Interop.Cufft;
 
 namespace Scat.Backends.Cuda.Driver;
 
 /// <summary>A batched 2D cuFFT plan (cufftMakePlanMany, contiguous layout) of one kind and size.</summary>
 internal sealed unsafe class FftPlan : IGpuFft
 {
-    private int handle;
-    private int alive;
-    private nint boundStream = -1;
+    private int _handle;
+    private int _alive;
+    private nint _boundStream = -1;
 
     public FftPlan(FftKind kind, int height, int width, int batch)
     {
         Kind = kind;
         Check(cufftCreate(out var plan));
-        handle = plan.Value;
-        alive = 1;
+        _handle = plan.Value;
+        _alive = 1;
         try
         {
             int* n = stackalloc int[] { height, width };
@@ -35,15 +34,15 @@ internal sealed unsafe class FftPlan : IGpuFft
 
     public FftKind Kind { get; }
     public long WorkspaceBytes { get; }
-    public cufftHandle Handle => new(handle);
+    public cufftHandle Handle => new(_handle);
 
     public void Execute(IGpuStream stream, ulong input, ulong output, bool inverse)
     {
         var s = ((CudaStream)stream).Handle;
-        if (boundStream != s.Handle)
+        if (_boundStream != s.Handle)
         {
             Check(cufftSetStream(Handle, s));
-            boundStream = s.Handle;
+            _boundStream = s.Handle;
         }
         CUdeviceptr i = new(input), o = new(output);
         switch (Kind)
@@ -56,6 +55,6 @@ internal sealed unsafe class FftPlan : IGpuFft
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref alive, 0) != 0) cufftDestroy(Handle);
+        if (Interlocked.Exchange(ref _alive, 0) != 0) cufftDestroy(Handle);
     }
 }

@@ -1,9 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Scat.Backends.Cuda.Interop;
-using static Scat.Backends.Cuda.Interop.Nvrtc;
-
 using static Scat.Backends.Cuda.Driver.GpuCheck;
+using static Scat.Backends.Cuda.Interop.Nvrtc;
 
 namespace Scat.Backends.Cuda.Driver;
 

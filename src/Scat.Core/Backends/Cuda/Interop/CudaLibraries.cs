@@ -23,12 +23,12 @@ internal static class CudaLibraries
 
     private static readonly object Gate = new();
     private static readonly Dictionary<string, (nint Handle, string? Path, string Tried)> Loaded = new();
-    private static int registered;
+    private static int _registered;
 
     /// <summary>Registers the resolver for this assembly (once; later calls do nothing).</summary>
     public static void EnsureRegistered()
     {
-        if (Interlocked.Exchange(ref registered, 1) != 0) return;
+        if (Interlocked.Exchange(ref _registered, 1) != 0) return;
         NativeLibrary.SetDllImportResolver(typeof(CudaLibraries).Assembly, Resolve);
     }
 
