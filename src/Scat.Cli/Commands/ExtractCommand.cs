@@ -20,7 +20,7 @@ internal static class ExtractCommand
             }, (o, v) => o with { Inputs = v ?? [] })
             .Add(new Option<string>("--output", "-o")
             {
-                Description = "Output file: .npz (features, labels, paths, classes, channel meta), .parquet (one row per image: path, label, class, features) or .npy (features only); - writes NPY to standard output. {shard} in the name is replaced by the shard index",
+                Description = "Output file: .npz (features, labels, paths, classes, channel meta), .parquet (one row per image: path, label, class, features) or .npy (features only); - writes NPY to standard output. {shard} in the name is replaced by the shard index, {part} by the part number (with --part-size)",
                 Required = true,
                 HelpName = "OUT",
             }, (o, v) => o with { Output = v })

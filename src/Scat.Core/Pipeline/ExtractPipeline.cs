@@ -53,7 +53,11 @@ public sealed class ExtractPipeline
     /// <param name="cancellationToken">Stops a long listing pass (tar shards, Parquet tables) at an interrupt.</param>
     public IImageSource SourceFor(ExtractOptions o, CancellationToken cancellationToken = default)
     {
-        if (o.FilesFrom is { } list) return FileListSource.FromFile(list, _standardInput, o.ClassesFromParent);
+        if (o.FilesFrom is { } list)
+        {
+            InputKinds.CheckOptions(InputKind.Files, o);
+            return FileListSource.FromFile(list, _standardInput, o.ClassesFromParent);
+        }
         var inputs = InputPatterns.Expand(o.Inputs);
         var kind = InputKinds.Of(inputs);
         InputKinds.CheckOptions(kind, o);

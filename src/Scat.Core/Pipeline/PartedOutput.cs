@@ -81,6 +81,8 @@ public sealed class PartedOutput
             return;
         }
         if (o.PartSize < 1) throw new ScatUsageException($"--part-size must be at least 1, got {o.PartSize}");
+        if (o.Resume && o.Inputs.Contains("-"))
+            throw new ScatUsageException("--resume cannot check a tar read from standard input (-): give the shard files");
         if (o.Output == FeatureWriters.StandardOutput) throw new ScatUsageException("--part-size writes files: it cannot write to standard output (-o -)");
         if (!Path.GetFileName(o.Output).Contains(Placeholder, StringComparison.Ordinal))
             throw new ScatUsageException($"--part-size needs {Placeholder} in the output file name, e.g. -o 'feats/part-{Placeholder}.parquet'");
@@ -109,7 +111,7 @@ public sealed class PartedOutput
         {
             Options = OptionsOf(o),
             Inputs = o.FilesFrom is null ? o.Inputs.ToList() : ["--files-from", o.FilesFrom],
-            Listing = Fingerprint(listing),
+            Listing = Fingerprint(listing, o.FilesFrom is null ? InputPatterns.Expand(o.Inputs) : []),
             ShardFirst = shardFirst,
             ShardEnd = shardFirst + count,
             PartSize = partSize,
@@ -167,6 +169,7 @@ public sealed class PartedOutput
         ["max_pixels"] = o.MaxPixels.ToString(CultureInfo.InvariantCulture),
         ["strict"] = o.Strict ? "true" : "false",
         ["classes_from_parent"] = o.ClassesFromParent ? "true" : "false",
+        ["decode"] = o.Decode == DecodeMode.Exact ? "exact" : "scaled",
         ["padding"] = Scat.Transform.Padding.Name(o.Coefficients.Padding),
         ["renorm"] = o.Coefficients.Renorm ? "true" : "false",
         ["rotation_invariant"] = o.Coefficients.RotationInvariant ? "true" : "false",
@@ -207,11 +210,23 @@ public sealed class PartedOutput
     }
 
     /// <summary>Count plus XXH128 of every image's key, class, size and mtime, in listing order.</summary>
-    public static ListingFingerprint Fingerprint(ImageListing listing)
+    /// <param name="containers">The inputs as expanded: the size and time of each that is a file (a tar shard, a
+    /// Parquet table, an array) count too, since their items are not files of their own.</param>
+    public static ListingFingerprint Fingerprint(ImageListing listing, IReadOnlyList<string>? containers = null)
     {
         var hash = new XxHash128();
         var buffer = new byte[8];
         void Long(long v) { System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(buffer, v); hash.Append(buffer); }
+        foreach (var file in containers ?? [])
+        {
+            var info = new FileInfo(file);
+            if (!info.Exists) continue;
+            hash.Append(Encoding.UTF8.GetBytes(file));
+            hash.Append([0]);
+            Long(info.Length);
+            Long(info.LastWriteTimeUtc.Ticks);
+        }
+        hash.Append([2]);
         foreach (var c in listing.Classes) { hash.Append(Encoding.UTF8.GetBytes(c)); hash.Append([0]); }
         hash.Append([1]);
         foreach (var item in listing.Items)
