@@ -19,6 +19,14 @@ internal static class CommonOptions
         DefaultValueFactory = _ => 8,
     };
 
+    /// <summary>A string option that takes one of <paramref name="values"/> (the first is the default), refused alike for every such option.</summary>
+    public static Option<string> Choice(string name, string description, params string[] values)
+    {
+        var o = new Option<string>(name) { Description = description, DefaultValueFactory = _ => values[0] };
+        o.AcceptOnlyFromAmong(values);
+        return o;
+    }
+
     public static Option<int> Order()
     {
         var o = new Option<int>("--order")

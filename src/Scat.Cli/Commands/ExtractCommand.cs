@@ -99,16 +99,10 @@ internal static class ExtractCommand
             {
                 Description = "With --part-size: check the manifest of an earlier run of the same command, keep its good parts and compute only the rest",
             }, (o, v) => o with { Resume = v })
-            .Add(new Option<string>("--dtype")
-            {
-                Description = "Element type of the stored features: float32 (default) or float16 (rounded to nearest even when written; half the size; not for .parquet)",
-                DefaultValueFactory = _ => "float32",
-            }, (o, v) => o with { DType = FeatureDTypes.TryParse(v, out var t) ? t : throw new ScatUsageException($"unknown --dtype '{v}': use float32 or float16") })
-            .Add(new Option<string>("--decode")
-            {
-                Description = "scaled (default): a JPEG that --size shrinks to half or less is decoded at the smallest of 1/2, 1/4 or 1/8 scale that covers the size (libjpeg-turbo, as Pillow's draft; much faster, pixels differ slightly); exact: always decode at full size, then resize",
-                DefaultValueFactory = _ => "scaled",
-            }, (o, v) => o with { Decode = v switch { "scaled" => DecodeMode.Scaled, "exact" => DecodeMode.Exact, _ => throw new ScatUsageException($"unknown --decode '{v}': use scaled or exact") } })
+            .Add(CommonOptions.Choice("--dtype", "Element type of the stored features: float32 (default) or float16 (rounded to nearest even when written; half the size; not for .parquet)", "float32", "float16")
+                , (o, v) => o with { DType = FeatureDTypes.TryParse(v, out var t) ? t : throw new ScatUsageException($"unknown --dtype '{v}': use float32 or float16") })
+            .Add(CommonOptions.Choice("--decode", "scaled (default): a JPEG that --size shrinks to half or less is decoded at the smallest of 1/2, 1/4 or 1/8 scale that covers the size (libjpeg-turbo, as Pillow's draft; much faster, pixels differ slightly); exact: always decode at full size, then resize", "scaled", "exact")
+                , (o, v) => o with { Decode = v switch { "scaled" => DecodeMode.Scaled, "exact" => DecodeMode.Exact, _ => throw new ScatUsageException($"unknown --decode '{v}': use scaled or exact") } })
             .Add(new Option<bool>("--no-clobber") { Description = "Refuse to replace an existing output file" }, (o, v) => o with { NoClobber = v })
             .Add(new Option<long>("--max-pixels")
             {
