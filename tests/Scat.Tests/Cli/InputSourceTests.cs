@@ -228,17 +228,7 @@ public class InputSourceTests(ITestOutputHelper output)
         Assert.False(File.Exists(dir["m.npz"]));
     }
 
-    private static int Exec(string file, string folder, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = folder };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(180_000), $"{file} did not finish");
-        Assert.True(p.ExitCode == 0, $"{file}: {stderr.Result}");
-        return p.ExitCode;
-    }
+    private static int Exec(string file, string folder, params string[] args) => ParquetImageTableTests.Run(file, folder, args).Exit;
 
     [RootLinuxFact]
     public void SlurmJobArrayOverTarShardsExtractsEverySampleOnce()

@@ -8,7 +8,7 @@ namespace Scat.Tests.Input;
 
 public class ImageDecoderTests
 {
-    private static float[] Planes(ImageDecoder decoder, string path, out int h, out int w)
+    internal static float[] Planes(ImageDecoder decoder, string path, out int h, out int w)
     {
         using var image = decoder.Decode(path);
         h = image.Height;

@@ -20,7 +20,7 @@ public class ParquetImageTableTests
         return folder;
     }
 
-    private static (int Exit, string Out) Run(string file, string folder, params string[] args)
+    internal static (int Exit, string Out) Run(string file, string folder, params string[] args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = folder };
         foreach (var a in args) psi.ArgumentList.Add(a);

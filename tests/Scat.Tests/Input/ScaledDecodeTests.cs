@@ -18,15 +18,8 @@ public class ScaledDecodeTests(ITestOutputHelper output)
 {
     private static string[] Photos() => Directory.GetFiles(TestData.Path("photos"), "*.jpg").Order(StringComparer.Ordinal).ToArray();
 
-    private static float[] Planes(ImageDecoder decoder, string path, out int h, out int w)
-    {
-        using var image = decoder.Decode(path);
-        h = image.Height;
-        w = image.Width;
-        var planes = new float[image.Channels * h * w];
-        image.CopyPlanes(planes);
-        return planes;
-    }
+    private static float[] Planes(ImageDecoder decoder, string path, out int h, out int w) =>
+        ImageDecoderTests.Planes(decoder, path, out h, out w);
 
     [Theory]
     // 500×375 to 32² (crop: 32×42): 1/8 gives 47×63, which covers it.
