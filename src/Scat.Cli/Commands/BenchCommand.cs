@@ -96,9 +96,9 @@ internal static class BenchCommand
                 {
                     var m = result.Machine;
                     console.Out.WriteLine($"scat bench: {m.Cpu}, {m.Cores} cores, {m.Simd}{(m.Gpu is null ? "" : ", GPU " + m.Gpu)}");
-                    console.Out.WriteLine($"batch {result.Batch} images, {(result.Channels == 3 ? "RGB" : "gray")}, J={j}, L={l}, order {order}, " +
+                    console.Out.WriteLine($"batch {result.Batch} images, {result.Channels switch { 3 => "RGB", 1 => "gray", var c => $"{c} channels" }}, J={j}, L={l}, order {order}, " +
                                           (options.Coefficients.IsDefault ? "" : options.Coefficients.Describe() + ", ") +
-                                          (endToEnd is null ? $"median of {repeat} after {warmup} warm-up" : $"folder {endToEnd}"));
+                                          (endToEnd is null ? $"median of {repeat} after {warmup} warm-up" : $"input {endToEnd}"));
                     console.Out.WriteLine(endToEnd is null
                         ? $"{"size",-10} {"device",-8} {"mode",-10} {"median s",10} {"min s",10} {"images/s",10}"
                         : $"{"size",-10} {"device",-8} {"decode s",10} {"transform s",12} {"write s",10} {"total s",10} {"images/s",10} {"feed img/s",11} {"bound by",-9}");

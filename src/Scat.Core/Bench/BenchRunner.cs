@@ -145,7 +145,7 @@ public static class BenchRunner
             ("transform", result.Written / Math.Max(transformSeconds, 1e-9)),
             ("write", result.Written / Math.Max(writeSeconds, 1e-9)),
         };
-        return new BenchResult(o.Device.ToString(), "end-to-end", (int)result.Written, o.Channels, size.Height, size.Width, o.J, o.L, o.Order, total, total, machine)
+        return new BenchResult(o.Device.ToString(), "end-to-end", (int)result.Written, result.Channels, size.Height, size.Width, o.J, o.L, o.Order, total, total, machine)
         {
             DecodeSeconds = result.StageTimes.Decode.TotalSeconds,
             TransformSeconds = transformSeconds,

@@ -125,6 +125,8 @@ public sealed record ExtractResult(long Written, int Skipped, TimeSpan Elapsed, 
     public (TimeSpan Decode, TimeSpan Transform, TimeSpan Write) StageTimes { get; init; }
     /// <summary>The size of every image the transform saw (after --size).</summary>
     public (int Height, int Width) ImageSize { get; init; }
+    /// <summary>Planes per image (3 for RGB, 1 for gray, an array's own C).</summary>
+    public int Channels { get; init; }
 }
 
 /// <summary>Progress after each batch: files done (written or skipped) of the total listed.</summary>

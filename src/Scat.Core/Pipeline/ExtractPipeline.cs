@@ -162,6 +162,7 @@ public sealed class ExtractPipeline
         {
             StageTimes = (decode.Busy, transform.Busy, write.Busy),
             ImageSize = (height, width),
+            Channels = channels,
         };
     }
 

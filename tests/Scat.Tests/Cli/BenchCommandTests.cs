@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Scat.Cli;
+using Scat.Tests.Input;
 using Scat.Tests.Support;
 
 namespace Scat.Tests.Cli;
@@ -68,6 +69,26 @@ public class BenchCommandTests
         // The stages run at once (as in extract): each one's busy time lies within the run's.
         foreach (var part in new[] { "decode_s", "transform_s", "write_s" })
             Assert.InRange(r.GetProperty(part).GetDouble(), 1e-9, total);
+    }
+
+    [Fact]
+    public async Task EndToEndReportsAnArraysOwnChannels()
+    {
+        using var dir = new TempDir();
+        var values = new float[4 * 2 * 16 * 16];
+        for (int i = 0; i < values.Length; i++) values[i] = i % 7 / 7f;
+        using (var file = File.Create(dir["a.npy"]))
+        {
+            file.Write(global::Scat.Output.NpyFormat.Header(global::Scat.Output.NpyFormat.Float32, 4, 2, 16, 16));
+            file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+        }
+        var (exit, output, err) = await Scat("bench", "--device", "cpu", "--end-to-end", dir["a.npy"], "-J", "2", "--json");
+        Assert.True(exit == 0, err);
+        using var doc = JsonDocument.Parse(output.Trim());
+        Assert.Equal(2, doc.RootElement.GetProperty("channels").GetInt32());
+        var (tableExit, table, tableErr) = await Scat("bench", "--device", "cpu", "--end-to-end", dir["a.npy"], "-J", "2");
+        Assert.True(tableExit == 0, tableErr);
+        Assert.Contains("2 channels", table);
     }
 
     [Fact]
