@@ -92,7 +92,7 @@ public sealed class ImageDecoder
             using var stream = open();
             var (info, _, _) = ReadHeader(stream, CancellationToken.None);
             if (Resize is { } r) return (r.Height, r.Width);
-            return SwapsSides(info.Metadata.ExifProfile) ? (info.Width, info.Height) : (info.Height, info.Width);
+            return Oriented(info);
         }
         catch (Exception e) when (IsDecodeFailure(e))
         {
@@ -125,7 +125,6 @@ public sealed class ImageDecoder
     private DecodedImage Decode(Func<Stream> open, CancellationToken cancellationToken)
     {
         Image? loaded = null;
-        (int Height, int Width)? source = null;
         try
         {
             using (var stream = open())
@@ -147,13 +146,13 @@ public sealed class ImageDecoder
             {
                 var image = loaded as Image<Rgba64> ?? loaded.CloneAs<Rgba64>(Configuration);
                 if (!ReferenceEquals(image, loaded)) { loaded.Dispose(); loaded = image; }
-                return Prepare(image, source, 65535.0, static p => (p.R, p.G, p.B));
+                return Prepare(image, 65535.0, static p => (p.R, p.G, p.B));
             }
             else
             {
                 var image = loaded as Image<Rgba32> ?? loaded.CloneAs<Rgba32>(Configuration);
                 if (!ReferenceEquals(image, loaded)) { loaded.Dispose(); loaded = image; }
-                return Prepare(image, source, 255.0, static p => (p.R, p.G, p.B));
+                return Prepare(image, 255.0, static p => (p.R, p.G, p.B));
             }
         }
         catch (Exception e) when (IsDecodeFailure(e))
@@ -181,9 +180,8 @@ public sealed class ImageDecoder
         return new ScaledImage(rgba, h, w, orientation, newH, newW, rowShift, colShift, r.Height, r.Width, Color);
     }
 
-    /// <summary>Orients, resizes and crops or pads. <paramref name="source"/>: the oriented size of the file's full
-    /// image, on which the --fit rule is computed after a scaled decode (the decoded image is smaller); null: the decoded image's.</summary>
-    private DecodedImage Prepare<TPixel>(Image<TPixel> image, (int Height, int Width)? source, double scale,
+    /// <summary>Orients, resizes and crops or pads a full-size decode (the scaled path has its own, <see cref="ScaledImage"/>).</summary>
+    private DecodedImage Prepare<TPixel>(Image<TPixel> image, double scale,
         Func<TPixel, (int R, int G, int B)> rgb)
         where TPixel : unmanaged, IPixel<TPixel>
     {
@@ -191,8 +189,7 @@ public sealed class ImageDecoder
         int h = image.Height, w = image.Width, rowShift = 0, colShift = 0;
         if (Resize is { } r)
         {
-            var (fullH, fullW) = source ?? (h, w);
-            (int newH, int newW) = ResizedSize(fullH, fullW, r);
+            (int newH, int newW) = ResizedSize(h, w, r);
             if (newH != h || newW != w)
             {
                 image.Mutate(x => x.Resize(new ResizeOptions

@@ -70,7 +70,7 @@ public sealed class ExtractPipeline
                     if (first == end) throw new ScatException($"shard {shard} holds no tar shard: the input has only {inputs.Count}");
                     inputs = inputs.Skip(first).Take(end - first).ToList();
                 }
-                return new TarShardSource(inputs, o.ImageExtension) { Cancellation = cancellationToken };
+                return new TarShardSource(inputs, o.ImageExtension) { Cancellation = cancellationToken, Sharded = o.Shard is not null };
             case InputKind.Parquet: return new ParquetTableSource(inputs, o.ImageColumn, o.LabelColumn) { Cancellation = cancellationToken };
             case InputKind.Array: return new ArraySource(inputs, o.ArrayKey);
             default: return new FolderSource(inputs);
@@ -108,7 +108,7 @@ public sealed class ExtractPipeline
     {
         var o = _options;
         var listing = source.List();
-        var (selected, shardFirst) = Select(listing.Items, o, shardItems: source is not TarShardSource);
+        var (selected, shardFirst) = Select(listing.Items, o, shardItems: !source.Sharded);
         // --part-size: the parts to write; with --resume only the listing positions no good part covers.
         var parted = _parted = o.PartSize is null ? null : PartedOutput.Open(o, listing, shardFirst, selected.Count, stderr);
         if (parted is { Pending.Count: 0 })

@@ -24,6 +24,10 @@ public interface IImageSource
 
     /// <summary>Planes per image: the decoder's (--color) for images; an array source gives its own.</summary>
     int Channels(ImageDecoder decoder) => decoder.Channels;
+
+    /// <summary>True when the source already holds only this run's part of the input (--shard over whole tar shards),
+    /// so that the pipeline does not split its listing again.</summary>
+    bool Sharded => false;
 }
 
 /// <summary>A source whose items are image files on disk (<see cref="ImageItem.FullPath"/>).</summary>

@@ -20,7 +20,7 @@ namespace Scat.Input;
 /// <param name="imageExtension">--image-ext: which member is the image when a sample has several.</param>
 /// <param name="standardInput">Opens standard input (for "-"); the process's by default.</param>
 public sealed class TarShardSource(IReadOnlyList<string> shards, string? imageExtension, Func<Stream>? standardInput = null)
-    : InMemoryImageSource, IDisposable
+    : InMemoryImageSource, IImageSource, IDisposable
 {
     /// <summary>Look-ahead a shard reader may hold (samples read past but not yet asked for).</summary>
     private const long LookAheadBytes = 64L << 20;
@@ -36,6 +36,9 @@ public sealed class TarShardSource(IReadOnlyList<string> shards, string? imageEx
 
     /// <summary>Stops the listing pass (which reads every shard) at an interrupt.</summary>
     public CancellationToken Cancellation { get; init; }
+
+    /// <summary>The shards given are this run's part of the input (--shard picked whole shards).</summary>
+    public bool Sharded { get; init; }
 
     public override ImageListing List()
     {
