@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Scat.Backends;
-using Scat.Input;
+using Scat.Input.Decoding;
 
 namespace Scat.Cli;
 

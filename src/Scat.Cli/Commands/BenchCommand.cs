@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Scat.Backends;
 using Scat.Bench;
-using Scat.Input;
+using Scat.Input.Decoding;
 
 namespace Scat.Cli.Commands;
 

@@ -15,7 +15,7 @@ internal sealed class CoefficientArguments
     public CoefficientArguments(bool steps = true)
     {
         _steps = steps;
-        Padding.AcceptOnlyFromAmong(Scat.Transform.Padding.Names);
+        Padding.AcceptOnlyFromAmong(PadIndex.Names);
     }
 
     public Option<string> Padding { get; } = new("--padding")
@@ -54,8 +54,8 @@ internal sealed class CoefficientArguments
 
     public CoefficientOptions Read(ParseResult r)
     {
-        if (!Scat.Transform.Padding.TryParse(r.GetValue(Padding), out var padding))
-            throw new ScatUsageException($"unknown --padding '{r.GetValue(Padding)}': use {string.Join(", ", Scat.Transform.Padding.Names)}");
+        if (!PadIndex.TryParse(r.GetValue(Padding), out var padding))
+            throw new ScatUsageException($"unknown --padding '{r.GetValue(Padding)}': use {string.Join(", ", PadIndex.Names)}");
         var o = new CoefficientOptions { Padding = padding };
         if (!_steps) return o;
         return o with { RotationInvariant = r.GetValue(RotationInvariant), Renorm = r.GetValue(Renorm), Log = r.GetValue(Log) };

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Scat.Input;
+using Scat.Input.Decoding;
 using Scat.Output;
 using Scat.Pipeline;
 using Scat.Transform;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Scat.Backends;
-using Scat.Input;
+using Scat.Input.Decoding;
 using Scat.Pictures;
 using Scat.Transform;
 

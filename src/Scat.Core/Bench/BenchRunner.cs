@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Scat.Backends;
+using Scat.Input.Decoding;
 using Scat.Input;
 using Scat.Pipeline;
 using Scat.Transform;

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
 using Parquet;
+using Scat.Formats;
 using Scat.Transform;
 
 namespace Scat.Output;

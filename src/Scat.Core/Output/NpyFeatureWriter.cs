@@ -1,3 +1,5 @@
+using Scat.Formats;
+
 namespace Scat.Output;
 
 /// <summary>

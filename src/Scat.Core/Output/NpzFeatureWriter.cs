@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Scat.Formats;
 using Scat.Transform;
 
 namespace Scat.Output;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Scat.Backends;
-using Scat.Input;
+using Scat.Input.Decoding;
 using Scat.Output;
 using Scat.Transform;
 

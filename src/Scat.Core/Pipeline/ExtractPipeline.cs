@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Scat.Backends;
+using Scat.Input.Decoding;
 using Scat.Input;
 using Scat.Output;
 using Scat.Transform;

@@ -1,4 +1,5 @@
-using Scat.Input;
+
+using Scat.Input.Containers;
 
 namespace Scat.Pipeline;
 
@@ -9,9 +10,9 @@ public enum InputKind { Files, Tar, Parquet, Array }
 public static class InputKinds
 {
     public static InputKind KindOf(string input) =>
-        WebDataset.IsTarInput(input) ? InputKind.Tar
-        : ParquetImageTable.IsParquetFile(input) ? InputKind.Parquet
-        : ArrayInput.IsArrayFile(input) ? InputKind.Array
+        TarShardReader.IsTarInput(input) ? InputKind.Tar
+        : ParquetImageReader.IsParquetFile(input) ? InputKind.Parquet
+        : NpyArrayReader.IsArrayFile(input) ? InputKind.Array
         : InputKind.Files;
 
     /// <summary>The one kind of <paramref name="inputs"/>; mixed kinds are refused with one line.</summary>

@@ -2,8 +2,10 @@ using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
 using System.Text.RegularExpressions;
+using Scat.Input.Decoding;
 using Scat.Input;
 using Scat.Output;
+using Scat.Transform;
 
 namespace Scat.Pipeline;
 
@@ -170,7 +172,7 @@ public sealed class PartedOutput
         ["strict"] = o.Strict ? "true" : "false",
         ["classes_from_parent"] = o.ClassesFromParent ? "true" : "false",
         ["decode"] = o.Decode == DecodeMode.Exact ? "exact" : "scaled",
-        ["padding"] = Scat.Transform.Padding.Name(o.Coefficients.Padding),
+        ["padding"] = PadIndex.Name(o.Coefficients.Padding),
         ["renorm"] = o.Coefficients.Renorm ? "true" : "false",
         ["rotation_invariant"] = o.Coefficients.RotationInvariant ? "true" : "false",
         ["log"] = o.Coefficients.Log ? "true" : "false",

@@ -28,7 +28,7 @@ public sealed record CoefficientOptions
     /// <summary>Records the options that differ from the default (none for a default run, so its output is unchanged).</summary>
     public void WriteJson(Utf8JsonWriter json)
     {
-        if (Padding != PaddingMode.Reflect) json.WriteString("padding", Scat.Transform.Padding.Name(Padding));
+        if (Padding != PaddingMode.Reflect) json.WriteString("padding", PadIndex.Name(Padding));
         if (RotationInvariant) json.WriteBoolean("rotation_invariant", true);
         if (Renorm) json.WriteBoolean("renorm", true);
         if (Log) json.WriteBoolean("log", true);
@@ -37,7 +37,7 @@ public sealed record CoefficientOptions
     /// <summary>"padding zero, renorm, rotation-invariant, log", or "" for the defaults.</summary>
     public string Describe() => string.Join(", ", new[]
     {
-        Padding != PaddingMode.Reflect ? "padding " + Scat.Transform.Padding.Name(Padding) : null,
+        Padding != PaddingMode.Reflect ? "padding " + PadIndex.Name(Padding) : null,
         Renorm ? "renorm" : null,
         RotationInvariant ? "rotation-invariant" : null,
         Log ? "log" : null,

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Scat.Cli;
-using Scat.Tests.Input;
 using Scat.Tests.Support;
 
 namespace Scat.Tests.Cli;
@@ -79,7 +78,7 @@ public class BenchCommandTests
         for (int i = 0; i < values.Length; i++) values[i] = i % 7 / 7f;
         using (var file = File.Create(dir["a.npy"]))
         {
-            file.Write(global::Scat.Output.NpyFormat.Header(global::Scat.Output.NpyFormat.Float32, 4, 2, 16, 16));
+            file.Write(global::Scat.Formats.NpyFormat.Header(global::Scat.Formats.NpyFormat.Float32, 4, 2, 16, 16));
             file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
         }
         var (exit, output, err) = await Scat("bench", "--device", "cpu", "--end-to-end", dir["a.npy"], "-J", "2", "--json");

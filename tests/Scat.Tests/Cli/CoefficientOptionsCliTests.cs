@@ -2,10 +2,12 @@ using System.IO.Compression;
 using System.Text.Json;
 using Scat.Backends.Cpu;
 using Scat.Cli;
+using Scat.Formats;
+using Scat.Input.Decoding;
 using Scat.Input;
 using Scat.Output;
 using Scat.Pipeline;
-using Scat.Tests.Input;
+using Scat.Tests.Support;
 using Scat.Transform;
 using Xunit;
 
@@ -108,7 +110,7 @@ public class CoefficientOptionsCliTests
         // The Parquet metadata names the options that are not the default.
         await using var reader = await Parquet.ParquetReader.CreateAsync(dir["f.parquet"]);
         var meta = JsonDocument.Parse(reader.CustomMetadata[ParquetFeatureWriter.MetadataKey]).RootElement;
-        Assert.Equal(coefficients.Padding == PaddingMode.Reflect ? null : Padding.Name(coefficients.Padding),
+        Assert.Equal(coefficients.Padding == PaddingMode.Reflect ? null : PadIndex.Name(coefficients.Padding),
             meta.TryGetProperty("padding", out var pad) ? pad.GetString() : null);
         Assert.Equal(coefficients.RotationInvariant, meta.TryGetProperty("rotation_invariant", out _));
         Assert.Equal(coefficients.Renorm, meta.TryGetProperty("renorm", out _));

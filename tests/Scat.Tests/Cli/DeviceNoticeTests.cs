@@ -1,5 +1,5 @@
-using Scat.Backends;
 using Scat.Backends.Cuda.Driver;
+using Scat.Backends;
 
 namespace Scat.Tests.Cli;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Scat.Input;
-using Scat.Tests.Input;
 using Scat.Tests.Support;
 
 namespace Scat.Tests.Cli;

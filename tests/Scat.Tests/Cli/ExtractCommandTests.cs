@@ -1,10 +1,11 @@
 using System.IO.Compression;
 using Scat.Backends;
 using Scat.Cli;
+using Scat.Formats;
+using Scat.Input.Decoding;
 using Scat.Input;
-using Scat.Output;
 using Scat.Pipeline;
-using Scat.Tests.Input;
+using Scat.Tests.Support;
 using Scat.Transform;
 using SixLabors.ImageSharp.PixelFormats;
 using Xunit;

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Scat.Cli;
 using Scat.Input;
-using Scat.Tests.Input;
+using Scat.Pipeline;
+using Scat.Tests.Backends.Cpu;
+using Scat.Tests.Input.Containers;
 using Scat.Tests.Support;
 using Scat.Tests.Transform;
 using Scat.Transform;
@@ -110,7 +112,7 @@ public class InputSourceTests(ITestOutputHelper output)
     public void DigitsAsTarShardsGiveTheFolderFeaturesBitForBit()
     {
         using var dir = new TempDir();
-        WebDatasetTests.MakeShards("digits", Digits, dir["shards"], "3", "pax");
+        TarShardReaderTests.MakeShards("digits", Digits, dir["shards"], "3", "pax");
         var pattern = dir["shards"] + "/digits-{000000..000002}.tar";
         var run = Scat("extract", pattern, "-o", dir["t.npz"], "-J", "1", "--device", "cpu", "-q");
         Assert.True(run.Exit == 0, run.Stderr);
@@ -146,7 +148,7 @@ public class InputSourceTests(ITestOutputHelper output)
     public void OneTarOnStandardInput()
     {
         using var dir = new TempDir();
-        WebDatasetTests.MakeShards("digits", Digits, dir["shards"], "3", "gnu");
+        TarShardReaderTests.MakeShards("digits", Digits, dir["shards"], "3", "gnu");
         var psi = new ProcessStartInfo("bash") { RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add("exec dotnet \"$0\" extract - -o \"$1\" -J 1 --device cpu -q < \"$2\"");
@@ -169,7 +171,7 @@ public class InputSourceTests(ITestOutputHelper output)
     public void ACorruptCorpusNamesEachProblemOnceAndKeepsTheRest()
     {
         using var dir = new TempDir();
-        var members = WebDatasetTests.MakeShards("corrupt", Digits, dir["c"]);
+        var members = TarShardReaderTests.MakeShards("corrupt", Digits, dir["c"]);
         // Three shards: the damaged-sample shard, a copy of the good one cut inside a member's data, the good one.
         var good = dir["c"] + "/bad-000001.tar";
         var m = members[good];
@@ -228,7 +230,7 @@ public class InputSourceTests(ITestOutputHelper output)
         Assert.False(File.Exists(dir["m.npz"]));
     }
 
-    private static int Exec(string file, string folder, params string[] args) => ParquetImageTableTests.Run(file, folder, args).Exit;
+    private static int Exec(string file, string folder, params string[] args) => ParquetImageReaderTests.Run(file, folder, args).Exit;
 
     [RootLinuxFact]
     public void SlurmJobArrayOverTarShardsExtractsEverySampleOnce()
@@ -239,7 +241,7 @@ public class InputSourceTests(ITestOutputHelper output)
         Assert.True(up.Exit == 0, $"slurm-up failed: {up.Out}");
 
         using var dir = new TempDir();
-        WebDatasetTests.MakeShards("digits", Digits, dir["shards"], "3", "pax");
+        TarShardReaderTests.MakeShards("digits", Digits, dir["shards"], "3", "pax");
         var recipe = Path.Combine(root, "samples", "slurm", "extract-array.sbatch");
         var job = ExecOut("sbatch", dir.Path, 240_000, [("SCAT", $"dotnet {ChildProcess.ScatDll}")],
             "--wait", "--array=0-2", "--cpus-per-task=1", $"--chdir={dir.Path}", $"--output={dir["log-%a.txt"]}",
@@ -275,7 +277,7 @@ public class InputSourceTests(ITestOutputHelper output)
     public void BenchEndToEndReadsTarShards()
     {
         using var dir = new TempDir();
-        WebDatasetTests.MakeShards("digits", Digits, dir["shards"], "3", "pax");
+        TarShardReaderTests.MakeShards("digits", Digits, dir["shards"], "3", "pax");
         var run = Scat("bench", "--end-to-end", dir["shards"] + "/digits-*.tar", "--device", "cpu", "-J", "1", "--json");
         Assert.True(run.Exit == 0, run.Stderr);
         Assert.Contains("\"batch\":1797", run.Out.Replace(" ", ""));

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Scat.Cli;
-using Scat.Tests.Input;
 using Scat.Tests.Support;
 
 namespace Scat.Tests.Cli;

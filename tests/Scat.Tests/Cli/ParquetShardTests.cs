@@ -5,7 +5,6 @@ using Parquet.Schema;
 using Scat.Cli;
 using Scat.Output;
 using Scat.Pipeline;
-using Scat.Tests.Input;
 using Scat.Tests.Support;
 using Scat.Transform;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using Scat.Input;
-using Scat.Tests.Input;
+using Scat.Input.Decoding;
+using Scat.Pipeline;
+using Scat.Tests.Support;
 
 namespace Scat.Tests.Hardening;
 

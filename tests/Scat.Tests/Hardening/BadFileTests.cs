@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
-using Scat.Input;
-using Scat.Output;
-using Scat.Tests.Input;
+using Scat.Formats;
+using Scat.Input.Decoding;
 using Scat.Tests.Support;
 
 namespace Scat.Tests.Hardening;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Scat.Cli;
-using Scat.Tests.Input;
+using Scat.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Jpeg;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using Scat.Input;
-using Scat.Tests.Input;
+using Scat.Input.Decoding;
+using Scat.Pipeline;
+using Scat.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Bmp;
 using SixLabors.ImageSharp.Formats.Gif;

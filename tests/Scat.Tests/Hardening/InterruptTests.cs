@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Scat.Tests.Input;
 using Scat.Tests.Support;
 
 namespace Scat.Tests.Hardening;

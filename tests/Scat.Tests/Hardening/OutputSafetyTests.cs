@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Scat.Output;
-using Scat.Tests.Input;
 using Scat.Tests.Support;
 using Scat.Transform;
 

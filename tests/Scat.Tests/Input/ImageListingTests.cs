@@ -1,4 +1,5 @@
 using Scat.Input;
+using Scat.Tests.Support;
 using Xunit;
 
 namespace Scat.Tests.Input;

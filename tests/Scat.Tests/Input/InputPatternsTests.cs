@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Scat.Input;
+using Scat.Tests.Support;
 
 namespace Scat.Tests.Input;
 

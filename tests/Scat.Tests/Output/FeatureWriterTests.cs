@@ -1,8 +1,9 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
+using Scat.Formats;
 using Scat.Output;
-using Scat.Tests.Input;
+using Scat.Tests.Support;
 using Scat.Transform;
 using Xunit;
 

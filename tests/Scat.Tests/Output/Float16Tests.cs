@@ -1,7 +1,6 @@
 using Scat.Cli;
 using Scat.Output;
 using Scat.Tests.Cli;
-using Scat.Tests.Input;
 using Scat.Tests.Support;
 using Scat.Transform;
 

@@ -1,6 +1,6 @@
 using Scat.Cli;
 using Scat.Pictures;
-using Scat.Tests.Input;
+using Scat.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 

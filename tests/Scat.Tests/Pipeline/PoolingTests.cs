@@ -1,7 +1,6 @@
 using Scat.Cli;
 using Scat.Output;
 using Scat.Pipeline;
-using Scat.Tests.Input;
 using Scat.Tests.Support;
 using Scat.Transform;
 using SixLabors.ImageSharp.PixelFormats;

@@ -1,9 +1,10 @@
 using Scat.Backends;
 using Scat.Cli;
+using Scat.Formats;
+using Scat.Input.Decoding;
 using Scat.Input;
-using Scat.Output;
 using Scat.Pipeline;
-using Scat.Tests.Input;
+using Scat.Tests.Support;
 using SixLabors.ImageSharp.PixelFormats;
 using Xunit;
 

@@ -23,7 +23,7 @@ public class CoefficientOptionsTests(ITestOutputHelper output)
     private static readonly string[] RotationCases = ["rotation_gray24x24_J2_L8", "rotation_gray21x30_J2_L5", "rotation_gray16x20_J1_L6"];
 
     public static IEnumerable<object[]> PaddingModes() =>
-        from c in PaddingCases from m in Padding.Names select new object[] { c, m };
+        from c in PaddingCases from m in PadIndex.Names select new object[] { c, m };
 
     public static IEnumerable<object[]> Rotations() => RotationCases.Select(c => new object[] { c });
 
@@ -57,7 +57,7 @@ public class CoefficientOptionsTests(ITestOutputHelper output)
             var mode = (PaddingMode)cases[4 * c];
             int n = (int)cases[4 * c + 1], before = (int)cases[4 * c + 2], after = (int)cases[4 * c + 3];
             for (int i = 0; i < n + before + after; i++, at++)
-                Assert.True(values[at] == Padding.Index(mode, i - before, n), $"{mode}, n = {n}, pad ({before}, {after}), position {i}: numpy {values[at]}, scat {Padding.Index(mode, i - before, n)}");
+                Assert.True(values[at] == PadIndex.Index(mode, i - before, n), $"{mode}, n = {n}, pad ({before}, {after}), position {i}: numpy {values[at]}, scat {PadIndex.Index(mode, i - before, n)}");
             checkedCases++;
         }
         Assert.Equal(values.Length, at);
@@ -69,7 +69,7 @@ public class CoefficientOptionsTests(ITestOutputHelper output)
     public void CpuEngineMatchesKymatioWithThePaddingSwitched(string name, string mode)
     {
         var z = Load(name);
-        Assert.True(Padding.TryParse(mode, out var padding));
+        Assert.True(PadIndex.TryParse(mode, out var padding));
         var (layout, x, planes) = Input(z, padding);
         var reference = z["S_" + mode].AsFloat32();
         double worst = Agreement.WorstRelative(Transform(layout, x, planes), reference, layout.K, layout.OutPlaneSize, out int k);
@@ -88,7 +88,7 @@ public class CoefficientOptionsTests(ITestOutputHelper output)
     public void EmulatedGpuMatchesKymatioAndTheCpuEngineWithThePaddingSwitched(string name, string mode)
     {
         var z = Load(name);
-        Assert.True(Padding.TryParse(mode, out var padding));
+        Assert.True(PadIndex.TryParse(mode, out var padding));
         var (layout, x, planes) = Input(z, padding);
         var gpu = new float[planes * layout.OutputPerPlane];
         using (var device = new EmulatedDevice())
@@ -123,7 +123,7 @@ public class CoefficientOptionsTests(ITestOutputHelper output)
                 for (int y = 0; y < h; y++)
                     for (int x = 0; x < w; x++)
                     {
-                        int sy = Padding.Index(mode, y - top, ih), sx = Padding.Index(mode, x - left, iw);
+                        int sy = PadIndex.Index(mode, y - top, ih), sx = PadIndex.Index(mode, x - left, iw);
                         expected[(p * h + y) * w + x] = sy < 0 || sx < 0 ? 0f : input[(p * ih + sy) * iw + sx];
                     }
             var actual = new float[expected.Length];

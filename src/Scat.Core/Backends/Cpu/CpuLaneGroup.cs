@@ -94,10 +94,10 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         Span<int> colIndex = w <= 4096 ? stackalloc int[w] : new int[w];
         var mode = _layout.Padding;
         bool zeros = false;
-        for (int x = 0; x < w; x++) zeros |= (colIndex[x] = Padding.Index(mode, x - _layout.PadLeft, iw)) < 0;
+        for (int x = 0; x < w; x++) zeros |= (colIndex[x] = PadIndex.Index(mode, x - _layout.PadLeft, iw)) < 0;
         for (int y = 0; y < h; y++)
         {
-            int sy = Padding.Index(mode, y - _layout.PadTop, ih);
+            int sy = PadIndex.Index(mode, y - _layout.PadTop, ih);
             if (sy < 0) continue; // a zero row: the cleared buffer holds it
             // Even rows go to the real part, odd rows to the imaginary part of packed row y / 2.
             var target = (y & 1) == 0 ? s.Re : s.Im;

@@ -1,3 +1,6 @@
+using Scat.Input.Containers;
+using Scat.Input.Decoding;
+
 namespace Scat.Input;
 
 /// <summary>
@@ -13,7 +16,7 @@ public sealed class ArraySource(IReadOnlyList<string> files, string? arrayKey) :
 {
     private const long LookAheadBytes = 64L << 20;
 
-    private readonly List<ArrayInput> _arrays = [];
+    private readonly List<NpyArrayReader> _arrays = [];
     private readonly List<SequentialCursor<ArrayImage>> _cursors = [];
     private readonly Dictionary<ImageItem, (int Array, long Index)> _where = new(ReferenceEqualityComparer.Instance);
     private int _channels;
@@ -23,7 +26,7 @@ public sealed class ArraySource(IReadOnlyList<string> files, string? arrayKey) :
         var items = new List<ImageItem>();
         for (int f = 0; f < files.Count; f++)
         {
-            var array = ArrayInput.Open(files[f], arrayKey);
+            var array = NpyArrayReader.Open(files[f], arrayKey);
             _arrays.Add(array);
             if (f == 0) _channels = array.Channels;
             else if (array.Channels != _channels)

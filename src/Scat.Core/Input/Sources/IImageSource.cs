@@ -1,3 +1,5 @@
+using Scat.Input.Decoding;
+
 namespace Scat.Input;
 
 /// <summary>

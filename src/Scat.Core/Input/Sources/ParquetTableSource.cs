@@ -1,3 +1,6 @@
+using Scat.Input.Containers;
+using Scat.Input.Decoding;
+
 namespace Scat.Input;
 
 /// <summary>
@@ -15,7 +18,7 @@ public sealed class ParquetTableSource(IReadOnlyList<string> files, string? imag
     private const long LookAheadBytes = 64L << 20;
     private const int OpenReaders = 2;
 
-    private readonly List<ParquetImageTable> _tables = [];
+    private readonly List<ParquetImageReader> _tables = [];
     private readonly List<long[]> _groupStarts = [];
     private readonly List<SequentialCursor<ParquetImageRow>?> _cursors = [];
     private readonly List<int> _recent = [];
@@ -30,7 +33,7 @@ public sealed class ParquetTableSource(IReadOnlyList<string> files, string? imag
         var items = new List<ImageItem>();
         for (int f = 0; f < files.Count; f++)
         {
-            var table = ParquetImageTable.Open(files[f], imageColumn, labelColumn);
+            var table = ParquetImageReader.Open(files[f], imageColumn, labelColumn);
             _tables.Add(table);
             _cursors.Add(null);
             var starts = new long[table.RowGroupCount + 1];
@@ -55,7 +58,7 @@ public sealed class ParquetTableSource(IReadOnlyList<string> files, string? imag
     }
 
     /// <summary>The name in messages: FILE[row].</summary>
-    private static string Name(ParquetImageTable table, long row) =>
+    private static string Name(ParquetImageReader table, long row) =>
         table.File + "[" + row.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]";
 
     protected override byte[] Bytes(ImageItem item)
@@ -90,7 +93,7 @@ public sealed class ParquetTableSource(IReadOnlyList<string> files, string? imag
         if (group < 0) group = ~group - 1;
         return (starts[group], Read(_tables[table], starts, group).GetEnumerator());
 
-        static IEnumerable<ParquetImageRow> Read(ParquetImageTable t, long[] starts, int from)
+        static IEnumerable<ParquetImageRow> Read(ParquetImageReader t, long[] starts, int from)
         {
             for (int g = from; g < t.RowGroupCount; g++)
                 foreach (var r in t.ReadRowGroup(g, starts[g])) yield return r;

@@ -1,4 +1,6 @@
 using System.IO.Compression;
+using Scat.Input.Containers;
+using Scat.Input.Decoding;
 
 namespace Scat.Input;
 
@@ -52,7 +54,7 @@ public sealed class TarShardSource(IReadOnlyList<string> shards, string? imageEx
             try
             {
                 using var stream = OpenShard(s);
-                foreach (var t in WebDataset.ReadSamples(stream, shard, imageExtension))
+                foreach (var t in TarShardReader.ReadSamples(stream, shard, imageExtension))
                 {
                     Cancellation.ThrowIfCancellationRequested();
                     var item = new ImageItem(t.Path, t.Path, t.Label);
@@ -120,7 +122,7 @@ public sealed class TarShardSource(IReadOnlyList<string> shards, string? imageEx
     private IEnumerable<TarSample> Read(int shard)
     {
         using var stream = OpenShard(shard);
-        foreach (var t in WebDataset.ReadSamples(stream, shards[shard], imageExtension)) yield return t;
+        foreach (var t in TarShardReader.ReadSamples(stream, shards[shard], imageExtension)) yield return t;
     }
 
     private Stream OpenShard(int shard)

@@ -1,3 +1,4 @@
+using Scat.Input.Decoding;
 using Scat.Input;
 
 namespace Scat.Pipeline;

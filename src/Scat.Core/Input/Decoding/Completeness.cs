@@ -1,0 +1,154 @@
+using System.Buffers.Binary;
+
+namespace Scat.Input.Decoding;
+
+/// <summary>
+/// Structural checks that a file is complete. ImageSharp 2.1 decodes many truncated files without an error
+/// (PNG, JPEG, GIF, BMP and WebP alike; the missing rows come out black), so a file cut short by a failed copy
+/// or download would silently give wrong features. These checks walk the container — PNG chunks to IEND,
+/// JPEG segments and scans to EOI, the GIF trailer, the sizes that BMP and WebP (RIFF) headers declare — without
+/// decoding. TIFF is not checked.
+/// </summary>
+internal static class Completeness
+{
+    /// <summary>Null when the file looks complete, else a one-line reason. Leaves the position anywhere.</summary>
+    public static string? Check(Stream stream, string format)
+    {
+        stream.Position = 0;
+        return format.ToUpperInvariant() switch
+        {
+            "PNG" => Png(stream),
+            "JPEG" => Jpeg(stream),
+            "GIF" => Gif(stream),
+            "BMP" => Bmp(stream),
+            "WEBP" => Webp(stream),
+            _ => null,
+        };
+    }
+
+    private static string? Png(Stream s)
+    {
+        long length = s.Length, pos = 8;
+        Span<byte> header = stackalloc byte[8];
+        while (true)
+        {
+            s.Position = pos;
+            if (s.ReadAtLeast(header, 8, throwOnEndOfStream: false) < 8) return "truncated PNG (no IEND chunk)";
+            long size = BinaryPrimitives.ReadUInt32BigEndian(header);
+            pos += 12 + size; // length, type, data, CRC
+            if (pos > length) return "truncated PNG (a chunk runs past the end of the file)";
+            if (header[4..8].SequenceEqual("IEND"u8)) return null;
+        }
+    }
+
+    private static string? Gif(Stream s)
+    {
+        s.Position = s.Length - 1;
+        return s.ReadByte() == 0x3B ? null : "truncated GIF (no trailer)";
+    }
+
+    private static string? Bmp(Stream s)
+    {
+        Span<byte> header = stackalloc byte[14];
+        if (s.ReadAtLeast(header, 14, throwOnEndOfStream: false) < 14) return "truncated BMP header";
+        uint declared = BinaryPrimitives.ReadUInt32LittleEndian(header[2..]);
+        uint offset = BinaryPrimitives.ReadUInt32LittleEndian(header[10..]);
+        if (offset > s.Length) return "truncated BMP (no pixel data)";
+        return declared != 0 && declared > s.Length ? "truncated BMP (shorter than its header says)" : null;
+    }
+
+    private static string? Webp(Stream s)
+    {
+        Span<byte> header = stackalloc byte[8];
+        if (s.ReadAtLeast(header, 8, throwOnEndOfStream: false) < 8) return "truncated WebP header";
+        long declared = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]) + 8L;
+        return declared > s.Length ? "truncated WebP (shorter than its RIFF header says)" : null;
+    }
+
+    /// <summary>Walks the segments from SOI; entropy-coded data after each SOS is scanned for the next marker.</summary>
+    private static string? Jpeg(Stream s)
+    {
+        const string Truncated = "truncated JPEG (no end-of-image marker)";
+        var reader = new ByteReader(s);
+        reader.Skip(2); // SOI
+        while (true)
+        {
+            int b = reader.Next();
+            if (b < 0) return Truncated;
+            if (b != 0xFF) continue; // garbage between segments: tolerated, as decoders do
+            int marker;
+            do marker = reader.Next(); while (marker == 0xFF);
+            if (marker < 0) return Truncated;
+            if (marker == 0xD9) return null; // EOI
+            if (marker is 0x00 or 0x01 or (>= 0xD0 and <= 0xD7)) continue; // standalone
+            int hi = reader.Next(), lo = reader.Next();
+            if (lo < 0) return Truncated;
+            int size = (hi << 8) | lo;
+            if (size < 2 || !reader.Skip(size - 2)) return Truncated;
+            if (marker == 0xDA && !reader.SkipEntropyCodedData()) return Truncated;
+        }
+    }
+
+    private sealed class ByteReader(Stream stream)
+    {
+        private const int Block = 1 << 16;
+        private readonly byte[] _buffer = new byte[Block + 2]; // room to put a marker back (Unread)
+        private int _pos, _end;
+
+        public int Next()
+        {
+            if (_pos == _end && !Fill()) return -1;
+            return _buffer[_pos++];
+        }
+
+        public bool Skip(int count)
+        {
+            while (count > 0)
+            {
+                if (_pos == _end && !Fill()) return false;
+                int n = Math.Min(count, _end - _pos);
+                _pos += n;
+                count -= n;
+            }
+            return true;
+        }
+
+        /// <summary>Moves to the 0xFF of the first marker that is not a stuffed byte or a restart; false at EOF.</summary>
+        public bool SkipEntropyCodedData()
+        {
+            while (true)
+            {
+                if (_pos == _end && !Fill()) return false;
+                int at = _buffer.AsSpan(_pos, _end - _pos).IndexOf((byte)0xFF);
+                if (at < 0) { _pos = _end; continue; }
+                _pos += at + 1;
+                int next;
+                do next = Next(); while (next == 0xFF);
+                if (next < 0) return false;
+                if (next == 0x00 || next is >= 0xD0 and <= 0xD7) continue;
+                // A real marker: step back so that the segment loop reads 0xFF, marker.
+                Unread(next);
+                return true;
+            }
+        }
+
+        private void Unread(int marker)
+        {
+            // The marker byte is the last one read; the loop needs "FF marker": put both back in the buffer.
+            if (_pos >= 2) { _pos -= 2; _buffer[_pos] = 0xFF; _buffer[_pos + 1] = (byte)marker; return; }
+            var rest = _buffer.AsSpan(_pos, _end - _pos).ToArray();
+            _buffer[0] = 0xFF;
+            _buffer[1] = (byte)marker;
+            rest.CopyTo(_buffer.AsSpan(2));
+            _pos = 0;
+            _end = 2 + rest.Length;
+        }
+
+        private bool Fill()
+        {
+            _pos = 0;
+            _end = stream.Read(_buffer, 0, Block);
+            return _end > 0;
+        }
+    }
+}

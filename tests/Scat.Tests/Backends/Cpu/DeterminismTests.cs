@@ -1,0 +1,62 @@
+using Scat.Backends.Cpu;
+using Scat.Tests.Support;
+using Scat.Transform;
+
+namespace Scat.Tests.Backends.Cpu;
+
+/// <summary>A plane's coefficients do not depend on its batch, its position in it, or the thread count.</summary>
+public class DeterminismTests
+{
+    private static float[] RandomPlanes(int count, int h, int w, int seed)
+    {
+        var r = new Random(seed);
+        var x = new float[count * h * w];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)r.NextDouble();
+        return x;
+    }
+
+    [Fact]
+    public void ResultsDoNotDependOnBatchPositionOrThreads()
+    {
+        var layout = new ScatteringLayout(20, 26, 2, 6, 2);
+        int planes = 37; // two full lane groups and a partial one
+        var x = RandomPlanes(planes, 20, 26, 5);
+        var all = new float[planes * layout.OutputPerPlane];
+        new CpuEngine(layout, 1).Transform(x, planes, all);
+        var threaded = new float[all.Length];
+        new CpuEngine(layout, 3).Transform(x, planes, threaded);
+        Assert.Equal(all, threaded);
+
+        // Each plane alone, and the planes in reverse order, give the same bytes.
+        var engine = new CpuEngine(layout, 2);
+        int inSize = 20 * 26, outSize = layout.OutputPerPlane;
+        var reversed = new float[x.Length];
+        for (int p = 0; p < planes; p++) Array.Copy(x, p * inSize, reversed, (planes - 1 - p) * inSize, inSize);
+        var rev = new float[all.Length];
+        engine.Transform(reversed, planes, rev);
+        for (int p = 0; p < planes; p++)
+        {
+            var single = new float[outSize];
+            engine.Transform(x.AsSpan(p * inSize, inSize), 1, single);
+            Assert.Equal(all.AsSpan(p * outSize, outSize).ToArray(), single);
+            Assert.Equal(all.AsSpan(p * outSize, outSize).ToArray(), rev.AsSpan((planes - 1 - p) * outSize, outSize).ToArray());
+        }
+    }
+
+    [Theory]
+    [InlineData("DOTNET_EnableAVX")]        // 128-bit vectors
+    [InlineData("DOTNET_EnableHWIntrinsic")] // no hardware vectors at all
+    public async Task ResultsAreTheSameOnEverySimdWidth(string switchOff)
+    {
+        // The real tool in a child process with wider SIMD switched off must write the same bytes.
+        var folder = Support.TestData.Path("reference", "rgb32_J2", "images");
+        var args = new[] { "extract", folder, "-o", "-", "--device", "cpu", "-q" };
+        var stdout = new MemoryStream();
+        int exit = await Scat.Cli.ScatApp.RunAsync(args, new Scat.Cli.CliConsole(stdout, new StringWriter(), new StringWriter(), false), CancellationToken.None);
+        Assert.Equal(0, exit);
+        var child = ChildProcess.RunScat(args, (switchOff, "0"));
+        Assert.Equal(0, child.Exit);
+        Assert.True(stdout.Length > 1000);
+        Assert.Equal(stdout.ToArray(), child.Stdout);
+    }
+}

@@ -1,0 +1,137 @@
+using Scat.Backends.Cpu;
+
+namespace Scat.Tests.Backends.Cpu;
+
+/// <summary>The CPU engine's batched FFT against a direct DFT, for every radix and layout it uses.</summary>
+public class LaneFftTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(8)]
+    [InlineData(10)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(34)]
+    [InlineData(40)]
+    [InlineData(64)]
+    [InlineData(66)]
+    [InlineData(68)]
+    [InlineData(97)]
+    [InlineData(132)]
+    [InlineData(136)]
+    [InlineData(264)]
+    [InlineData(7)]
+    [InlineData(11)]
+    [InlineData(13)]
+    [InlineData(19)]
+    [InlineData(56)]
+    [InlineData(143)]
+    [InlineData(221)]
+    public void MatchesDirectDft(int n)
+    {
+        int lanes = Simd.Lanes;
+        var fft = new LaneFft(n);
+        int count = 3; // three signals of n elements, each element a block of 2 lane vectors, with gaps between
+        int block = 2 * lanes, elementStride = 3 * lanes, signalStride = n * elementStride + lanes;
+        int size = count * signalStride + block;
+        var rnd = new Random(n);
+        var re = new float[size]; var im = new float[size];
+        for (int i = 0; i < size; i++) { re[i] = (float)(rnd.NextDouble() - 0.5); im[i] = (float)(rnd.NextDouble() - 0.5); }
+        foreach (bool inverse in new[] { false, true })
+        {
+            var r2 = (float[])re.Clone(); var i2 = (float[])im.Clone();
+            fft.Transform(r2, i2, new float[size], new float[size], count, block, elementStride, signalStride, inverse);
+            double sign = inverse ? 1 : -1;
+            for (int t = 0; t < count; t++)
+                for (int b = 0; b < block; b += 7)
+                    for (int k = 0; k < n; k++)
+                    {
+                        double ar = 0, ai = 0, norm = 0;
+                        for (int e = 0; e < n; e++)
+                        {
+                            int o = t * signalStride + e * elementStride + b;
+                            double a = sign * 2 * Math.PI * ((long)e * k % n) / n;
+                            ar += re[o] * Math.Cos(a) - im[o] * Math.Sin(a);
+                            ai += re[o] * Math.Sin(a) + im[o] * Math.Cos(a);
+                            norm += Math.Abs(re[o]) + Math.Abs(im[o]);
+                        }
+                        int d = t * signalStride + k * elementStride + b;
+                        Assert.True(Math.Abs(r2[d] - ar) <= 2e-6 * norm && Math.Abs(i2[d] - ai) <= 2e-6 * norm,
+                            $"n={n} inverse={inverse} t={t} b={b} k={k}: ({r2[d]}, {i2[d]}) vs ({ar}, {ai})");
+                    }
+            // Untouched gaps stay untouched.
+            Assert.Equal(re[^1], r2[^1]);
+        }
+    }
+
+    /// <summary>
+    /// The unrolled odd-prime butterflies do the generic pair loop's operations in its order: the same bits (signs
+    /// of zero included), in both directions, first stage (no twiddles) and later stages (twiddled), at every
+    /// vector width the machine accelerates. The inputs are rich in ±0 and in equal pairs, so zero results occur.
+    /// </summary>
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5)]
+    [InlineData(7)]
+    [InlineData(11)]
+    [InlineData(13)]
+    [InlineData(17)]
+    [InlineData(24)]
+    [InlineData(40)]
+    [InlineData(56)]
+    [InlineData(88)]
+    [InlineData(104)]
+    [InlineData(136)]
+    [InlineData(255)]
+    [InlineData(289)]
+    [InlineData(1155)]
+    public void CodeletsGiveTheGenericLoopsBits(int n)
+    {
+        int count = 2, block = 16, elementStride = 16, signalStride = n * elementStride;
+        int size = count * signalStride;
+        var rnd = new Random(n);
+        var re = new float[size]; var im = new float[size];
+        for (int i = 0; i < size; i++)
+        {
+            // Lanes 0–3 only ±0 (every result a signed zero), lanes 4–7 one nonzero value per signal, the rest mixed.
+            int lane = i % block;
+            bool spike = lane is >= 4 and < 8 && (i % signalStride) / elementStride == lane;
+            re[i] = lane < 4 ? (rnd.Next(2) == 0 ? 0f : -0f) : lane < 8 ? (spike ? 1f : (rnd.Next(2) == 0 ? 0f : -0f)) : Sample(rnd);
+            im[i] = lane < 4 ? (rnd.Next(2) == 0 ? 0f : -0f) : lane < 8 ? (rnd.Next(2) == 0 ? 0f : -0f) : Sample(rnd);
+        }
+        var widths = new List<int> { 128 };
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) widths.Add(256);
+        if (System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) widths.Add(512);
+        int zeros = 0;
+        foreach (int width in widths)
+            foreach (bool inverse in new[] { false, true })
+            {
+                var fast = new LaneFft(n); var generic = new LaneFft(n, codelets: false);
+                var r1 = (float[])re.Clone(); var i1 = (float[])im.Clone();
+                var r2 = (float[])re.Clone(); var i2 = (float[])im.Clone();
+                fast.TransformAt(width, r1, i1, new float[size], new float[size], count, block, elementStride, signalStride, inverse, together: 2);
+                generic.TransformAt(width, r2, i2, new float[size], new float[size], count, block, elementStride, signalStride, inverse, together: 2);
+                for (int i = 0; i < size; i++)
+                {
+                    Assert.True(BitConverter.SingleToInt32Bits(r1[i]) == BitConverter.SingleToInt32Bits(r2[i])
+                        && BitConverter.SingleToInt32Bits(i1[i]) == BitConverter.SingleToInt32Bits(i2[i]),
+                        $"n={n} width={width} inverse={inverse} at {i}: ({r1[i]}, {i1[i]}) vs ({r2[i]}, {i2[i]})");
+                    if (r1[i] == 0) zeros++;
+                }
+                Assert.NotEqual(re, r1); // it did transform
+            }
+        Assert.True(zeros > 0, "no zero results: the signs of zero were not exercised");
+    }
+
+    /// <summary>A value that is ±0 half the time, else one of a few small integers (so sums cancel exactly).</summary>
+    private static float Sample(Random rnd) => rnd.Next(4) switch
+    {
+        0 => 0f,
+        1 => -0f,
+        _ => rnd.Next(-2, 3),
+    };
+}
