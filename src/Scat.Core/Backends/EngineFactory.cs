@@ -1,6 +1,6 @@
 using Scat.Backends.Cpu;
-using Scat.Backends.Cuda.Driver;
 using Scat.Backends.Cuda;
+using Scat.Backends.Cuda.Driver;
 using Scat.Transform;
 
 namespace Scat.Backends;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Scat.Backends;
-using Scat.Input.Decoding;
 using Scat.Input;
+using Scat.Input.Decoding;
 using Scat.Pipeline;
 using Scat.Transform;
 

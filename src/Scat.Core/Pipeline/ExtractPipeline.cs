@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Scat.Backends;
-using Scat.Input.Decoding;
 using Scat.Input;
+using Scat.Input.Decoding;
 using Scat.Output;
 using Scat.Transform;
 

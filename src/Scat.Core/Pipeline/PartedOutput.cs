@@ -2,8 +2,8 @@ using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
 using System.Text.RegularExpressions;
-using Scat.Input.Decoding;
 using Scat.Input;
+using Scat.Input.Decoding;
 using Scat.Output;
 using Scat.Transform;
 

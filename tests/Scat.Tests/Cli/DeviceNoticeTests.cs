@@ -1,5 +1,5 @@
-using Scat.Backends.Cuda.Driver;
 using Scat.Backends;
+using Scat.Backends.Cuda.Driver;
 
 namespace Scat.Tests.Cli;
 

@@ -1,7 +1,7 @@
+using Scat.Backends;
+using Scat.Backends.Cuda;
 using Scat.Backends.Cuda.Driver;
 using Scat.Backends.Cuda.Interop;
-using Scat.Backends.Cuda;
-using Scat.Backends;
 using Scat.Tests.Emulator;
 using Scat.Tests.Support;
 using Scat.Tests.Transform;

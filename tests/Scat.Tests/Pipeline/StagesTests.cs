@@ -1,8 +1,8 @@
 using Scat.Backends;
 using Scat.Cli;
 using Scat.Formats;
-using Scat.Input.Decoding;
 using Scat.Input;
+using Scat.Input.Decoding;
 using Scat.Pipeline;
 using Scat.Tests.Support;
 using SixLabors.ImageSharp.PixelFormats;

@@ -1,5 +1,5 @@
-using Scat.Backends.Cpu;
 using Scat.Backends;
+using Scat.Backends.Cpu;
 using Scat.Tests.Support;
 using Scat.Transform;
 using Xunit.Abstractions;

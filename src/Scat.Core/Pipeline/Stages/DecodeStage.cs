@@ -1,5 +1,5 @@
-using Scat.Input.Decoding;
 using Scat.Input;
+using Scat.Input.Decoding;
 
 namespace Scat.Pipeline;
 

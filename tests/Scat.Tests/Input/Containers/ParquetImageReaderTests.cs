@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using Parquet;
 using Parquet.Schema;
-using Scat.Input.Containers;
 using Scat.Input;
+using Scat.Input.Containers;
 using Scat.Tests.Cli;
 using Scat.Tests.Support;
 

@@ -1,7 +1,7 @@
 using Scat.Backends;
 using Scat.Cli;
-using Scat.Input.Decoding;
 using Scat.Input;
+using Scat.Input.Decoding;
 using Scat.Pipeline;
 using Scat.Tests.Support;
 using SixLabors.ImageSharp;
