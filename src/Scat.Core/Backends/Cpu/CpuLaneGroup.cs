@@ -296,6 +296,12 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         RealForward2D(d, h, w);
     }
 
+    /// <summary>
+    /// dst = |re + i·im| · scale, as sqrt(re² + im²) · scale. Where re² + im² overflows (|z| beyond 1.8e19, as in the
+    /// unnormalised inverse of a band of inputs near 1e15 and above) that gives infinity although the result is finite; those elements, found by one sum of
+    /// the row's results, are computed again by <see cref="ModulusOfHuge"/>. Every other element keeps the bits
+    /// of the plain formula.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Modulus<TV>(float[] re, float[] im, int offset, float[] dst, int dstOffset, int n, float scale) where TV : unmanaged, IVec<TV>
     {
@@ -303,11 +309,36 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         ref float i = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(im), offset);
         ref float o = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(dst), dstOffset);
         TV vs = TV.Splat(scale);
+        TV sum = TV.Splat(0f);
         for (int e = 0; e < n; e += TV.Count)
         {
             TV x = TV.Load(ref Unsafe.Add(ref r, e)), y = TV.Load(ref Unsafe.Add(ref i, e));
-            TV.Store(TV.Mul(TV.Sqrt(TV.MulAdd(x, x, TV.Mul(y, y))), vs), ref Unsafe.Add(ref o, e));
+            TV m = TV.Mul(TV.Sqrt(TV.MulAdd(x, x, TV.Mul(y, y))), vs);
+            sum = TV.Add(sum, m);
+            TV.Store(m, ref Unsafe.Add(ref o, e));
         }
+        // The sum is finite when every result is (a false alarm, values summing past float's range, only costs the scan).
+        Span<float> lanes = stackalloc float[TV.Count];
+        TV.Store(sum, ref MemoryMarshal.GetReference(lanes));
+        foreach (float v in lanes)
+        {
+            if (float.IsFinite(v)) continue;
+            for (int e = 0; e < n; e++)
+                if (!float.IsFinite(Unsafe.Add(ref o, e))) Unsafe.Add(ref o, e) = ModulusOfHuge(Unsafe.Add(ref r, e), Unsafe.Add(ref i, e), scale);
+            return;
+        }
+    }
+
+    /// <summary>
+    /// |x + i·y| · scale without overflow: x and y scaled by 2⁻⁹⁶ first (exact, but for a part too small to
+    /// matter beside the other), the result by 2⁹⁶ last (exact). Infinite only where the result is; NaN stays NaN.
+    /// </summary>
+    internal static float ModulusOfHuge(float x, float y, float scale)
+    {
+        const float Up = 79228162514264337593543950336f; // 2^96
+        const float Down = 1f / Up;
+        float a = x * Down, b = y * Down;
+        return MathF.Sqrt(MathF.FusedMultiplyAdd(a, a, b * b)) * scale * Up;
     }
 
     /// <summary>
