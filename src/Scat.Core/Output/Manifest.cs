@@ -106,7 +106,7 @@ public sealed record Manifest
             throw new ScatException($"cannot read the manifest {path}: {Messages.OneLine(Messages.FirstLine(e.Message))}", e);
         }
         if ((m is null ? "it is empty (null)" : m.Invalid(folder)) is { } why)
-            throw new ScatException($"the manifest {path} is not valid: {why}; rerun without --resume to start over");
+            throw new ScatException($"the manifest {path} is not valid: {why}");
         return m!;
     }
 

@@ -188,9 +188,17 @@ public sealed class PartedOutput : IDisposable
         Manifest manifest = fresh;
         if (o.Resume && File.Exists(manifestPath))
         {
-            var old = Manifest.Read(manifestPath, folder);
+            Manifest old;
+            try
+            {
+                old = Manifest.Read(manifestPath, folder);
+            }
+            catch (ScatException e)
+            {
+                throw Refused(e.Message, e);
+            }
             if (Difference(old, fresh) is { } why)
-                throw new ScatException($"--resume refused: {why} ({manifestPath}); no part was touched: rerun without --resume to start over");
+                throw Refused($"{why} ({manifestPath})");
             var kept = new List<ManifestPart>();
             var planned = new PartedOutput(o, pattern, fresh, manifestPath, good, count);
             foreach (var p in old.Parts.OrderBy(p => p.Index))
@@ -231,6 +239,9 @@ public sealed class PartedOutput : IDisposable
         manifest.Write(manifestPath);
         return new PartedOutput(o, pattern, manifest, manifestPath, good, count);
     }
+
+    private static ScatException Refused(string why, Exception? inner = null) =>
+        new($"--resume refused: {why}; no part was touched: rerun without --resume to start over", inner);
 
     /// <summary>The options that shape the features (or the parts' bytes and numbering), as text.</summary>
     private static SortedDictionary<string, string> OptionsOf(ExtractOptions o) => new(StringComparer.Ordinal)

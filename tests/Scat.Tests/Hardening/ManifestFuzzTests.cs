@@ -10,6 +10,7 @@ namespace Scat.Tests.Hardening;
 /// <summary>
 /// Issue 22: mutated manifests (bytes of the JSON flipped, set or cut; any field set to a hostile value: null, a
 /// wrong type, an extreme number, a path out of the folder, a device; a part replaced by a link out of the folder)
+/// read by <c>Manifest.Read</c> (a valid manifest or one line, nothing else) and, when accepted (and for every fiftieth),
 /// given to <c>--resume</c>, in process. Every run must end with exit 0, 1 or 2 (never 70, never a hang), leave no
 /// file outside the output folder changed or added, release its lock, and stay under a memory bound.
 /// Deterministic: mutant i is made from Random(Seed + i).
@@ -17,7 +18,7 @@ namespace Scat.Tests.Hardening;
 public class ManifestFuzzTests(ITestOutputHelper output)
 {
     public const int Seed = 20_261_202;
-    public const int Count = 1500;
+    public const int Count = 2000;
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(30);
     private const long MemoryCeiling = 1L << 30;
 
@@ -100,9 +101,9 @@ public class ManifestFuzzTests(ITestOutputHelper output)
         var exits = new Dictionary<int, int>();
         var findings = new List<string>();
         long peak = 0;
-        int ran = 0;
+        int read = 0, resumed = 0;
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < Count && clock.Elapsed < Budget; i++, ran++)
+        for (int i = 0; i < Count && clock.Elapsed < Budget; i++)
         {
             var (kind, bytes, linkOut) = Mutate(manifest, decoy, i);
             Directory.Delete(dir["out"], recursive: true);
@@ -114,7 +115,24 @@ public class ManifestFuzzTests(ITestOutputHelper output)
                 File.Delete(dir["out/p-00001.npy"]);
                 File.CreateSymbolicLink(dir["out/p-00001.npy"], decoy);
             }
+            // Every mutant goes through the validation; those it accepts, and every fiftieth, through a whole --resume.
+            bool accepted = false;
+            try
+            {
+                Scat.Output.Manifest.Read(dir["out/MANIFEST.json"], dir["out"]);
+                accepted = true;
+            }
+            catch (ScatException e) when (!e.Message.Contains('\n'))
+            {
+            }
+            catch (Exception e)
+            {
+                findings.Add($"#{i} [{kind}]: Manifest.Read threw {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            }
+            read++;
+            if (!accepted && i % 50 != 0) continue;
             var run = BadFiles.Scat([.. SmallParts.Args(dir, 5, "--resume", "--threads", "1")]);
+            resumed++;
             exits[run.Exit] = exits.GetValueOrDefault(run.Exit) + 1;
             if (run.Exit is not (0 or 1 or 2)) findings.Add($"#{i} [{kind}]: exit {run.Exit}: {run.Stderr.Split('\n')[0]}");
             else if (run.Exit != 0 && BadFiles.Lines(run.Stderr).Count(l => l.StartsWith("scat: error:", StringComparison.Ordinal)) != 1)
@@ -124,10 +142,10 @@ public class ManifestFuzzTests(ITestOutputHelper output)
             peak = Math.Max(peak, Process.GetCurrentProcess().WorkingSet64);
             if (findings.Count > 20) break;
         }
-        output.WriteLine($"manifest fuzz: {ran} mutants (seed {Seed}) in {clock.Elapsed.TotalSeconds:0.0} s, exits " +
+        output.WriteLine($"manifest fuzz: {read} mutants (seed {Seed}), {resumed} of them resumed, in {clock.Elapsed.TotalSeconds:0.0} s, exits " +
             string.Join(", ", exits.OrderBy(e => e.Key).Select(e => $"{e.Key}: {e.Value}")) + $", peak working set {peak >> 20} MiB");
         Assert.True(findings.Count == 0, string.Join("\n", findings));
-        Assert.True(ran >= 200, $"only {ran} mutants ran in the time budget");
+        Assert.True(read >= 300 && resumed >= 30, $"only {read} mutants ({resumed} resumed) ran in the time budget");
         Assert.True(peak < MemoryCeiling, $"peak working set {peak >> 20} MiB");
     }
 }

@@ -58,7 +58,7 @@ public class ManifestTrustTests
         var run = Resume(dir);
         Assert.True(run.Exit == 1, $"exit {run.Exit}: {run.Stderr}");
         var line = Assert.Single(BadFiles.Lines(run.Stderr));
-        Assert.Matches($"^scat: error: (cannot read the manifest|the manifest) {System.Text.RegularExpressions.Regex.Escape(dir["out/MANIFEST.json"])}", line);
+        Assert.Matches($"^scat: error: --resume refused: (cannot read the manifest|the manifest) {System.Text.RegularExpressions.Regex.Escape(dir["out/MANIFEST.json"])}.*: rerun without --resume to start over$", line);
         foreach (var (f, bytes) in parts) Assert.Equal(bytes, File.ReadAllBytes(f)); // nothing touched
     }
 
