@@ -88,7 +88,7 @@ public sealed class OutputLock : IDisposable
     {
         if (!OperatingSystem.IsLinux()) return true;
         var fd = new FileInfo($"/proc/self/fd/{stream.SafeFileHandle.DangerousGetHandle()}");
-        return fd.LinkTarget is not { } target || target == path;
+        return fd.LinkTarget is not { } target || !target.EndsWith(" (deleted)", StringComparison.Ordinal);
     }
 
     /// <summary>Deletes the lock file, then releases the flock.</summary>

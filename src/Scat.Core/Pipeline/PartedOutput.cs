@@ -89,9 +89,8 @@ public sealed class PartedOutput : IDisposable
         var name = Path.GetFileName(Shard.FillName(o.Output, o.Shard));
         int at = name.IndexOf(Placeholder, StringComparison.Ordinal);
         string prefix = name[..at], suffix = name[(at + Placeholder.Length)..];
-        string sidecarSuffix = Path.GetFileNameWithoutExtension(suffix) + SidecarSuffix;
-        return Regex.Escape(prefix) + "[0-9]{5,}(" + Regex.Escape(suffix) + "|" + Regex.Escape(sidecarSuffix) + ")|"
-               + Regex.Escape(Path.GetFileName(ManifestPathOf(o)));
+        string sidecar = FeatureWriters.FormatOf(name) == OutputFormat.Npy ? "|" + Regex.Escape(Path.GetFileNameWithoutExtension(suffix) + SidecarSuffix) : "";
+        return Regex.Escape(prefix) + "[0-9]{5,}(" + Regex.Escape(suffix) + sidecar + ")|" + Regex.Escape(Path.GetFileName(ManifestPathOf(o)));
     }
 
     /// <summary>Whether <paramref name="path"/> is one of the files the run writes: a part, a sidecar or the manifest.</summary>
