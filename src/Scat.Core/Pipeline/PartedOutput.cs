@@ -127,18 +127,13 @@ public sealed class PartedOutput
         if (o.Resume && File.Exists(manifestPath))
         {
             var old = Manifest.Read(manifestPath);
-            if (Difference(old, fresh) is { } why)
-                throw new ScatException($"--resume refused: {why} ({manifestPath}); no part was touched: rerun without --resume to start over");
-            var kept = new List<ManifestPart>();
             var planned = new PartedOutput(o, pattern, fresh, manifestPath, good, count);
-            foreach (var p in old.Parts.OrderBy(p => p.Index))
-            {
-                if (p.Index < 0 || p.Index >= parts || good[p.Index] || p.File != planned.FileName(p.Index)) continue;
-                var problem = Verify(Path.Combine(folder, p.File), p.Bytes, p.Xxh128)
-                              ?? (p.Sidecar is null ? null : Verify(Path.Combine(folder, p.Sidecar), p.SidecarBytes ?? -1, p.SidecarXxh128 ?? ""));
-                if (problem is null) { good[p.Index] = true; kept.Add(p); }
-                else if (!o.Quiet) stderr.WriteLine($"part {p.Index} ({p.File}) {problem}: redoing it");
-            }
+            if (Difference(old, fresh, planned.FileName) is { } why)
+                throw new ScatException($"--resume refused: {why} ({manifestPath}); no part was touched: rerun without --resume to start over");
+            var (kept, bad) = CheckParts(old, folder);
+            foreach (var p in kept) good[p.Index] = true;
+            if (!o.Quiet)
+                foreach (var (p, problem) in bad) stderr.WriteLine($"part {p.Index} ({p.File}) {problem}: redoing it");
             manifest = fresh with { Parts = kept, FeatureShape = old.FeatureShape };
             if (!o.Quiet)
                 stderr.WriteLine($"resuming: {kept.Count} of {parts} parts are done, {parts - kept.Count} to compute");
@@ -153,39 +148,19 @@ public sealed class PartedOutput
         return new PartedOutput(o, pattern, manifest, manifestPath, good, count);
     }
 
-    /// <summary>The options that shape the features (or the parts' bytes and numbering), as text.</summary>
-    private static SortedDictionary<string, string> OptionsOf(ExtractOptions o) => new(StringComparer.Ordinal)
-    {
-        ["output"] = Path.GetFileName(Shard.FillName(o.Output, o.Shard)), // the folder is where the manifest is
-        ["part_size"] = o.PartSize!.Value.ToString(CultureInfo.InvariantCulture),
-        ["shard"] = o.Shard?.ToString() ?? "none",
-        ["J"] = o.J.ToString(CultureInfo.InvariantCulture),
-        ["L"] = o.L.ToString(CultureInfo.InvariantCulture),
-        ["order"] = o.Order.ToString(CultureInfo.InvariantCulture),
-        ["color"] = o.Color.ToString().ToLowerInvariant(),
-        ["size"] = o.Resize is { } r ? string.Create(CultureInfo.InvariantCulture, $"{r.Height}x{r.Width} {r.Fit}").ToLowerInvariant() : "none",
-        ["pool"] = o.Pool.ToString().ToLowerInvariant(),
-        ["dtype"] = FeatureDTypes.Name(o.DType),
-        ["compression"] = FeatureWriters.FormatOf(o.Output) == OutputFormat.Parquet
-            ? ParquetFeatureWriter.CompressionName(o.Compression ?? ParquetCompression.Zstd) : "none",
-        ["max_pixels"] = o.MaxPixels.ToString(CultureInfo.InvariantCulture),
-        ["strict"] = o.Strict ? "true" : "false",
-        ["classes_from_parent"] = o.ClassesFromParent ? "true" : "false",
-        ["decode"] = o.Decode == DecodeMode.Exact ? "exact" : "scaled",
-        ["padding"] = PadIndex.Name(o.Coefficients.Padding),
-        ["renorm"] = o.Coefficients.Renorm ? "true" : "false",
-        ["rotation_invariant"] = o.Coefficients.RotationInvariant ? "true" : "false",
-        ["log"] = o.Coefficients.Log ? "true" : "false",
-        ["limit"] = o.Limit?.ToString(CultureInfo.InvariantCulture) ?? "none",
-        ["image_ext"] = o.ImageExtension ?? "none",
-        ["image_column"] = o.ImageColumn ?? "none",
-        ["label_column"] = o.LabelColumn ?? "none",
-        ["array_key"] = o.ArrayKey ?? "none",
-    };
+    /// <summary>The options that shape the features (<see cref="FeatureShaping"/> on <see cref="ExtractOptions"/>), as text.</summary>
+    private static SortedDictionary<string, string> OptionsOf(ExtractOptions o) => new(FeatureShaping.Of(o).ToDictionary(), StringComparer.Ordinal);
 
     /// <summary>What differs between the manifest and this run, in words, or null.</summary>
-    private static string? Difference(Manifest old, Manifest now)
+    /// <param name="fileName">Part k's file name in this run (the output name with {part} filled in).</param>
+    private static string? Difference(Manifest old, Manifest now, Func<int, string> fileName)
     {
+        if (old.PartSize != now.PartSize)
+            return string.Create(CultureInfo.InvariantCulture, $"the part size is {now.PartSize} now but {old.PartSize} in the manifest");
+        if (old.PartCount != now.PartCount)
+            return string.Create(CultureInfo.InvariantCulture, $"the run has {now.PartCount} parts now but {old.PartCount} in the manifest");
+        if (old.Parts.FirstOrDefault(p => p.File != fileName(p.Index)) is { } other)
+            return $"part {other.Index} is {fileName(other.Index)} now but {other.File} in the manifest";
         foreach (var (key, value) in now.Options)
         {
             var was = old.Options.TryGetValue(key, out var v) ? v : "(absent)";
@@ -200,6 +175,43 @@ public sealed class PartedOutput
         if (old.Listing.Xxh128 != now.Listing.Xxh128)
             return $"the input listing's names, sizes or modification times differ from the manifest's (same {now.Listing.Count} images)";
         return null;
+    }
+
+    /// <summary>
+    /// The manifest's parts that are good (in range, listed once, present with the recorded size and checksum, and
+    /// so their sidecars), and the others with what is wrong: what --resume keeps and redoes, and what scat info counts.
+    /// </summary>
+    public static (List<ManifestPart> Good, List<(ManifestPart Part, string Problem)> Bad) CheckParts(Manifest manifest, string folder)
+    {
+        var good = new List<ManifestPart>();
+        var bad = new List<(ManifestPart, string)>();
+        var seen = new HashSet<int>();
+        foreach (var p in manifest.Parts.OrderBy(p => p.Index))
+        {
+            if (p.Index < 0 || p.Index >= manifest.PartCount || !seen.Add(p.Index)) continue;
+            var problem = Verify(Path.Combine(folder, p.File), p.Bytes, p.Xxh128)
+                          ?? (p.Sidecar is null ? null : Verify(Path.Combine(folder, p.Sidecar), p.SidecarBytes ?? -1, p.SidecarXxh128 ?? ""));
+            if (problem is null) good.Add(p);
+            else bad.Add((p, problem));
+        }
+        return (good, bad);
+    }
+
+    /// <summary>What a parts folder holds, for scat info: the manifest read and its parts checked as --resume does.</summary>
+    /// <param name="path">A MANIFEST*.json, or the folder holding one.</param>
+    public static IReadOnlyList<PartsInfo> Inspect(string path)
+    {
+        IEnumerable<string> manifests = Directory.Exists(path)
+            ? Directory.EnumerateFiles(path, "MANIFEST*.json").Order(StringComparer.Ordinal).ToList()
+            : File.Exists(path) ? [path] : throw new ScatException($"file not found: {path}");
+        var infos = new List<PartsInfo>();
+        foreach (var file in manifests)
+        {
+            var manifest = Manifest.Read(file);
+            var (good, bad) = CheckParts(manifest, Path.GetDirectoryName(Path.GetFullPath(file))!);
+            infos.Add(new PartsInfo(file, manifest, good, bad));
+        }
+        return infos.Count > 0 ? infos : throw new ScatException($"no MANIFEST.json in {path}: not a folder of --part-size parts");
     }
 
     private static string? Verify(string path, long bytes, string checksum)
@@ -303,6 +315,15 @@ public sealed class PartedOutput
     }
 
     public long GlobalPosition(int position) => Manifest.ShardFirst + position;
+}
+
+/// <summary>A manifest as scat info shows it: the parts that are done (good) and those that are not.</summary>
+public sealed record PartsInfo(string Path, Manifest Manifest, IReadOnlyList<ManifestPart> Good, IReadOnlyList<(ManifestPart Part, string Problem)> Bad)
+{
+    /// <summary>Rows of the good parts.</summary>
+    public long Rows => Good.Sum(p => p.Rows);
+    /// <summary>Bytes of the good parts and their sidecars.</summary>
+    public long Bytes => Good.Sum(p => p.Bytes + (p.SidecarBytes ?? 0));
 }
 
 /// <summary>The end of a run interrupted with finished parts in place: its message says what was kept.</summary>
