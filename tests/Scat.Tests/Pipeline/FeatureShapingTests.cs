@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using Scat.Cli;
+using Scat.Input.Decoding;
 using Scat.Output;
 using Scat.Pipeline;
 using Scat.Tests.Support;
@@ -48,6 +49,21 @@ public class FeatureShapingTests
         // The options a newcomer asks about are there, under their long option's name.
         Assert.Superset(new HashSet<string> { "size", "fit", "pool", "padding", "renorm", "log", "rotation_invariant", "J", "L", "order", "color", "decode", "dtype" },
             names.ToHashSet());
+    }
+
+    [Fact]
+    public void AnEnumOptionIsRecordedAsTheOptionSpellsIt()
+    {
+        // FeatureShaping.Text writes an enum in lower case; each choice must read back through its option's parser.
+        foreach (var m in Enum.GetValues<PaddingMode>()) Assert.True(PadIndex.TryParse(FeatureShaping.Text(m), out var r) && r == m, $"{m}");
+        foreach (var m in Enum.GetValues<PoolMode>()) Assert.True(Pooling.TryParse(FeatureShaping.Text(m), out var r) && r == m, $"{m}");
+        foreach (var m in Enum.GetValues<FeatureDType>()) Assert.True(FeatureDTypes.TryParse(FeatureShaping.Text(m), out var r) && r == m, $"{m}");
+        foreach (var m in Enum.GetValues<ParquetCompression>())
+            Assert.True(ParquetFeatureWriter.TryParseCompression(FeatureShaping.Text(m), out var r) && r == m, $"{m}");
+        foreach (var m in Enum.GetValues<FitMode>())
+            Assert.True(ResizeSpec.TryParseFit(FeatureShaping.Text(m), out var r) && r == m, $"{m}");
+        foreach (var m in Enum.GetValues<ColorMode>()) Assert.Equal(m, CommonOptions.ParseColor(FeatureShaping.Text(m)));
+        Assert.Equal(["exact", "scaled"], Enum.GetValues<DecodeMode>().Select(m => FeatureShaping.Text(m)).Order()); // --decode's choices
     }
 
     [Fact]
