@@ -29,7 +29,9 @@ internal static class InfoCommand
             if (Directory.Exists(path) || string.Equals(Path.GetExtension(path), ".json", StringComparison.OrdinalIgnoreCase))
             {
                 var parts = PartedOutput.Inspect(path);
-                console.Out.Write(json ? string.Join("\n", parts.Select(Json)) + "\n" : string.Join("\n", parts.Select(Text)));
+                // One JSON document: an object for one manifest, an array for a folder of shards' manifests.
+                console.Out.Write(json ? (parts.Count == 1 ? Json(parts[0]) : "[" + string.Join(",\n", parts.Select(Json)) + "]") + "\n"
+                    : string.Join("\n", parts.Select(Text)));
             }
             else
             {

@@ -112,6 +112,12 @@ public class InfoCommandTests
         Assert.Equal(2, json.GetProperty("parts_done").GetInt32());
         Assert.Equal(3, json.GetProperty("parts").GetInt32());
 
+        // A folder of shards' manifests: one block each (one JSON array).
+        File.Copy(dir["out/MANIFEST.json"], dir["out/MANIFEST-1.json"]);
+        Assert.Equal(2, Scat("info", dir["out"]).Out.Split('\n').Count(l => l.StartsWith("parts:", StringComparison.Ordinal)));
+        Assert.Equal(2, JsonDocument.Parse(Scat("info", dir["out"], "--json").Out).RootElement.GetArrayLength());
+        File.Delete(dir["out/MANIFEST-1.json"]);
+
         // A manifest that cannot be read: one line naming it, exit 1.
         File.WriteAllText(dir["out/MANIFEST.json"], "{ not json");
         var bad = Scat("info", dir["out"]);
