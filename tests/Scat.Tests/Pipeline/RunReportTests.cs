@@ -80,4 +80,30 @@ public class RunReportTests
         // The command announces only on a terminal, above 1 GB: not for this small run.
         Assert.DoesNotContain("this run writes", Scat(true, "extract", dir["in"], "-o", dir["t.npy"], "-J", "1", "--device", "cpu").Stderr);
     }
+
+    [Fact]
+    public void TheCommandAnnouncesAnOutputOver1GBOnATerminalOnly()
+    {
+        using var dir = new TempDir();
+        for (int i = 0; i < 40; i++) Fixtures.Png(dir[$"in/{i}.png"], 8, 8);
+        // 40 RGB images at 64², L = 100: 3 × 10201 channels × 16² positions × 4 bytes each, 1.25 GB. The output's folder
+        // cannot be made (a file has its name), so the run fails when the writer opens, after the estimate and before
+        // any transform.
+        File.WriteAllText(dir["blocker"], "");
+        var layout = new Scat.Transform.ScatteringLayout(64, 64, 2, 100, 2);
+        long floats = 3L * layout.K * layout.OutHeight * layout.OutWidth;
+        string expected = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"this run writes about {40 * floats * 4 / 1e9:0.0} GB of features (40 images x {floats} float32 values)\n");
+        Assert.True(40 * floats * 4 > ExtractPipeline.LargeOutput);
+        string[] args = ["extract", dir["in"], "-o", dir["blocker/f.npy"], "--size", "64", "-L", "100", "--batch-size", "1", "--device", "cpu"];
+        var terminal = Scat(true, args);
+        Assert.Equal(1, terminal.Exit);
+        Assert.Contains(expected, terminal.Stderr);
+        var redirected = Scat(false, args);
+        Assert.Equal(1, redirected.Exit);
+        Assert.DoesNotContain("this run writes", redirected.Stderr);
+        var quiet = Scat(true, [.. args, "-q"]);
+        Assert.Equal(1, quiet.Exit);
+        Assert.DoesNotContain("this run writes", quiet.Stderr);
+    }
 }
