@@ -3,9 +3,7 @@ using System.IO.Hashing;
 using System.Text;
 using System.Text.RegularExpressions;
 using Scat.Input;
-using Scat.Input.Decoding;
 using Scat.Output;
-using Scat.Transform;
 
 namespace Scat.Pipeline;
 
@@ -155,12 +153,6 @@ public sealed class PartedOutput
     /// <param name="fileName">Part k's file name in this run (the output name with {part} filled in).</param>
     private static string? Difference(Manifest old, Manifest now, Func<int, string> fileName)
     {
-        if (old.PartSize != now.PartSize)
-            return string.Create(CultureInfo.InvariantCulture, $"the part size is {now.PartSize} now but {old.PartSize} in the manifest");
-        if (old.PartCount != now.PartCount)
-            return string.Create(CultureInfo.InvariantCulture, $"the run has {now.PartCount} parts now but {old.PartCount} in the manifest");
-        if (old.Parts.FirstOrDefault(p => p.File != fileName(p.Index)) is { } other)
-            return $"part {other.Index} is {fileName(other.Index)} now but {other.File} in the manifest";
         foreach (var (key, value) in now.Options)
         {
             var was = old.Options.TryGetValue(key, out var v) ? v : "(absent)";
@@ -168,12 +160,18 @@ public sealed class PartedOutput
         }
         foreach (var key in old.Options.Keys.Where(k => !now.Options.ContainsKey(k)))
             return $"option {key} is absent now but {old.Options[key]} in the manifest";
+        if (old.PartSize != now.PartSize)
+            return string.Create(CultureInfo.InvariantCulture, $"the part size is {now.PartSize} now but {old.PartSize} in the manifest");
+        if (old.Parts.FirstOrDefault(p => p.File != fileName(p.Index)) is { } other)
+            return $"part {other.Index} is {fileName(other.Index)} now but {other.File} in the manifest";
         if (!old.Inputs.SequenceEqual(now.Inputs))
             return $"the inputs are {string.Join(" ", now.Inputs)} now but {string.Join(" ", old.Inputs)} in the manifest";
         if (old.Listing.Count != now.Listing.Count)
             return $"the input listing has {now.Listing.Count} images now but {old.Listing.Count} in the manifest";
         if (old.Listing.Xxh128 != now.Listing.Xxh128)
             return $"the input listing's names, sizes or modification times differ from the manifest's (same {now.Listing.Count} images)";
+        if (old.PartCount != now.PartCount)
+            return string.Create(CultureInfo.InvariantCulture, $"the run has {now.PartCount} parts now but {old.PartCount} in the manifest");
         return null;
     }
 
