@@ -1,19 +1,11 @@
-namespace Scat.Tests.Cuda;
+using Scat.Tests.Support;
 
-/// <summary>The repository's kernels/ folder, found by walking up from the test assembly.</summary>
+namespace Scat.Tests.Backends.Cuda;
+
+/// <summary>The repository's kernels/ folder.</summary>
 internal static class KernelFiles
 {
-    private static readonly Lazy<string> Dir = new(() =>
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-        {
-            var k = Path.Combine(d.FullName, "kernels");
-            if (File.Exists(Path.Combine(k, "scat_common.cuh"))) return k;
-        }
-        throw new DirectoryNotFoundException("kernels/ not found above " + AppContext.BaseDirectory);
-    });
-
-    public static string Directory => Dir.Value;
+    public static string Directory => Path.Combine(TestData.RepoRoot, "kernels");
 
     public static IEnumerable<object[]> CuFiles() =>
         System.IO.Directory.GetFiles(Directory, "*.cu").Select(Path.GetFileName).Order(StringComparer.Ordinal).Select(f => new object[] { f! });
