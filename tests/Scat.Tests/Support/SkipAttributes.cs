@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Scat.Backends.Cuda.Driver;
+using Scat.Backends.Cuda.Interop;
 
 namespace Scat.Tests.Support;
 
@@ -114,7 +115,7 @@ public sealed class NoCudaFactAttribute : FactAttribute
 
 /// <summary>Why an NVRTC test is skipped: CI installs NVRTC, so a missing one fails the test with a clear message,
 /// unless SCAT_SKIP_NVRTC=1 asks to skip.</summary>
-internal static class Nvrtc
+internal static class NvrtcSkip
 {
     public static string? SkipReason =>
         Environment.GetEnvironmentVariable("SCAT_SKIP_NVRTC") == "1" && !NvrtcCompiler.IsAvailable(out var d)
@@ -123,12 +124,12 @@ internal static class Nvrtc
 
 public sealed class NvrtcFactAttribute : FactAttribute
 {
-    public NvrtcFactAttribute() => Skip = Nvrtc.SkipReason;
+    public NvrtcFactAttribute() => Skip = NvrtcSkip.SkipReason;
 }
 
 public sealed class NvrtcTheoryAttribute : TheoryAttribute
 {
-    public NvrtcTheoryAttribute() => Skip = Nvrtc.SkipReason;
+    public NvrtcTheoryAttribute() => Skip = NvrtcSkip.SkipReason;
 }
 
 /// <summary>Runs only where /bin/bash is found (the reference for brace expansion).</summary>
@@ -224,4 +225,34 @@ public sealed class SlurmFactAttribute : FactAttribute
         asked != "1" ? $"installs SLURM and writes /etc/slurm: runs only when asked ({Variable}=1, as .ci/run sets)"
         : !rootOnLinux ? "starting a SLURM cluster needs root on Linux"
         : null;
+}
+
+/// <summary>The real CUDA libraries (driver, NVRTC, cuFFT) that the interop room binds, and which of them cannot be loaded here.</summary>
+internal static class RealCudaLibraries
+{
+    public static readonly string[] Names = [Scat.Backends.Cuda.Interop.Cuda.Library, Nvrtc.Library, Cufft.Library];
+
+    /// <summary>What is missing of the three libraries, or null.</summary>
+    public static string? Missing()
+    {
+        var missing = Names.Select(l => CudaLibraries.TryLoad(l, out _, out var where) ? null : $"{l}: {where}").OfType<string>().ToList();
+        return missing.Count == 0 ? null : string.Join("; ", missing);
+    }
+}
+
+/// <summary>
+/// A fact that needs the real CUDA libraries (driver, NVRTC, cuFFT; without a GPU: Debian's libcuda1, libnvrtc11.2 and
+/// libcufft10, which .ci/install-deps installs). A missing library fails the test with what was searched, unless
+/// SCAT_SKIP_CUDA_LIBS=1 asks to skip. <c>withoutGpu</c>: a fact about the machine without a GPU, skipped
+/// where a usable device is present (the device tests in Backends/Cuda/CudaDeviceTests run it there).
+/// </summary>
+public sealed class CudaLibrariesFactAttribute : FactAttribute
+{
+    public CudaLibrariesFactAttribute(bool withoutGpu = false)
+    {
+        if (Environment.GetEnvironmentVariable("SCAT_SKIP_CUDA_LIBS") == "1" && RealCudaLibraries.Missing() is { } why)
+            Skip = "SCAT_SKIP_CUDA_LIBS=1 and " + why;
+        else if (withoutGpu && CudaProbe.Problem(0) is null)
+            Skip = "a usable CUDA device is present: this checks the real driver without one";
+    }
 }
