@@ -1,7 +1,7 @@
 using Scat.Backends;
 using Scat.Backends.Cpu;
 using Scat.Backends.Cuda;
-using Scat.Tests.Emulator;
+using Scat.Tests.Backends.Cuda.Emulator;
 using Scat.Tests.Support;
 using Scat.Tests.Transform;
 using Scat.Transform;

@@ -6,18 +6,10 @@ namespace Scat.Tests.Cli;
 
 public class BenchCommandTests
 {
-    private static async Task<(int Exit, string Out, string Err)> Scat(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int exit = await ScatApp.RunAsync(args, new CliConsole(new MemoryStream(), o, e, ErrorIsTerminal: false), CancellationToken.None);
-        return (exit, o.ToString(), e.ToString());
-    }
-
     [Fact]
     public async Task JsonHasOneObjectPerConfigurationAndNothingElse()
     {
-        var (exit, output, _) = await Scat("bench", "--device", "cpu", "--size", "16,12x20", "--batch-size", "2", "--repeat", "2", "--warmup", "0", "--json");
+        var (exit, _, _, output) = await InProcess.ScatAsync("bench", "--device", "cpu", "--size", "16,12x20", "--batch-size", "2", "--repeat", "2", "--warmup", "0", "--json");
         Assert.Equal(0, exit);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
@@ -49,7 +41,7 @@ public class BenchCommandTests
     [Fact]
     public async Task TableHasAHeaderAndARowPerSize()
     {
-        var (exit, output, _) = await Scat("bench", "--device", "cpu", "--size", "16", "--batch-size", "1", "--repeat", "1", "--color", "gray", "--order", "1");
+        var (exit, _, _, output) = await InProcess.ScatAsync("bench", "--device", "cpu", "--size", "16", "--batch-size", "1", "--repeat", "1", "--color", "gray", "--order", "1");
         Assert.Equal(0, exit);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains(lines, l => l.Contains("images/s"));
@@ -60,7 +52,7 @@ public class BenchCommandTests
     public async Task EndToEndSplitsDecodeTransformAndWrite()
     {
         var folder = TestData.Path("reference", "rgb32_J2", "images");
-        var (exit, output, err) = await Scat("bench", "--device", "cpu", "--end-to-end", folder, "--json");
+        var (exit, err, _, output) = await InProcess.ScatAsync("bench", "--device", "cpu", "--end-to-end", folder, "--json");
         Assert.True(exit == 0, err);
         using var doc = JsonDocument.Parse(output.Trim());
         var r = doc.RootElement;
@@ -83,11 +75,11 @@ public class BenchCommandTests
             file.Write(global::Scat.Formats.NpyFormat.Header(global::Scat.Formats.NpyFormat.Float32, 4, 2, 16, 16));
             file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
         }
-        var (exit, output, err) = await Scat("bench", "--device", "cpu", "--end-to-end", dir["a.npy"], "-J", "2", "--json");
+        var (exit, err, _, output) = await InProcess.ScatAsync("bench", "--device", "cpu", "--end-to-end", dir["a.npy"], "-J", "2", "--json");
         Assert.True(exit == 0, err);
         using var doc = JsonDocument.Parse(output.Trim());
         Assert.Equal(2, doc.RootElement.GetProperty("channels").GetInt32());
-        var (tableExit, table, tableErr) = await Scat("bench", "--device", "cpu", "--end-to-end", dir["a.npy"], "-J", "2");
+        var (tableExit, tableErr, _, table) = await InProcess.ScatAsync("bench", "--device", "cpu", "--end-to-end", dir["a.npy"], "-J", "2");
         Assert.True(tableExit == 0, tableErr);
         Assert.Contains("2 channels", table);
     }
@@ -97,7 +89,7 @@ public class BenchCommandTests
     {
         var folder = TestData.Path("photos");
         int photos = Directory.GetFiles(folder, "*.jpg").Length;
-        var (exit, output, err) = await Scat("bench", "--device", "cpu", "--end-to-end", folder, "--size", "32", "--json");
+        var (exit, err, _, output) = await InProcess.ScatAsync("bench", "--device", "cpu", "--end-to-end", folder, "--size", "32", "--json");
         Assert.True(exit == 0, err);
         using var doc = JsonDocument.Parse(output.Trim());
         var r = doc.RootElement;
@@ -111,7 +103,7 @@ public class BenchCommandTests
         Assert.True(feed >= 0.5 * endToEnd, $"feed {feed} images/s, end to end {endToEnd} images/s");
         Assert.Contains(r.GetProperty("bound_by").GetString(), new[] { "feed", "transform", "write" });
 
-        var (tableExit, table, tableErr) = await Scat("bench", "--device", "cpu", "--end-to-end", folder, "--size", "32");
+        var (tableExit, tableErr, _, table) = await InProcess.ScatAsync("bench", "--device", "cpu", "--end-to-end", folder, "--size", "32");
         Assert.True(tableExit == 0, tableErr);
         Assert.Contains("feed img/s", table);
         Assert.Contains("bound by", table);
@@ -124,7 +116,7 @@ public class BenchCommandTests
     [InlineData("--device", "tpu")]
     public async Task BadArgumentsExitWith2(params string[] args)
     {
-        var (exit, _, err) = await Scat(["bench", .. args]);
+        var (exit, err, _, _) = await InProcess.ScatAsync(["bench", .. args]);
         Assert.Equal(2, exit);
         Assert.StartsWith("scat: error:", err.Trim());
     }

@@ -16,15 +16,6 @@ namespace Scat.Tests.Cli;
 /// <summary>--padding, --rotation-invariant, --renorm and --log through extract, info, show and bench.</summary>
 public class CoefficientOptionsCliTests
 {
-    private static (int Exit, string Out, string Err) Scat(params string[] args)
-    {
-        var err = new StringWriter();
-        var text = new StringWriter();
-        int exit = ScatApp.RunAsync(args, new CliConsole(new MemoryStream(), text, err, ErrorIsTerminal: false), CancellationToken.None)
-            .GetAwaiter().GetResult();
-        return (exit, text.ToString(), err.ToString());
-    }
-
     private static Dictionary<string, byte[]> Members(string npz)
     {
         using var zip = ZipFile.OpenRead(npz);
@@ -51,8 +42,8 @@ public class CoefficientOptionsCliTests
         using var dir = new TempDir();
         Fixtures.ClassFolder(dir["in"]);
         string[] common = ["extract", dir["in"], "-L", "4", "--color", "gray", "-q", "--device", "cpu", .. options];
-        Assert.Equal(0, Scat([.. common, "-o", dir["f.npz"]]).Exit);
-        Assert.Equal(0, Scat([.. common, "-o", dir["f.parquet"]]).Exit);
+        Assert.Equal(0, InProcess.Scat([.. common, "-o", dir["f.npz"]]).Exit);
+        Assert.Equal(0, InProcess.Scat([.. common, "-o", dir["f.parquet"]]).Exit);
 
         // What the engine and the steps give for the decoded pixels.
         var coefficients = new CoefficientOptions
@@ -100,10 +91,10 @@ public class CoefficientOptionsCliTests
         {
             var info = FeatureFileInfo.Read(dir[file]);
             Assert.Equal(steps.Channels, info.Channels);
-            var text = Scat("info", dir[file]);
+            var text = InProcess.Scat("info", dir[file]);
             Assert.Equal(0, text.Exit);
             Assert.Equal(coefficients.RotationInvariant, text.Out.Contains("rotation-invariant: order, j1, j2, delta, freq"));
-            var json = JsonDocument.Parse(Scat("info", dir[file], "--json").Out).RootElement;
+            var json = JsonDocument.Parse(InProcess.Scat("info", dir[file], "--json").Out).RootElement;
             var first = json.GetProperty("channels").EnumerateArray().ElementAt(1);
             Assert.Equal(fields, first.EnumerateObject().Select(p => p.Name));
         }
@@ -122,9 +113,9 @@ public class CoefficientOptionsCliTests
     {
         using var dir = new TempDir();
         Fixtures.ClassFolder(dir["in"]);
-        var run = Scat("extract", dir["in"], "--padding", "mirror", "-o", dir["f.npz"]);
+        var run = InProcess.Scat("extract", dir["in"], "--padding", "mirror", "-o", dir["f.npz"]);
         Assert.Equal(2, run.Exit);
-        Assert.Contains("mirror", run.Err);
+        Assert.Contains("mirror", run.Stderr);
         Assert.False(File.Exists(dir["f.npz"]));
     }
 
@@ -139,7 +130,7 @@ public class CoefficientOptionsCliTests
         });
         foreach (var extra in new[] { new[] { "--rotation-invariant" }, ["--rotation-invariant", "--renorm", "--log", "--padding", "periodic"] })
         {
-            var (exit, _, err) = Scat(["show", image, "-J", "3", "-L", "6", "-o", dir["ri.png"], .. extra]);
+            var (exit, err, _, _) = InProcess.Scat(["show", image, "-J", "3", "-L", "6", "-o", dir["ri.png"], .. extra]);
             Assert.True(exit == 0, err);
             using var png = SixLabors.ImageSharp.Image.Load(dir["ri.png"]);
             Assert.Equal(1500, png.Width);
@@ -150,7 +141,7 @@ public class CoefficientOptionsCliTests
     [Fact]
     public void BenchTakesTheOptions()
     {
-        var (exit, output, err) = Scat("bench", "--device", "cpu", "--size", "16", "--batch-size", "2", "--repeat", "1", "--warmup", "0",
+        var (exit, err, _, output) = InProcess.Scat("bench", "--device", "cpu", "--size", "16", "--batch-size", "2", "--repeat", "1", "--warmup", "0",
             "--padding", "zero", "--rotation-invariant", "--renorm", "--log", "--threads", "1");
         Assert.True(exit == 0, err);
         Assert.Contains("padding zero, renorm, rotation-invariant, log", output);

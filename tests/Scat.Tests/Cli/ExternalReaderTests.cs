@@ -5,53 +5,15 @@ using Scat.Tests.Support;
 
 namespace Scat.Tests.Cli;
 
-/// <summary>Runs only where npm is on the PATH (DuckDB's Node client is installed from npm at test time).</summary>
-public sealed class NpmFactAttribute : FactAttribute
-{
-    public NpmFactAttribute()
-    {
-        if (ExternalReaderTests.Which("npm") is null || ExternalReaderTests.Which("node") is null)
-            Skip = "npm/node not found: the DuckDB cross-check needs them";
-    }
-}
-
-/// <summary>Runs only as root on Linux, which starting a SLURM cluster (and installing it) needs.</summary>
-public sealed class RootLinuxFactAttribute : FactAttribute
-{
-    public RootLinuxFactAttribute()
-    {
-        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
-            Skip = "starting a SLURM cluster needs root on Linux";
-    }
-}
-
 /// <summary>scat's Parquet read by DuckDB, and a real SLURM job array running the sbatch recipe.</summary>
 public class ExternalReaderTests
 {
-    internal static string? Which(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
-
-    internal static (int Exit, string Out, string Err) Exec(string file, IEnumerable<string> args, string? workingDirectory = null,
-        int timeoutMs = 180_000, params (string, string)[] env)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (n, v) in env) psi.Environment[n] = v;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeoutMs)) { p.Kill(true); throw new TimeoutException($"{file} {string.Join(' ', psi.ArgumentList)} did not finish"); }
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
-
     internal static readonly Lazy<string> DuckDbFolder = new(() =>
     {
-        var folder = Path.Combine(ParquetShardTests.RepoRoot, "tests", "duckdb");
+        var folder = Path.Combine(TestData.RepoRoot, "tests", "duckdb");
         if (!File.Exists(Path.Combine(folder, "node_modules", "@duckdb", "node-api", "package.json")))
         {
-            var npm = Exec("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], folder);
+            var npm = ChildProcess.Run("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], folder);
             Assert.True(npm.Exit == 0, $"npm ci failed: {npm.Err}");
         }
         return folder;
@@ -69,7 +31,7 @@ public class ExternalReaderTests
             var run = ChildProcess.RunScat(["extract", dir["in"], "-o", dir["p-{shard}.parquet"], "-L", "4", "-q", "--shard", $"{i}/2", "--compression", i == 0 ? "zstd" : "snappy"]);
             Assert.True(run.Exit == 0, run.Stderr);
         }
-        var duck = Exec("node", [Path.Combine(DuckDbFolder.Value, "check.mjs"), dir["p-*.parquet"]], DuckDbFolder.Value);
+        var duck = ChildProcess.Run("node", [Path.Combine(DuckDbFolder.Value, "check.mjs"), dir["p-*.parquet"]], DuckDbFolder.Value);
         Assert.True(duck.Exit == 0, duck.Err);
         var doc = JsonDocument.Parse(duck.Out).RootElement;
 
@@ -95,17 +57,29 @@ public class ExternalReaderTests
         Assert.Equal(["a", "b"], meta.GetProperty("classes").EnumerateArray().Select(e => e.GetString()!));
     }
 
-    [RootLinuxFact]
+    /// <summary>The SLURM tests install SLURM and write /etc/slurm: they run only when asked, and say so otherwise.</summary>
+    [Fact]
+    public void SlurmTestsRunOnlyWhenAsked()
+    {
+        Assert.Contains("SCAT_TEST_SLURM=1", SlurmFactAttribute.SkipReason(null, rootOnLinux: true));
+        Assert.Contains("SCAT_TEST_SLURM=1", SlurmFactAttribute.SkipReason("0", rootOnLinux: true));
+        Assert.Equal("starting a SLURM cluster needs root on Linux", SlurmFactAttribute.SkipReason("1", rootOnLinux: false));
+        Assert.Null(SlurmFactAttribute.SkipReason("1", rootOnLinux: true));
+        Assert.Equal(Environment.GetEnvironmentVariable("SCAT_TEST_SLURM") == "1" && OperatingSystem.IsLinux() && Environment.IsPrivilegedProcess,
+            new SlurmFactAttribute().Skip is null);
+    }
+
+    [SlurmFact]
     public void SlurmJobArrayOfThreeCoversTheSampleOnce()
     {
-        var root = ParquetShardTests.RepoRoot;
-        var up = Exec("bash", [Path.Combine(root, ".ci", "slurm-up")], root, 240_000);
+        var root = TestData.RepoRoot;
+        var up = ChildProcess.Run("bash", [Path.Combine(root, ".ci", "slurm-up")], root, 240_000);
         Assert.True(up.Exit == 0, $"slurm-up failed: {up.Out}\n{up.Err}");
 
         using var dir = new TempDir();
         var input = Path.Combine(root, "samples", "digits");
         var recipe = Path.Combine(root, "samples", "slurm", "extract-array.sbatch");
-        var job = Exec("sbatch", ["--wait", "--array=0-2", "--cpus-per-task=1", $"--chdir={dir.Path}", $"--output={dir["log-%a.txt"]}",
+        var job = ChildProcess.Run("sbatch", ["--wait", "--array=0-2", "--cpus-per-task=1", $"--chdir={dir.Path}", $"--output={dir["log-%a.txt"]}",
             recipe, input, "out/feats-{shard}.parquet", "-J", "1"], dir.Path, 240_000, ("SCAT", $"dotnet {ChildProcess.ScatDll}"));
         var logs = string.Join("\n", Directory.GetFiles(dir.Path, "log-*.txt").Select(File.ReadAllText));
         Assert.True(job.Exit == 0, $"sbatch: {job.Out}\n{job.Err}\n{logs}");

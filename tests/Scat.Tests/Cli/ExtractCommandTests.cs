@@ -14,22 +14,6 @@ namespace Scat.Tests.Cli;
 
 public class ExtractCommandTests
 {
-    private sealed record Run(int Exit, string Stderr, byte[] Stdout, string Out);
-
-    private static Run Scat(params string[] args) => ScatOn(terminal: false, args);
-
-    private static Run ScatOn(bool terminal, params string[] args)
-    {
-        var stdout = new MemoryStream();
-        var err = new StringWriter();
-        var text = new StringWriter();
-        int exit = ScatApp.RunAsync(args, new CliConsole(stdout, text, err, ErrorIsTerminal: terminal), CancellationToken.None)
-            .GetAwaiter().GetResult();
-        return new Run(exit, err.ToString(), stdout.ToArray(), text.ToString());
-    }
-
-    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
     /// <summary>What the engine gives for the decoded pixels of the files, as the pipeline should write them.</summary>
     private static float[] Expected(IEnumerable<string> files, ColorMode color, ResizeSpec? resize, int j, int l, int order)
     {
@@ -78,11 +62,11 @@ public class ExtractCommandTests
     {
         using var dir = new TempDir();
         Fixtures.ClassFolder(dir["in"]);
-        var run = Scat("extract", dir["in"], "-o", dir["out/f.npz"], "--angles", "4", "--batch-size", "2", "--threads", "2");
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["out/f.npz"], "--angles", "4", "--batch-size", "2", "--threads", "2");
 
         Assert.Equal(0, run.Exit);
         Assert.Empty(run.Stdout);
-        var lines = Lines(run.Stderr);
+        var lines = InProcess.Lines(run.Stderr);
         Assert.Contains(lines, l => l.StartsWith("device: cpu", StringComparison.Ordinal));
         Assert.Matches(@"^5 images, 0 skipped, in \d+\.\d s$", lines[^1]);
         Assert.Equal(["f.npz"], FilesIn(dir["out"]));
@@ -105,9 +89,9 @@ public class ExtractCommandTests
     [Fact]
     public void ReferenceImagesGiveTheEngineOutputOfTheirPixels()
     {
-        var folder = Fixtures.DataPath("reference", "gray48x64_J3", "images");
+        var folder = TestData.Path("reference", "gray48x64_J3", "images");
         using var dir = new TempDir();
-        var run = Scat("extract", folder, "-o", dir["g.npz"], "-J", "3", "--color", "gray", "-q");
+        var run = InProcess.Scat("extract", folder, "-o", dir["g.npz"], "-J", "3", "--color", "gray", "-q");
         Assert.Equal(0, run.Exit);
         Assert.Equal("", run.Stderr);
         var npz = ReadNpz(dir["g.npz"]);
@@ -122,10 +106,10 @@ public class ExtractCommandTests
     [Fact]
     public void StandardOutputBytesEqualTheNpyFile()
     {
-        var folder = Fixtures.DataPath("reference", "rgb33x45_J2_L4_order1", "images");
+        var folder = TestData.Path("reference", "rgb33x45_J2_L4_order1", "images");
         using var dir = new TempDir();
-        var file = Scat("extract", folder, "-o", dir["f.npy"], "-L", "4", "--order", "1");
-        var piped = Scat("extract", folder, "-o", "-", "-L", "4", "--order", "1", "--batch-size", "1");
+        var file = InProcess.Scat("extract", folder, "-o", dir["f.npy"], "-L", "4", "--order", "1");
+        var piped = InProcess.Scat("extract", folder, "-o", "-", "-L", "4", "--order", "1", "--batch-size", "1");
         Assert.Equal(0, file.Exit);
         Assert.Equal(0, piped.Exit);
         Assert.Equal(File.ReadAllBytes(dir["f.npy"]), piped.Stdout);
@@ -143,7 +127,7 @@ public class ExtractCommandTests
         Fixtures.Png(dir["x/dog/1.png"], 8, 8);
         Fixtures.Png(dir["y/cat/2.png"], 8, 8);
         var loose = Fixtures.Png(dir["z.png"], 8, 8);
-        var run = Scat("extract", dir["x"], dir["y"], loose, "-o", dir["f.npz"], "-J", "1", "-L", "2");
+        var run = InProcess.Scat("extract", dir["x"], dir["y"], loose, "-o", dir["f.npz"], "-J", "1", "-L", "2");
         Assert.Equal(0, run.Exit);
         var npz = ReadNpz(dir["f.npz"]);
         var x = dir["x"].Replace('\\', '/');
@@ -162,7 +146,7 @@ public class ExtractCommandTests
         using var dir = new TempDir();
         Fixtures.Png(dir["in/a.png"], 20, 30);
         Fixtures.Png(dir["in/b.png"], 41, 17);
-        var run = Scat("extract", dir["in"], "-o", dir["f.npy"], "--size", "16x24", "--fit", fit, "-L", "2");
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["f.npy"], "--size", "16x24", "--fit", fit, "-L", "2");
         Assert.Equal(0, run.Exit);
         using var s = File.OpenRead(dir["f.npy"]);
         var (h, data) = NpyReader.ReadFloat32(s);
@@ -181,9 +165,9 @@ public class ExtractCommandTests
         Fixtures.Png(dir["in/c.png"], 20, 16);
         foreach (var output in new[] { dir["f.npz"], "-" })
         {
-            var run = Scat("extract", dir["in"], "-o", output, "--batch-size", "2");
+            var run = InProcess.Scat("extract", dir["in"], "-o", output, "--batch-size", "2");
             Assert.Equal(1, run.Exit);
-            var line = Assert.Single(Lines(run.Stderr), l => l.StartsWith("scat: error:", StringComparison.Ordinal));
+            var line = Assert.Single(InProcess.Lines(run.Stderr), l => l.StartsWith("scat: error:", StringComparison.Ordinal));
             Assert.Contains("c.png", line);
             Assert.Contains("--size", line);
             Assert.Empty(run.Stdout);
@@ -199,20 +183,20 @@ public class ExtractCommandTests
         Fixtures.Corrupt(dir["in/b.png"]);
         Fixtures.Png(dir["in/c.png"], 8, 8);
 
-        var run = Scat("extract", dir["in"], "-o", dir["f.npz"], "-J", "1", "-L", "2");
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["f.npz"], "-J", "1", "-L", "2");
         Assert.Equal(0, run.Exit);
-        var lines = Lines(run.Stderr);
+        var lines = InProcess.Lines(run.Stderr);
         Assert.Single(lines, l => l.StartsWith("skipped ", StringComparison.Ordinal) && l.Contains("b.png: "));
         Assert.Equal("2 images, 1 skipped", lines[^1][..19]);
         Assert.Equal(["a.png", "c.png"], (((NpyHeader, string[]))ReadNpz(dir["f.npz"])["paths"]).Item2);
 
         // -o - reads every header first, so the corrupt file is dropped before the header is written.
-        var piped = Scat("extract", dir["in"], "-o", "-", "-J", "1", "-L", "2");
+        var piped = InProcess.Scat("extract", dir["in"], "-o", "-", "-J", "1", "-L", "2");
         Assert.Equal(0, piped.Exit);
-        Assert.Contains(Lines(piped.Stderr), l => l.StartsWith("skipped ", StringComparison.Ordinal));
+        Assert.Contains(InProcess.Lines(piped.Stderr), l => l.StartsWith("skipped ", StringComparison.Ordinal));
         Assert.Equal(2, NpyReader.ReadHeader(new MemoryStream(piped.Stdout)).Shape[0]);
 
-        var strict = Scat("extract", dir["in"], "-o", dir["s.npz"], "-J", "1", "-L", "2", "--strict");
+        var strict = InProcess.Scat("extract", dir["in"], "-o", dir["s.npz"], "-J", "1", "-L", "2", "--strict");
         Assert.Equal(1, strict.Exit);
         Assert.Contains("scat: error: cannot decode", strict.Stderr);
         Assert.Contains("b.png", strict.Stderr);
@@ -225,13 +209,13 @@ public class ExtractCommandTests
         using var dir = new TempDir();
         for (int i = 0; i < 4; i++) Fixtures.Png(dir[$"in/{i}.png"], 8, 8);
         Fixtures.Corrupt(dir["in/2b.png"]);
-        var run = ScatOn(true, "extract", dir["in"], "-o", dir["f.npy"], "-J", "1", "-L", "2", "--batch-size", "2");
+        var run = InProcess.Scat(new ConsoleSetup(ErrorIsTerminal: true), "extract", dir["in"], "-o", dir["f.npy"], "-J", "1", "-L", "2", "--batch-size", "2");
         Assert.Equal(0, run.Exit);
         Assert.Contains("5/5 images", run.Stderr);
         Assert.Contains("img/s", run.Stderr);
         Assert.Contains("\r\x1b[2Kskipped ", run.Stderr);
         Assert.Contains("\r\x1b[2K4 images, 1 skipped, in ", run.Stderr);
-        Assert.Equal("", ScatOn(true, "extract", dir["in"], "-o", dir["g.npy"], "-J", "1", "-q").Stderr);
+        Assert.Equal("", InProcess.Scat(new ConsoleSetup(ErrorIsTerminal: true), "extract", dir["in"], "-o", dir["g.npy"], "-J", "1", "-q").Stderr);
     }
 
     [Fact]
@@ -240,7 +224,7 @@ public class ExtractCommandTests
         using var dir = new TempDir();
         Fixtures.Png(dir["in/a.png"], 8, 8);
         Fixtures.Corrupt(dir["in/b.png"]);
-        var run = Scat("extract", dir["in"], "-o", dir["f.npy"], "-J", "1", "--quiet");
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["f.npy"], "-J", "1", "--quiet");
         Assert.Equal(0, run.Exit);
         Assert.Equal("", run.Stderr);
     }
@@ -252,7 +236,7 @@ public class ExtractCommandTests
         Fixtures.Corrupt(dir["in/a.png"]);
         Fixtures.Corrupt(dir["in/b.png"]);
         File.WriteAllText(dir["f.npz"], "old");
-        var run = Scat("extract", dir["in"], "-o", dir["f.npz"]);
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["f.npz"]);
         Assert.Equal(1, run.Exit);
         Assert.Contains("scat: error: no image could be decoded (2 files skipped)", run.Stderr);
         Assert.Equal("old", File.ReadAllText(dir["f.npz"]));
@@ -267,7 +251,7 @@ public class ExtractCommandTests
         Fixtures.Png(dir["in/9.png"], 9, 8); // another size, in the second batch
         Directory.CreateDirectory(dir["out"]);
         File.WriteAllBytes(dir["out/f.npy"], [1, 2, 3]);
-        var run = Scat("extract", dir["in"], "-o", dir["out/f.npy"], "--batch-size", "3", "-J", "1");
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["out/f.npy"], "--batch-size", "3", "-J", "1");
         Assert.Equal(1, run.Exit);
         Assert.Equal(["f.npy"], FilesIn(dir["out"]));
         Assert.Equal([1, 2, 3], File.ReadAllBytes(dir["out/f.npy"]));
@@ -278,14 +262,14 @@ public class ExtractCommandTests
     {
         using var dir = new TempDir();
         Fixtures.Png(dir["in/a.png"], 8, 8);
-        var run = Scat("extract", dir["in"], "-o", dir["o/f.npz"], "-J", "4");
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["o/f.npz"], "-J", "4");
         Assert.Equal(1, run.Exit);
-        var error = Assert.Single(Lines(run.Stderr), l => l.StartsWith("scat: error:", StringComparison.Ordinal));
+        var error = Assert.Single(InProcess.Lines(run.Stderr), l => l.StartsWith("scat: error:", StringComparison.Ordinal));
         Assert.Contains("J=4", error);
         Assert.False(Directory.Exists(dir["o"]));
 
         // With --size the combination is impossible before any file is read: a bad argument (exit 2).
-        var sized = Scat("extract", dir["in"], "-o", dir["f.npz"], "-J", "5", "--size", "16");
+        var sized = InProcess.Scat("extract", dir["in"], "-o", dir["f.npz"], "-J", "5", "--size", "16");
         Assert.Equal(2, sized.Exit);
         Assert.Contains("scat: error: J=5", sized.Stderr);
     }
@@ -294,12 +278,12 @@ public class ExtractCommandTests
     public void MissingAndEmptyInputsFail()
     {
         using var dir = new TempDir();
-        var missing = Scat("extract", dir["nope"], "-o", dir["f.npz"]);
+        var missing = InProcess.Scat("extract", dir["nope"], "-o", dir["f.npz"]);
         Assert.Equal(1, missing.Exit);
         Assert.Contains($"scat: error: input not found: {dir["nope"]}", missing.Stderr);
 
         Directory.CreateDirectory(dir["empty"]);
-        var empty = Scat("extract", dir["empty"], "-o", dir["f.npz"]);
+        var empty = InProcess.Scat("extract", dir["empty"], "-o", dir["f.npz"]);
         Assert.Equal(1, empty.Exit);
         Assert.Contains("scat: error: no images found in", empty.Stderr);
         Assert.Equal([], FilesIn(dir.Path));
@@ -319,7 +303,7 @@ public class ExtractCommandTests
     {
         using var dir = new TempDir();
         Fixtures.Png(dir["in/a.png"], 8, 8);
-        var run = Scat("extract", dir["in"], "-o", dir["f.npz"], option, value);
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["f.npz"], option, value);
         Assert.Equal(2, run.Exit);
         Assert.StartsWith("scat: error: ", run.Stderr);
         Assert.Equal([], FilesIn(dir.Path));
@@ -330,11 +314,11 @@ public class ExtractCommandTests
     {
         using var dir = new TempDir();
         Fixtures.Png(dir["in/a.png"], 8, 8);
-        var run = Scat("extract", dir["in"], "-o", dir["f.csv"]);
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["f.csv"]);
         Assert.Equal(2, run.Exit);
         Assert.Contains("unknown output format", run.Stderr);
-        Assert.Equal(2, Scat("extract", dir["in"]).Exit);
-        var alone = Scat(); // no command: the help, and exit code 1 (nothing was done)
+        Assert.Equal(2, InProcess.Scat("extract", dir["in"]).Exit);
+        var alone = InProcess.Scat(); // no command: the help, and exit code 1 (nothing was done)
         Assert.Equal(1, alone.Exit);
         Assert.Contains("Usage:", alone.Out);
     }
@@ -346,9 +330,9 @@ public class ExtractCommandTests
         Fixtures.Png(dir["in/a.png"], 8, 8);
         // A corrupt file: had anything been decoded before the device check, a "skipped" line would show it.
         File.WriteAllText(dir["in/b.png"], "not a png");
-        var run = Scat("extract", dir["in"], "-o", dir["f.npz"], "--device", "cuda:99");
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["f.npz"], "--device", "cuda:99");
         Assert.Equal(1, run.Exit);
-        var line = Assert.Single(Lines(run.Stderr));
+        var line = Assert.Single(InProcess.Lines(run.Stderr));
         Assert.StartsWith("scat: error: device cuda:99", line);
         Assert.Contains("CUDA", line);
         Assert.False(File.Exists(dir["f.npz"]));
@@ -358,15 +342,15 @@ public class ExtractCommandTests
     [Fact]
     public void HelpListsEveryOptionWithItsDefault()
     {
-        var help = Scat("extract", "--help");
+        var help = InProcess.Scat("extract", "--help");
         Assert.Equal(0, help.Exit);
         foreach (var option in new[] { "--output", "--scale", "--angles", "--order", "--color", "--size", "--fit", "--device", "--batch-size", "--threads", "--quiet", "--strict" })
             Assert.Contains(option, help.Out);
         Assert.Contains("[default: 64]", help.Out);
         Assert.Contains("[default: crop]", help.Out);
         Assert.Contains("[default: auto]", help.Out);
-        Assert.Contains("extract", Scat("--help").Out);
-        var version = Scat("--version");
+        Assert.Contains("extract", InProcess.Scat("--help").Out);
+        var version = InProcess.Scat("--version");
         Assert.Equal(0, version.Exit);
         Assert.Equal("0.1.0", version.Out.Trim());
     }

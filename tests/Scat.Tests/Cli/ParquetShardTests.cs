@@ -13,29 +13,6 @@ namespace Scat.Tests.Cli;
 /// <summary>Parquet output, --files-from, --shard and scat info; Parquet read back by Parquet.Net and DuckDB.</summary>
 public class ParquetShardTests
 {
-    private sealed record Run(int Exit, string Stderr, string Out);
-
-    private static Run Scat(TextReader? stdin, params string[] args)
-    {
-        var err = new StringWriter();
-        var text = new StringWriter();
-        var console = new CliConsole(new MemoryStream(), text, err, ErrorIsTerminal: false) { In = stdin ?? TextReader.Null };
-        int exit = ScatApp.RunAsync(args, console, CancellationToken.None).GetAwaiter().GetResult();
-        return new Run(exit, err.ToString(), text.ToString());
-    }
-
-    private static Run Scat(params string[] args) => Scat(null, args);
-
-    internal static string RepoRoot
-    {
-        get
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-                if (File.Exists(Path.Combine(d.FullName, "ScatCli.sln"))) return d.FullName;
-            throw new InvalidOperationException("repository root not found");
-        }
-    }
-
     /// <summary>A Parquet file as read by Parquet.Net: rows, the physical schema and the scat metadata.</summary>
     internal sealed record ParquetTable(List<string> Paths, List<long> Labels, List<string?> Classes, List<float[]> Features,
         string Schema, JsonElement Meta, int RowGroups);
@@ -87,8 +64,8 @@ public class ParquetShardTests
     {
         using var dir = new TempDir();
         Fixtures.ClassFolder(dir["in"]);
-        Assert.Equal(0, Scat("extract", dir["in"], "-o", dir["f.npz"], "-L", "4", "-q").Exit);
-        var run = Scat("extract", dir["in"], "-o", dir["out/f.parquet"], "-L", "4", "-q");
+        Assert.Equal(0, InProcess.Scat("extract", dir["in"], "-o", dir["f.npz"], "-L", "4", "-q").Exit);
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["out/f.parquet"], "-L", "4", "-q");
         Assert.Equal(0, run.Exit);
         Assert.Equal("", run.Stderr);
         Assert.Equal(["f.parquet"], Directory.GetFiles(dir["out"]).Select(Path.GetFileName));
@@ -162,9 +139,9 @@ public class ParquetShardTests
         using var dir = new TempDir();
         Fixtures.ClassFolder(dir["in"]);
         Fixtures.Png(dir["in/c/z.png"], 16, 16);
-        Assert.Equal(0, Scat("extract", dir["in"], "-o", dir["all.parquet"], "-J", "1", "-L", "2", "-q").Exit);
+        Assert.Equal(0, InProcess.Scat("extract", dir["in"], "-o", dir["all.parquet"], "-J", "1", "-L", "2", "-q").Exit);
         for (int i = 0; i < 3; i++)
-            Assert.Equal(0, Scat("extract", dir["in"], "-o", dir["out/feats-{shard}.parquet"], "-J", "1", "-L", "2", "-q", "--shard", $"{i}/3").Exit);
+            Assert.Equal(0, InProcess.Scat("extract", dir["in"], "-o", dir["out/feats-{shard}.parquet"], "-J", "1", "-L", "2", "-q", "--shard", $"{i}/3").Exit);
         var files = Directory.GetFiles(dir["out"]).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(["feats-0.parquet", "feats-1.parquet", "feats-2.parquet"], files);
 
@@ -191,7 +168,7 @@ public class ParquetShardTests
     public void BadShardsAreRefusedBeforeAnyWork(string shard)
     {
         using var dir = new TempDir();
-        var run = Scat("extract", dir["missing-input"], "-o", dir["f-{shard}.parquet"], "--shard", shard);
+        var run = InProcess.Scat("extract", dir["missing-input"], "-o", dir["f-{shard}.parquet"], "--shard", shard);
         Assert.Equal(2, run.Exit);
         var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("0 <= I < N", line);
@@ -202,11 +179,11 @@ public class ParquetShardTests
     public void ShardNamesAndOptionsAreChecked()
     {
         using var dir = new TempDir();
-        Assert.Equal(2, Scat("extract", dir.Path, "-o", dir["f-{shard}.parquet"]).Exit);       // {shard} without --shard
-        Assert.Equal(2, Scat("extract", dir.Path, "-o", dir["f.npz"], "--compression", "zstd").Exit);
-        Assert.Equal(2, Scat("extract", dir.Path, "-o", dir["f.parquet"], "--compression", "brotli").Exit);
-        Assert.Equal(2, Scat("extract", dir.Path, "-o", dir["f.parquet"], "--shards", "3").Exit);
-        Assert.Equal(2, Scat("extract", "-o", dir["f.parquet"]).Exit);                           // no input at all
+        Assert.Equal(2, InProcess.Scat("extract", dir.Path, "-o", dir["f-{shard}.parquet"]).Exit);       // {shard} without --shard
+        Assert.Equal(2, InProcess.Scat("extract", dir.Path, "-o", dir["f.npz"], "--compression", "zstd").Exit);
+        Assert.Equal(2, InProcess.Scat("extract", dir.Path, "-o", dir["f.parquet"], "--compression", "brotli").Exit);
+        Assert.Equal(2, InProcess.Scat("extract", dir.Path, "-o", dir["f.parquet"], "--shards", "3").Exit);
+        Assert.Equal(2, InProcess.Scat("extract", "-o", dir["f.parquet"]).Exit);                           // no input at all
         Assert.Equal("7", new Shard(7, 8).Label);
         Assert.Equal("07", new Shard(7, 11).Label);
         Assert.Equal("007", new Shard(7, 1000).Label);
@@ -275,11 +252,11 @@ public class ParquetShardTests
 
         // Without --classes-from-parent every label is −1; a list file works like the pipe.
         File.WriteAllLines(dir["list.txt"], [dir["in/loose.png"], dir["in/b/img_0.png"]]);
-        Assert.Equal(0, Scat("extract", "--files-from", dir["list.txt"], "-o", dir["g.parquet"], "-J", "1", "-L", "2", "-q").Exit);
+        Assert.Equal(0, InProcess.Scat("extract", "--files-from", dir["list.txt"], "-o", dir["g.parquet"], "-J", "1", "-L", "2", "-q").Exit);
         var g = ReadParquet(dir["g.parquet"]);
         Assert.Equal([-1L, -1], g.Labels);
         Assert.Equal(new string?[] { null, null }, g.Classes.ToArray());
-        Assert.Equal(2, Scat("extract", dir["in"], "--files-from", dir["list.txt"], "-o", dir["h.parquet"]).Exit);
+        Assert.Equal(2, InProcess.Scat("extract", dir["in"], "--files-from", dir["list.txt"], "-o", dir["h.parquet"]).Exit);
     }
 
     [Fact]
@@ -288,17 +265,17 @@ public class ParquetShardTests
         using var dir = new TempDir();
         Fixtures.ClassFolder(dir["in"]);
         foreach (var f in new[] { "f.npz", "f.npy", "f.parquet" })
-            Assert.Equal(0, Scat("extract", dir["in"], "-o", dir[f], "-L", "4", "--color", "gray", "-q").Exit);
+            Assert.Equal(0, InProcess.Scat("extract", dir["in"], "-o", dir[f], "-L", "4", "--color", "gray", "-q").Exit);
         var layout = new ScatteringLayout(16, 16, 2, 4, 2);
         long[] shape = [1, layout.K, layout.OutHeight, layout.OutWidth];
         foreach (var (f, format) in new[] { ("f.npz", "npz"), ("f.npy", "npy"), ("f.parquet", "parquet") })
         {
-            var text = Scat("info", dir[f]);
+            var text = InProcess.Scat("info", dir[f]);
             Assert.Equal(0, text.Exit);
             Assert.Contains($"format:        {format}\n", text.Out);
             Assert.Contains("rows:          5\n", text.Out);
             Assert.Contains($"feature shape: (1, {layout.K}, {layout.OutHeight}, {layout.OutWidth}) per image\n", text.Out);
-            var json = Scat("info", dir[f], "--json");
+            var json = InProcess.Scat("info", dir[f], "--json");
             Assert.Equal(0, json.Exit);
             var doc = JsonDocument.Parse(json.Out).RootElement;
             Assert.Equal(format, doc.GetProperty("format").GetString());
@@ -313,14 +290,14 @@ public class ParquetShardTests
             Assert.Equal("gray", doc.GetProperty("color").GetString());
             Assert.Equal(layout.K, doc.GetProperty("channels").GetArrayLength());
         }
-        Assert.Equal(1, Scat("info", dir["nothing.parquet"]).Exit);
-        Assert.Equal(2, Scat("info", dir["in/a/notes.txt"]).Exit);
+        Assert.Equal(1, InProcess.Scat("info", dir["nothing.parquet"]).Exit);
+        Assert.Equal(2, InProcess.Scat("info", dir["in/a/notes.txt"]).Exit);
     }
 
     [Fact]
     public void KubernetesRecipeUsesTheIndexedJobVariables()
     {
-        var yaml = File.ReadAllText(Path.Combine(RepoRoot, "samples", "kubernetes", "extract-indexed-job.yaml"));
+        var yaml = File.ReadAllText(Path.Combine(TestData.RepoRoot, "samples", "kubernetes", "extract-indexed-job.yaml"));
         Assert.Contains("completionMode: Indexed", yaml);
         var completions = System.Text.RegularExpressions.Regex.Match(yaml, @"\n\s*completions:\s*(\d+)").Groups[1].Value;
         Assert.Contains("- --shard\n            - auto", yaml);

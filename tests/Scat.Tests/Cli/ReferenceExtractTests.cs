@@ -29,13 +29,11 @@ public class ReferenceExtractTests(ITestOutputHelper output)
         try
         {
             string outPath = Path.Combine(outDir.FullName, "f.npz");
-            var stderr = new StringWriter();
-            int exit = await ScatApp.RunAsync(
-                ["extract", TestData.Path("reference", name, "images"), "-o", outPath,
-                 "-J", j.ToString(), "-L", l.ToString(), "--order", order.ToString(), "--color", c == 1 ? "gray" : "rgb",
-                 "--device", "cpu", "--batch-size", "3"],
-                new CliConsole(new MemoryStream(), new StringWriter(), stderr, ErrorIsTerminal: false), CancellationToken.None);
-            Assert.True(exit == 0, stderr.ToString());
+            var run = await InProcess.ScatAsync(
+                "extract", TestData.Path("reference", name, "images"), "-o", outPath,
+                "-J", j.ToString(), "-L", l.ToString(), "--order", order.ToString(), "--color", c == 1 ? "gray" : "rgb",
+                "--device", "cpu", "--batch-size", "3");
+            Assert.True(run.Exit == 0, run.Stderr);
             var z = NpyFile.ReadNpz(outPath);
             var s = refz["S"];
             Assert.Equal(s.Shape, z["features"].Shape);

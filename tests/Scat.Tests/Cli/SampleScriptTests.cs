@@ -3,44 +3,10 @@ using Scat.Tests.Support;
 
 namespace Scat.Tests.Cli;
 
-/// <summary>Runs only where /usr/bin/python3 has numpy and scikit-learn (Debian's python3-sklearn), as the samples need.</summary>
-public sealed class SklearnFactAttribute : FactAttribute
-{
-    public SklearnFactAttribute()
-    {
-        if (!SampleScriptTests.HasSklearn) Skip = "/usr/bin/python3 with numpy and scikit-learn not found (apt-get install python3-sklearn)";
-    }
-}
-
-/// <summary>Runs only on Linux (bash, /proc).</summary>
-public sealed class LinuxFactAttribute : FactAttribute
-{
-    public LinuxFactAttribute()
-    {
-        if (!OperatingSystem.IsLinux()) Skip = "needs Linux (bash and /proc)";
-    }
-}
-
 /// <summary>The sample scripts and the CI helper scripts fail in one line, and slurm-down stops what slurm-up started.</summary>
 public class SampleScriptTests
 {
-    private const string Python = "/usr/bin/python3";
-
-    internal static bool HasSklearn => File.Exists(Python) && Run(Python, ["-c", "import numpy, sklearn"], null).Exit == 0;
-
-    private static (int Exit, string Out, string Err) Run(string program, string[] args, Dictionary<string, string?>? env)
-    {
-        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        if (env != null)
-            foreach (var (k, v) in env)
-                if (v == null) psi.Environment.Remove(k); else psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        if (!p.WaitForExit(120_000)) { p.Kill(true); throw new TimeoutException($"{program} did not finish"); }
-        return (p.ExitCode, stdout, err.Result);
-    }
+    private const string Python = ExternalTools.SystemPython;
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
@@ -48,10 +14,10 @@ public class SampleScriptTests
     public void ClassifyScriptsWithoutScatPrintOneLineOfHelp()
     {
         using var dir = new TempDir();
-        var env = new Dictionary<string, string?> { ["SCAT"] = null, ["PATH"] = dir.Path }; // a PATH without scat
+        (string, string?)[] env = [("SCAT", null), ("PATH", dir.Path)]; // a PATH without scat
         foreach (var sample in new[] { "digits", "textures" })
         {
-            var run = Run(Python, [Path.Combine(ParquetShardTests.RepoRoot, "samples", sample, "classify.py")], env);
+            var run = ChildProcess.Run(Python, [Path.Combine(TestData.RepoRoot, "samples", sample, "classify.py")], env: env);
             Assert.NotEqual(0, run.Exit);
             Assert.Empty(run.Out);
             var line = Assert.Single(Lines(run.Err));
@@ -59,8 +25,8 @@ public class SampleScriptTests
                 + "export PATH=\"$PATH:$HOME/.dotnet/tools\") or set SCAT, e.g. SCAT=\"dotnet src/Scat.Cli/bin/Release/net10.0/scat.dll\"", line);
         }
         // A $SCAT that names nothing runnable is named.
-        var bad = Run(Python, [Path.Combine(ParquetShardTests.RepoRoot, "samples", "digits", "classify.py")],
-            new() { ["SCAT"] = "no-such-scat --flag", ["PATH"] = dir.Path });
+        var bad = ChildProcess.Run(Python, [Path.Combine(TestData.RepoRoot, "samples", "digits", "classify.py")],
+            env: [("SCAT", "no-such-scat --flag"), ("PATH", dir.Path)]);
         Assert.NotEqual(0, bad.Exit);
         Assert.StartsWith("classify.py: error: $SCAT names 'no-such-scat': ", Assert.Single(Lines(bad.Err)));
     }
@@ -69,7 +35,7 @@ public class SampleScriptTests
     public void ReadShardsWithoutShardsPrintsOneLine()
     {
         using var dir = new TempDir();
-        var run = Run(Python, [Path.Combine(ParquetShardTests.RepoRoot, "samples", "read-shards.py"), Path.Combine(dir.Path, "feats-*.parquet")], null);
+        var run = ChildProcess.Run(Python, [Path.Combine(TestData.RepoRoot, "samples", "read-shards.py"), Path.Combine(dir.Path, "feats-*.parquet")]);
         Assert.Equal(1, run.Exit);
         Assert.StartsWith("read-shards.py: error: no file matches ", Assert.Single(Lines(run.Err)));
     }
@@ -87,15 +53,15 @@ public class SampleScriptTests
             File.WriteAllText(dir["sleep.pid"], $"{mine.Id}\n");
             File.WriteAllText(dir["other.pid"], $"{other.Id}\n");
             File.WriteAllText(dir["started"], $"sleep {dir["sleep.pid"]}\nslurmd {dir["other.pid"]}\nmunged {dir["missing.pid"]}\n");
-            var env = new Dictionary<string, string?> { ["SCAT_SLURM_STATE"] = dir["started"] };
-            var down = Run("bash", [Path.Combine(ParquetShardTests.RepoRoot, ".ci", "slurm-down")], env);
+            (string, string?)[] env = [("SCAT_SLURM_STATE", dir["started"])];
+            var down = ChildProcess.Run("bash", [Path.Combine(TestData.RepoRoot, ".ci", "slurm-down")], env: env);
             Assert.True(down.Exit == 0, down.Err);
             Assert.True(mine.WaitForExit(10_000), "the listed daemon was not stopped");
             Assert.False(other.HasExited, "a process of another name was stopped");
             Assert.False(File.Exists(dir["started"]), "the list of started daemons was not removed");
             Assert.Contains("slurmd is not running", down.Err);
 
-            var again = Run("bash", [Path.Combine(ParquetShardTests.RepoRoot, ".ci", "slurm-down")], env);
+            var again = ChildProcess.Run("bash", [Path.Combine(TestData.RepoRoot, ".ci", "slurm-down")], env: env);
             Assert.Equal(0, again.Exit); // nothing listed: nothing to do
             Assert.Empty(again.Err);
         }

@@ -21,7 +21,7 @@ public class ArgumentAndTimeoutTests
     {
         using var dir = new TempDir();
         // The input does not exist: any work would fail on it instead (exit 1).
-        var run = BadFiles.Scat(["extract", dir["missing"], "-o", dir["f.npz"], .. options]);
+        var run = InProcess.Scat(["extract", dir["missing"], "-o", dir["f.npz"], .. options]);
         Assert.Equal(2, run.Exit);
         Assert.Contains(expected, run.Stderr);
         Assert.StartsWith("scat: error:", run.Stderr);
@@ -32,7 +32,7 @@ public class ArgumentAndTimeoutTests
     public void SkippedListMustNotBeTheOutput()
     {
         using var dir = new TempDir();
-        var run = BadFiles.Scat("extract", dir["missing"], "-o", dir["f.npz"], "--skipped", dir["f.npz"]);
+        var run = InProcess.Scat("extract", dir["missing"], "-o", dir["f.npz"], "--skipped", dir["f.npz"]);
         Assert.Equal(2, run.Exit);
         Assert.Contains("--skipped must be another file than the output", run.Stderr);
     }

@@ -155,7 +155,7 @@ public class BadFileTests
         File.CreateSymbolicLink(dir["in/b/self loop.png"], dir["in/b/self loop.png"]);
         bad.Add(dir["in/b/self loop.png"]);
         Directory.CreateSymbolicLink(dir["in/b/loopdir"], dir["in"]); // a folder loop: must not recurse for ever
-        if (!BadFiles.IsRoot && !OperatingSystem.IsWindows())
+        if (!Permissions.IsRoot && !OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(BadFiles.NoisePng(dir["in/b/unreadable.png"], 20, 20), UnixFileMode.None);
             bad.Add(dir["in/b/unreadable.png"]);
@@ -170,7 +170,7 @@ public class BadFileTests
     {
         using var dir = new TempDir();
         var (good, bad) = Corpus(dir);
-        var run = BadFiles.Scat("extract", dir["in"], "-o", dir["out/f.npz"], "--size", "16", "-J", "1", "-L", "2",
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["out/f.npz"], "--size", "16", "-J", "1", "-L", "2",
             "--threads", "2", "--batch-size", "3", "--skipped", dir["out/skipped.tsv"]);
         Assert.True(run.Exit == 0, run.Stderr);
 
@@ -181,7 +181,7 @@ public class BadFileTests
             var expected = good.Select(g => Rel(dir, g)).Order(StringComparer.Ordinal).ToArray();
             Assert.Equal(expected, paths);
         }
-        var lines = BadFiles.Lines(run.Stderr);
+        var lines = InProcess.Lines(run.Stderr);
         foreach (var b in bad)
             Assert.Single(lines, l => l.StartsWith($"skipped {b}: ", StringComparison.Ordinal));
         Assert.Equal(bad.Length, lines.Count(l => l.StartsWith("skipped ", StringComparison.Ordinal)));
@@ -201,9 +201,9 @@ public class BadFileTests
     {
         using var dir = new TempDir();
         Corpus(dir);
-        var run = BadFiles.Scat("extract", dir["in"], "-o", dir["out/f.npz"], "--size", "16", "-J", "1", "-L", "2", "--strict", "--device", "cpu");
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["out/f.npz"], "--size", "16", "-J", "1", "-L", "2", "--strict", "--device", "cpu");
         Assert.Equal(1, run.Exit);
-        var line = Assert.Single(BadFiles.Lines(run.Stderr));
+        var line = Assert.Single(InProcess.Lines(run.Stderr));
         Assert.StartsWith($"scat: error: cannot decode {dir["in/a/empty.png"]}: empty file", line); // first in listing order
         Assert.False(Directory.Exists(dir["out"]));
     }
@@ -214,7 +214,7 @@ public class BadFileTests
         using var dir = new TempDir();
         BadFiles.Empty(dir["in/a.png"]);
         BadFiles.Text(dir["in/b.png"]);
-        var run = BadFiles.Scat("extract", dir["in"], "-o", dir["f.npy"], "--skipped", dir["skipped.txt"]);
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["f.npy"], "--skipped", dir["skipped.txt"]);
         Assert.Equal(1, run.Exit);
         Assert.Contains("scat: error: no image could be decoded (2 files skipped)", run.Stderr);
         Assert.False(File.Exists(dir["f.npy"]));
@@ -226,12 +226,12 @@ public class BadFileTests
     {
         using var dir = new TempDir();
         BadFiles.NoisePng(dir["in/a.png"], 8, 8);
-        var run = BadFiles.Scat("extract", dir["in"], "-o", dir["f.npy"], "-J", "1", "--skipped", dir["s.tsv"]);
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["f.npy"], "-J", "1", "--skipped", dir["s.tsv"]);
         Assert.True(run.Exit == 0, run.Stderr);
         Assert.Equal("", File.ReadAllText(dir["s.tsv"]));
 
         BadFiles.Empty(dir["in/tab\there.png"]);
-        run = BadFiles.Scat("extract", dir["in"], "-o", dir["f.npy"], "-J", "1", "--skipped", dir["s.tsv"]);
+        run = InProcess.Scat("extract", dir["in"], "-o", dir["f.npy"], "-J", "1", "--skipped", dir["s.tsv"]);
         Assert.True(run.Exit == 0, run.Stderr);
         Assert.Equal($"{dir["in"]}/tab\\there.png\tempty file\n", File.ReadAllText(dir["s.tsv"]));
     }
@@ -243,7 +243,7 @@ public class BadFileTests
         BadFiles.NoisePng(dir["in/a.png"], 64, 64);
         BadFiles.Truncated(dir["in/b.png"], dir["in/a.png"], 0.5);
         BadFiles.Empty(dir["in/c.png"]); // fails its header check: skipped
-        var run = BadFiles.Scat("extract", dir["in"], "-o", "-", "-J", "1", "-L", "2");
+        var run = InProcess.Scat("extract", dir["in"], "-o", "-", "-J", "1", "-L", "2");
         Assert.Equal(1, run.Exit);
         Assert.Contains($"skipped {dir["in/c.png"]}: empty file", run.Stderr);
         Assert.Contains($"scat: error: cannot decode {dir["in/b.png"]}", run.Stderr);

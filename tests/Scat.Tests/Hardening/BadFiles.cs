@@ -14,22 +14,6 @@ namespace Scat.Tests.Hardening;
 /// <summary>Odd and bad image files for the hardening tests, and an in-process scat run.</summary>
 public static class BadFiles
 {
-    public sealed record Run(int Exit, string Stderr, byte[] Stdout);
-
-    public static Run Scat(params string[] args)
-    {
-        var stdout = new MemoryStream();
-        var err = new StringWriter();
-        int exit = ScatApp.RunAsync(args, new CliConsole(stdout, new StringWriter(), err, ErrorIsTerminal: false), CancellationToken.None)
-            .GetAwaiter().GetResult();
-        return new Run(exit, err.ToString(), stdout.ToArray());
-    }
-
-    public static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    /// <summary>Whether this process may read any file (root): then a permission test cannot fail.</summary>
-    public static bool IsRoot => Environment.IsPrivilegedProcess;
-
     /// <summary>A PNG of pseudo-random pixels (so that its compressed data is long enough to truncate).</summary>
     public static string NoisePng(string path, int width, int height, int seed = 1)
     {
@@ -101,7 +85,7 @@ public static class BadFiles
     public static string CmykJpeg(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.Copy(Fixtures.DataPath("hardening", "cmyk.jpg"), path);
+        File.Copy(TestData.Path("hardening", "cmyk.jpg"), path);
         return path;
     }
 

@@ -87,7 +87,7 @@ public class ManifestFuzzTests(ITestOutputHelper output)
     {
         using var dir = new TempDir();
         SmallParts.Input(dir);
-        var first = BadFiles.Scat([.. SmallParts.Args(dir, 5), "-q"]);
+        var first = InProcess.Scat([.. SmallParts.Args(dir, 5), "-q"]);
         Assert.True(first.Exit == 0, first.Stderr);
         var clean = Directory.GetFiles(dir["out"]).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
         var manifest = clean["MANIFEST.json"];
@@ -131,11 +131,11 @@ public class ManifestFuzzTests(ITestOutputHelper output)
             }
             read++;
             if (!accepted && i % 50 != 0) continue;
-            var run = BadFiles.Scat([.. SmallParts.Args(dir, 5, "--resume", "--threads", "1")]);
+            var run = InProcess.Scat([.. SmallParts.Args(dir, 5, "--resume", "--threads", "1")]);
             resumed++;
             exits[run.Exit] = exits.GetValueOrDefault(run.Exit) + 1;
             if (run.Exit is not (0 or 1 or 2)) findings.Add($"#{i} [{kind}]: exit {run.Exit}: {run.Stderr.Split('\n')[0]}");
-            else if (run.Exit != 0 && BadFiles.Lines(run.Stderr).Count(l => l.StartsWith("scat: error:", StringComparison.Ordinal)) != 1)
+            else if (run.Exit != 0 && InProcess.Lines(run.Stderr).Count(l => l.StartsWith("scat: error:", StringComparison.Ordinal)) != 1)
                 findings.Add($"#{i} [{kind}]: not one error line: {run.Stderr}");
             if (!Outside().SequenceEqual(outside)) findings.Add($"#{i} [{kind}]: a file outside the output folder changed");
             if (File.Exists(dir["out/.MANIFEST.json.lock"])) findings.Add($"#{i} [{kind}]: the lock was left");

@@ -14,13 +14,13 @@ public class OutputSafetyTests
         using var dir = new TempDir();
         File.WriteAllText(dir["f.npz"], "precious");
         // The input does not exist: had any work been done, the error would be about it.
-        var run = BadFiles.Scat("extract", dir["missing"], "-o", dir["f.npz"], "--no-clobber");
+        var run = InProcess.Scat("extract", dir["missing"], "-o", dir["f.npz"], "--no-clobber");
         Assert.Equal(1, run.Exit);
-        Assert.Equal($"scat: error: {dir["f.npz"]} exists; not replaced (--no-clobber)", Assert.Single(BadFiles.Lines(run.Stderr)));
+        Assert.Equal($"scat: error: {dir["f.npz"]} exists; not replaced (--no-clobber)", Assert.Single(InProcess.Lines(run.Stderr)));
         Assert.Equal("precious", File.ReadAllText(dir["f.npz"]));
 
         BadFiles.NoisePng(dir["in/a.png"], 8, 8);
-        var fresh = BadFiles.Scat("extract", dir["in"], "-o", dir["new/g.npy"], "-J", "1", "--no-clobber");
+        var fresh = InProcess.Scat("extract", dir["in"], "-o", dir["new/g.npy"], "-J", "1", "--no-clobber");
         Assert.True(fresh.Exit == 0, fresh.Stderr);
         Assert.True(File.Exists(dir["new/g.npy"])); // a missing output folder is created
     }
@@ -51,9 +51,9 @@ public class OutputSafetyTests
         using var dir = new TempDir();
         BadFiles.NoisePng(dir["in/a.png"], 8, 8);
         File.WriteAllText(dir["file"], "a file, not a folder");
-        var run = BadFiles.Scat("extract", dir["in"], "-o", dir["file/sub/f.npz"], "-J", "1", "--device", "cpu");
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["file/sub/f.npz"], "-J", "1", "--device", "cpu");
         Assert.Equal(1, run.Exit);
-        var line = Assert.Single(BadFiles.Lines(run.Stderr), l => l.StartsWith("scat: error:", StringComparison.Ordinal));
+        var line = Assert.Single(InProcess.Lines(run.Stderr), l => l.StartsWith("scat: error:", StringComparison.Ordinal));
         Assert.StartsWith($"scat: error: cannot write {dir["file/sub/f.npz"]}: ", line);
         Assert.DoesNotContain("internal error", run.Stderr);
     }
@@ -66,7 +66,7 @@ public class OutputSafetyTests
         BadFiles.NoisePng(dir["in/a.png"], 8, 8);
         Directory.CreateDirectory(dir["ro"]);
         File.SetUnixFileMode(dir["ro"], UnixFileMode.UserRead | UnixFileMode.UserExecute);
-        var denied = BadFiles.Scat("extract", dir["in"], "-o", dir["ro/f.npz"], "-J", "1", "--device", "cpu");
+        var denied = InProcess.Scat("extract", dir["in"], "-o", dir["ro/f.npz"], "-J", "1", "--device", "cpu");
         Assert.Equal(1, denied.Exit);
         Assert.Contains($"scat: error: cannot write {dir["ro/f.npz"]}: ", denied.Stderr);
         Assert.Empty(Directory.GetFiles(dir["ro"]));
@@ -84,9 +84,9 @@ public class OutputSafetyTests
             for (int i = 0; i < 30; i++) BadFiles.NoisePng(dir[$"in/{i:00}.png"], 64, 64, seed: i);
             foreach (var name in new[] { "f.npz", "f.npy" })
             {
-                var run = BadFiles.Scat("extract", dir["in"], "-o", dir[$"disk/{name}"], "-J", "1", "--device", "cpu");
+                var run = InProcess.Scat("extract", dir["in"], "-o", dir[$"disk/{name}"], "-J", "1", "--device", "cpu");
                 Assert.Equal(1, run.Exit);
-                var line = Assert.Single(BadFiles.Lines(run.Stderr), l => l.StartsWith("scat: error:", StringComparison.Ordinal));
+                var line = Assert.Single(InProcess.Lines(run.Stderr), l => l.StartsWith("scat: error:", StringComparison.Ordinal));
                 Assert.Equal($"scat: error: cannot write {dir[$"disk/{name}"]}: No space left on device", line);
                 Assert.Empty(Directory.EnumerateFileSystemEntries(dir["disk"]));
             }

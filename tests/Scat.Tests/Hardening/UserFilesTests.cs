@@ -39,10 +39,10 @@ public class UserFilesTests
         return path;
     }
 
-    private static void AssertRefused(BadFiles.Run run, string expected)
+    private static void AssertRefused(ScatRun run, string expected)
     {
         Assert.True(run.Exit == 2, $"exit {run.Exit}: {run.Stderr}");
-        var line = Assert.Single(BadFiles.Lines(run.Stderr));
+        var line = Assert.Single(InProcess.Lines(run.Stderr));
         Assert.StartsWith("scat: error: ", line);
         Assert.Contains(expected, line);
     }
@@ -62,14 +62,14 @@ public class UserFilesTests
             default: await ImageTable(dir, same); break;
         }
         var before = File.ReadAllBytes(same);
-        AssertRefused(BadFiles.Scat(["extract", same, "-o", same, .. Cpu]), $"the output {same} is the input {same}");
+        AssertRefused(InProcess.Scat(["extract", same, "-o", same, .. Cpu]), $"the output {same} is the input {same}");
         Assert.Equal(before, File.ReadAllBytes(same));
         Assert.Empty(BadFiles.Temporaries(dir.Path));
 
         // The same file through a symbolic link: the link is not replaced either.
         var link = dir[$"link.{ext}"];
         File.CreateSymbolicLink(link, same);
-        AssertRefused(BadFiles.Scat(["extract", same, "-o", link, .. Cpu]), $"the output {link} is through a link the same file as the input {same}");
+        AssertRefused(InProcess.Scat(["extract", same, "-o", link, .. Cpu]), $"the output {link} is through a link the same file as the input {same}");
         Assert.Equal(before, File.ReadAllBytes(same));
         Assert.Equal(same, new FileInfo(link).LinkTarget);
     }
@@ -82,18 +82,18 @@ public class UserFilesTests
         Fixtures.Corrupt(dir["in/a/bad.png"]);
         var image = dir["in/a/1.png"];
         var before = File.ReadAllBytes(image);
-        AssertRefused(BadFiles.Scat(["extract", dir["in"], "-o", dir["f.npy"], "--skipped", image, .. Cpu]),
+        AssertRefused(InProcess.Scat(["extract", dir["in"], "-o", dir["f.npy"], "--skipped", image, .. Cpu]),
             $"the --skipped file {image} is the input {image}");
         Assert.Equal(before, File.ReadAllBytes(image));
         Assert.False(File.Exists(dir["f.npy"]));
 
         // One of the run's own parts, by name (refused before any file is read) and through a link.
         string[] parts = ["extract", dir["in"], "-o", dir["out/p-{part}.npy"], "--part-size", "2", .. Cpu];
-        AssertRefused(BadFiles.Scat([.. parts, "--skipped", dir["out/p-00001.npy"]]), "is a part, sidecar or manifest of the run");
-        AssertRefused(BadFiles.Scat([.. parts, "--skipped", dir["out/MANIFEST.json"]]), "is a part, sidecar or manifest of the run");
+        AssertRefused(InProcess.Scat([.. parts, "--skipped", dir["out/p-00001.npy"]]), "is a part, sidecar or manifest of the run");
+        AssertRefused(InProcess.Scat([.. parts, "--skipped", dir["out/MANIFEST.json"]]), "is a part, sidecar or manifest of the run");
         Assert.False(Directory.Exists(dir["out"]));
         File.CreateSymbolicLink(dir["to-image"], image);
-        AssertRefused(BadFiles.Scat([.. parts, "--skipped", dir["to-image"]]), $"the --skipped file {dir["to-image"]} is through a link the same file as the input {image}");
+        AssertRefused(InProcess.Scat([.. parts, "--skipped", dir["to-image"]]), $"the --skipped file {dir["to-image"]} is through a link the same file as the input {image}");
         Assert.Equal(before, File.ReadAllBytes(image));
     }
 
@@ -104,7 +104,7 @@ public class UserFilesTests
         // An array saved where the run's part 0 goes, and given as the input.
         var array = Array(dir["out/p-00000.npy"]);
         var before = File.ReadAllBytes(array);
-        AssertRefused(BadFiles.Scat(["extract", array, "-o", dir["out/p-{part}.npy"], "--part-size", "2", .. Cpu]),
+        AssertRefused(InProcess.Scat(["extract", array, "-o", dir["out/p-{part}.npy"], "--part-size", "2", .. Cpu]),
             $"the part file {array} is the input {array}");
         Assert.Equal(before, File.ReadAllBytes(array));
         Assert.Equal(["p-00000.npy"], Directory.GetFileSystemEntries(dir["out"]).Select(Path.GetFileName));
@@ -115,7 +115,7 @@ public class UserFilesTests
         File.WriteAllText(list, dir["in/0.png"] + "\n");
         Directory.CreateDirectory(dir["out2"]);
         File.CreateSymbolicLink(dir["out2/MANIFEST.json"], list);
-        AssertRefused(BadFiles.Scat(["extract", "--files-from", list, "-o", dir["out2/l-{part}.npy"], "--part-size", "2", .. Cpu]),
+        AssertRefused(InProcess.Scat(["extract", "--files-from", list, "-o", dir["out2/l-{part}.npy"], "--part-size", "2", .. Cpu]),
             $"the manifest {dir["out2/MANIFEST.json"]} is through a link the same file as the input {list}");
         Assert.Equal(dir["in/0.png"] + "\n", File.ReadAllText(list));
         Assert.Equal(list, new FileInfo(dir["out2/MANIFEST.json"]).LinkTarget);
@@ -128,9 +128,9 @@ public class UserFilesTests
         Directory.CreateDirectory(dir["out"]);
         File.WriteAllText(dir["out/p-00003.npy"], "precious");
         // The input does not exist: had any work been done, the error would be about it.
-        var run = BadFiles.Scat(["extract", dir["missing"], "-o", dir["out/p-{part}.npy"], "--part-size", "10", "--no-clobber", .. Cpu]);
+        var run = InProcess.Scat(["extract", dir["missing"], "-o", dir["out/p-{part}.npy"], "--part-size", "10", "--no-clobber", .. Cpu]);
         Assert.Equal(1, run.Exit);
-        Assert.Equal($"scat: error: {dir["out/p-00003.npy"]} exists; not replaced (--no-clobber)", Assert.Single(BadFiles.Lines(run.Stderr)));
+        Assert.Equal($"scat: error: {dir["out/p-00003.npy"]} exists; not replaced (--no-clobber)", Assert.Single(InProcess.Lines(run.Stderr)));
         Assert.Equal("precious", File.ReadAllText(dir["out/p-00003.npy"]));
         Assert.Equal(["p-00003.npy"], Directory.GetFileSystemEntries(dir["out"]).Select(Path.GetFileName));
     }

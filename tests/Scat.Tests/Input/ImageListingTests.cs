@@ -24,7 +24,7 @@ public class ImageListingTests
     [Fact]
     public void ReferenceFolderMatchesItsRecordedOrder()
     {
-        var listing = ImageListing.Build([Fixtures.DataPath("reference", "rgb32_J2", "images")]);
+        var listing = ImageListing.Build([TestData.Path("reference", "rgb32_J2", "images")]);
         Assert.Equal(["cat", "noise"], listing.Classes);
         Assert.Equal(["cat/img_000.png", "cat/img_001.png", "cat/img_002.png", "noise/img_000.png", "noise/img_001.png", "noise/img_002.png"],
             listing.Items.Select(i => i.Path));

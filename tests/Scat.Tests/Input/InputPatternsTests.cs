@@ -4,15 +4,6 @@ using Scat.Tests.Support;
 
 namespace Scat.Tests.Input;
 
-/// <summary>Runs only where /bin/bash is found (the reference for brace expansion).</summary>
-public sealed class BashTheoryAttribute : TheoryAttribute
-{
-    public BashTheoryAttribute()
-    {
-        if (!File.Exists("/bin/bash")) Skip = "/bin/bash not found";
-    }
-}
-
 /// <summary>Brace ranges and lists expanded as bash does (bash itself is the reference), and quoted globs.</summary>
 public class InputPatternsTests
 {

@@ -9,15 +9,6 @@ namespace Scat.Tests.Output;
 /// <summary>--dtype float16 (issue 14): numpy's astype(np.float16) exactly, half the size; Parquet refuses it.</summary>
 public class Float16Tests
 {
-    private static (int Exit, string Out, string Err) Scat(params string[] args)
-    {
-        var err = new StringWriter();
-        var text = new StringWriter();
-        var console = new CliConsole(new MemoryStream(), text, err, ErrorIsTerminal: false);
-        int exit = ScatApp.RunAsync(args, console, CancellationToken.None).GetAwaiter().GetResult();
-        return (exit, text.ToString(), err.ToString());
-    }
-
     /// <summary>Values where rounding is easy to get wrong: ties, subnormals, overflow, signed zeros, wide magnitudes.</summary>
     private static float[] HardValues(int count)
     {
@@ -52,7 +43,7 @@ public class Float16Tests
             w.WriteBatch(values, new long[images], Enumerable.Repeat("x", images).ToList());
             w.Complete();
         }
-        var r = NumpyLoadTests.RunPython("""
+        var r = ExternalTools.RunPython("""
             import sys, numpy as np
             a = np.load(sys.argv[1]); h = np.load(sys.argv[2])
             assert a.dtype == np.float32 and h.dtype == np.float16, (a.dtype, h.dtype)
@@ -70,14 +61,14 @@ public class Float16Tests
     {
         using var dir = new TempDir();
         Fixtures.ClassFolder(dir["in"]);
-        Assert.Equal(0, Scat("extract", dir["in"], "-o", dir["f32.npy"], "-L", "4", "-q").Exit);
-        Assert.Equal(0, Scat("extract", dir["in"], "-o", dir["f16.npy"], "-L", "4", "-q", "--dtype", "float16").Exit);
-        Assert.Equal(0, Scat("extract", dir["in"], "-o", dir["f16.npz"], "-L", "4", "-q", "--dtype", "float16").Exit);
+        Assert.Equal(0, InProcess.Scat("extract", dir["in"], "-o", dir["f32.npy"], "-L", "4", "-q").Exit);
+        Assert.Equal(0, InProcess.Scat("extract", dir["in"], "-o", dir["f16.npy"], "-L", "4", "-q", "--dtype", "float16").Exit);
+        Assert.Equal(0, InProcess.Scat("extract", dir["in"], "-o", dir["f16.npz"], "-L", "4", "-q", "--dtype", "float16").Exit);
         const int header = 128;
         long f32 = new FileInfo(dir["f32.npy"]).Length, f16 = new FileInfo(dir["f16.npy"]).Length;
         Assert.Equal(f32 - header, 2 * (f16 - header));
 
-        var r = NumpyLoadTests.RunPython("""
+        var r = ExternalTools.RunPython("""
             import sys, numpy as np
             a = np.load(sys.argv[1]); h = np.load(sys.argv[2]); z = np.load(sys.argv[3])['features']
             assert h.dtype == np.dtype('<f2') and z.dtype == np.dtype('<f2')
@@ -87,11 +78,11 @@ public class Float16Tests
             """, dir["f32.npy"], dir["f16.npy"], dir["f16.npz"]);
         Assert.True(r.Exit == 0, r.Err);
 
-        var info = Scat("info", dir["f16.npz"]);
+        var info = InProcess.Scat("info", dir["f16.npz"]);
         Assert.Equal(0, info.Exit);
         Assert.Contains("dtype:         float16", info.Out);
-        Assert.Contains("dtype:         float32", Scat("info", dir["f32.npy"]).Out);
-        Assert.Contains("\"dtype\": \"float16\"", Scat("info", dir["f16.npy"], "--json").Out);
+        Assert.Contains("dtype:         float32", InProcess.Scat("info", dir["f32.npy"]).Out);
+        Assert.Contains("\"dtype\": \"float16\"", InProcess.Scat("info", dir["f16.npy"], "--json").Out);
     }
 
     [Fact]
@@ -99,12 +90,12 @@ public class Float16Tests
     {
         using var dir = new TempDir();
         Fixtures.ClassFolder(dir["in"]);
-        var run = Scat("extract", dir["in"], "-o", dir["out/f.parquet"], "--dtype", "float16");
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["out/f.parquet"], "--dtype", "float16");
         Assert.Equal(2, run.Exit);
-        Assert.Equal("scat: error: --dtype float16 is not available for a .parquet output (Parquet.Net 6.1 cannot write Parquet's FLOAT16 type): use .npy or .npz, or --dtype float32\n", run.Err);
+        Assert.Equal("scat: error: --dtype float16 is not available for a .parquet output (Parquet.Net 6.1 cannot write Parquet's FLOAT16 type): use .npy or .npz, or --dtype float32\n", run.Stderr);
         Assert.False(Directory.Exists(dir["out"]));
-        var ok = Scat("extract", dir["in"], "-o", dir["out/f.parquet"], "-q");
+        var ok = InProcess.Scat("extract", dir["in"], "-o", dir["out/f.parquet"], "-q");
         Assert.Equal(0, ok.Exit);
-        Assert.Contains("dtype:         float32", Scat("info", dir["out/f.parquet"]).Out);
+        Assert.Contains("dtype:         float32", InProcess.Scat("info", dir["out/f.parquet"]).Out);
     }
 }

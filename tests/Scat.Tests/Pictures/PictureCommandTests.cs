@@ -8,14 +8,6 @@ namespace Scat.Tests.Pictures;
 
 public class PictureCommandTests
 {
-    private static (int Exit, string Stderr) Scat(params string[] args)
-    {
-        var err = new StringWriter();
-        int exit = ScatApp.RunAsync(args, new CliConsole(new MemoryStream(), new StringWriter(), err, ErrorIsTerminal: false),
-            CancellationToken.None).GetAwaiter().GetResult();
-        return (exit, err.ToString());
-    }
-
     /// <summary>Decodes the PNG; returns its size, the number of distinct colours and the fraction of non-white pixels.</summary>
     private static (int Width, int Height, int Colours, double Inked) Inspect(string path)
     {
@@ -36,7 +28,7 @@ public class PictureCommandTests
     public void FiltersPicture()
     {
         using var dir = new TempDir();
-        var (exit, err) = Scat("filters", "-J", "2", "-L", "4", "-o", dir["out/filters.png"]);
+        var (exit, err, _, _) = InProcess.Scat("filters", "-J", "2", "-L", "4", "-o", dir["out/filters.png"]);
         Assert.True(exit == 0, err);
         var (w, h, colours, inked) = Inspect(dir["out/filters.png"]);
         // L = 4 columns of panels, 2J + 1 = 5 rows
@@ -64,7 +56,7 @@ public class PictureCommandTests
             byte v = (byte)(((x / 4) % 2 == 0) ^ ((y / 6) % 2 == 0) ? 230 : 20);
             return new Rgba32(v, (byte)(255 - v), v);
         });
-        var (exit, err) = Scat("show", image, "-J", "2", "-L", "4", "-o", dir["coeffs.png"]);
+        var (exit, err, _, _) = InProcess.Scat("show", image, "-J", "2", "-L", "4", "-o", dir["coeffs.png"]);
         Assert.True(exit == 0, err);
         var (w, h, colours, inked) = Inspect(dir["coeffs.png"]);
         Assert.Equal(1500, w);
@@ -78,11 +70,11 @@ public class PictureCommandTests
     {
         using var dir = new TempDir();
         var image = Fixtures.Png(dir["tiny.png"], 6, 6);
-        var (exit, err) = Scat("show", image, "-J", "3", "-o", dir["c.png"]);
+        var (exit, err, _, _) = InProcess.Scat("show", image, "-J", "3", "-o", dir["c.png"]);
         Assert.Equal(1, exit);
         Assert.Contains("--size", err);
         Assert.False(File.Exists(dir["c.png"]));
-        Assert.Equal(0, Scat("show", image, "-J", "3", "--size", "16", "-o", dir["c.png"]).Exit);
+        Assert.Equal(0, InProcess.Scat("show", image, "-J", "3", "--size", "16", "-o", dir["c.png"]).Exit);
     }
 
     [Theory]
@@ -93,7 +85,7 @@ public class PictureCommandTests
     {
         using var dir = new TempDir();
         args[^1] = dir[args[^1]];
-        Assert.Equal(2, Scat(args).Exit);
+        Assert.Equal(2, InProcess.Scat(args).Exit);
         Assert.False(File.Exists(args[^1]));
     }
 
@@ -101,7 +93,7 @@ public class PictureCommandTests
     public void ShowOfAMissingFileFails()
     {
         using var dir = new TempDir();
-        var (exit, err) = Scat("show", dir["nope.png"], "-o", dir["c.png"]);
+        var (exit, err, _, _) = InProcess.Scat("show", dir["nope.png"], "-o", dir["c.png"]);
         Assert.Equal(1, exit);
         Assert.Contains("nope.png", err);
     }

@@ -42,8 +42,8 @@ public class FiniteNumbersTests
         n => n is 2 or 3 ? Overflowing : Huge,
         n => n switch { 1 => float.NaN, 4 => float.PositiveInfinity, _ => null }));
 
-    private static BadFiles.Run Extract(params string[] args) =>
-        BadFiles.Scat(["extract", .. args, "-J", "2", "-L", "4", "--device", "cpu", "--batch-size", "3"]);
+    private static ScatRun Extract(params string[] args) =>
+        InProcess.Scat(["extract", .. args, "-J", "2", "-L", "4", "--device", "cpu", "--batch-size", "3"]);
 
     [Fact]
     public void NotFiniteImagesAreSkippedInOrderAndHugeOnesKeepExactFeatures()
@@ -56,7 +56,7 @@ public class FiniteNumbersTests
         var reasons = new[] { FiniteStage.NotFiniteInput, FiniteStage.NotFiniteFeatures, FiniteStage.NotFiniteFeatures, FiniteStage.NotFiniteInput };
         var expected = new[] { 1, 2, 3, 4 }.Select((n, i) => $"{hostile}[{n}]\t{reasons[i]}").ToArray();
         Assert.Equal(expected, File.ReadAllLines(dir["skipped.tsv"]));
-        Assert.Equal(expected.Select(l => "skipped " + l.Replace("\t", ": ")), BadFiles.Lines(run.Stderr).Where(l => l.StartsWith("skipped ", StringComparison.Ordinal)));
+        Assert.Equal(expected.Select(l => "skipped " + l.Replace("\t", ": ")), InProcess.Lines(run.Stderr).Where(l => l.StartsWith("skipped ", StringComparison.Ordinal)));
         Assert.Contains("2 images, 4 skipped", run.Stderr);
 
         var reference = Extract(plain, "-o", dir["plain.npz"], "-q");
@@ -80,7 +80,7 @@ public class FiniteNumbersTests
         var hostile = Hostile(dir);
         var run = Extract(hostile, "-o", dir["f.npz"], "--strict");
         Assert.Equal(1, run.Exit);
-        Assert.Equal([$"scat: error: cannot decode {hostile}[1]: {FiniteStage.NotFiniteInput} (--strict)"], BadFiles.Lines(run.Stderr));
+        Assert.Equal([$"scat: error: cannot decode {hostile}[1]: {FiniteStage.NotFiniteInput} (--strict)"], InProcess.Lines(run.Stderr));
         Assert.False(File.Exists(dir["f.npz"]));
     }
 
@@ -107,6 +107,6 @@ public class FiniteNumbersTests
         Assert.Equal(1, run.Exit);
         var reason = kind == "input" ? FiniteStage.NotFiniteInput : FiniteStage.NotFiniteFeatures;
         Assert.Equal([$"scat: error: cannot decode {file}[1]: {reason} (its header was read, but standard output cannot be corrected once written)"],
-            BadFiles.Lines(run.Stderr));
+            InProcess.Lines(run.Stderr));
     }
 }

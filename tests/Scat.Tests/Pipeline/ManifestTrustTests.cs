@@ -16,14 +16,14 @@ public class ManifestTrustTests
     private static JsonNode Finished(TempDir dir)
     {
         SmallParts.Input(dir);
-        var run = BadFiles.Scat([.. SmallParts.Args(dir, 5), "-q"]);
+        var run = InProcess.Scat([.. SmallParts.Args(dir, 5), "-q"]);
         Assert.True(run.Exit == 0, run.Stderr);
         return JsonNode.Parse(File.ReadAllText(dir["out/MANIFEST.json"]))!;
     }
 
     private static void Save(TempDir dir, JsonNode manifest) => File.WriteAllText(dir["out/MANIFEST.json"], manifest.ToJsonString());
 
-    private static BadFiles.Run Resume(TempDir dir) => BadFiles.Scat(SmallParts.Args(dir, 5, "--resume"));
+    private static ScatRun Resume(TempDir dir) => InProcess.Scat(SmallParts.Args(dir, 5, "--resume"));
 
     [Theory]
     [InlineData("inputs", null)]
@@ -57,7 +57,7 @@ public class ManifestTrustTests
 
         var run = Resume(dir);
         Assert.True(run.Exit == 1, $"exit {run.Exit}: {run.Stderr}");
-        var line = Assert.Single(BadFiles.Lines(run.Stderr));
+        var line = Assert.Single(InProcess.Lines(run.Stderr));
         Assert.Matches($"^scat: error: --resume refused: (cannot read the manifest|the manifest) {System.Text.RegularExpressions.Regex.Escape(dir["out/MANIFEST.json"])}.*: rerun without --resume to start over$", line);
         foreach (var (f, bytes) in parts) Assert.Equal(bytes, File.ReadAllBytes(f)); // nothing touched
     }
@@ -77,7 +77,7 @@ public class ManifestTrustTests
             Save(dir, m);
             var run = Resume(dir);
             Assert.True(run.Exit == 1, $"{name}: exit {run.Exit}: {run.Stderr}");
-            Assert.Contains($"part 1: sidecar '{name}' is not a plain file name in the output folder", Assert.Single(BadFiles.Lines(run.Stderr)));
+            Assert.Contains($"part 1: sidecar '{name}' is not a plain file name in the output folder", Assert.Single(InProcess.Lines(run.Stderr)));
         }
         // The right name, but a link out of the folder.
         m["parts"]![1]!["sidecar"] = "p-00001.meta.npz";
@@ -85,11 +85,11 @@ public class ManifestTrustTests
         File.CreateSymbolicLink(dir["out/p-00001.meta.npz"], dir["decoy.meta.npz"]);
         var linked = Resume(dir);
         Assert.Equal(1, linked.Exit);
-        Assert.Contains("part 1: sidecar p-00001.meta.npz is a symbolic link", Assert.Single(BadFiles.Lines(linked.Stderr)));
+        Assert.Contains("part 1: sidecar p-00001.meta.npz is a symbolic link", Assert.Single(InProcess.Lines(linked.Stderr)));
         Assert.Equal(decoyTime, File.GetLastWriteTimeUtc(dir["decoy.meta.npz"]));
 
         // Without --resume the run starts over: the link is removed (not followed), the decoy kept.
-        var fresh = BadFiles.Scat([.. SmallParts.Args(dir, 5), "-q"]);
+        var fresh = InProcess.Scat([.. SmallParts.Args(dir, 5), "-q"]);
         Assert.True(fresh.Exit == 0, fresh.Stderr);
         Assert.Null(new FileInfo(dir["out/p-00001.meta.npz"]).LinkTarget);
         Assert.Equal(decoyTime, File.GetLastWriteTimeUtc(dir["decoy.meta.npz"]));

@@ -40,14 +40,14 @@ public class PartFolderTests
     {
         using var dir = new TempDir();
         SmallParts.Input(dir);
-        var single = BadFiles.Scat("extract", dir["in"], "-o", dir["single.npz"], "--color", "gray", "-J", "1", "--device", "cpu", "-q");
+        var single = InProcess.Scat("extract", dir["in"], "-o", dir["single.npz"], "--color", "gray", "-J", "1", "--device", "cpu", "-q");
         Assert.True(single.Exit == 0, single.Stderr);
-        var first = BadFiles.Scat([.. SmallParts.Args(dir, 2), "-q"]); // 6 parts
+        var first = InProcess.Scat([.. SmallParts.Args(dir, 2), "-q"]); // 6 parts
         Assert.True(first.Exit == 0, first.Stderr);
         File.WriteAllText(dir["out/q-00009.npy"], "another pattern's file");
         File.WriteAllText(dir["out/p-00009.txt"], "another extension");
 
-        var second = BadFiles.Scat(SmallParts.Args(dir, 5)); // 3 parts
+        var second = InProcess.Scat(SmallParts.Args(dir, 5)); // 3 parts
         Assert.True(second.Exit == 0, second.Stderr);
         Assert.Contains("removed 12 part files in", second.Stderr); // the 6 parts and their sidecars
         var names = Directory.GetFileSystemEntries(dir["out"]).Select(Path.GetFileName).Order(StringComparer.Ordinal);
@@ -65,9 +65,9 @@ public class PartFolderTests
     {
         using var dir = new TempDir();
         SmallParts.Input(dir);
-        Assert.Equal(0, BadFiles.Scat("extract", dir["in"], "-o", dir["single.npz"], "--color", "gray", "-J", "1", "--device", "cpu", "-q").Exit);
-        Assert.Equal(0, BadFiles.Scat([.. SmallParts.Args(dir, 2), "-q"]).Exit);
-        Assert.Equal(0, BadFiles.Scat([.. SmallParts.Args(dir, 5), "-q"]).Exit);
+        Assert.Equal(0, InProcess.Scat("extract", dir["in"], "-o", dir["single.npz"], "--color", "gray", "-J", "1", "--device", "cpu", "-q").Exit);
+        Assert.Equal(0, InProcess.Scat([.. SmallParts.Args(dir, 2), "-q"]).Exit);
+        Assert.Equal(0, InProcess.Scat([.. SmallParts.Args(dir, 5), "-q"]).Exit);
         var code = """
             import glob, sys, numpy as np
             folder, single = sys.argv[1], sys.argv[2]
@@ -76,7 +76,7 @@ public class PartFolderTests
             assert x.tobytes() == ref['features'].tobytes(), (x.shape, ref['features'].shape)
             print('ok', x.shape[0])
             """;
-        var r = NumpyLoadTests.RunPython(code, dir["out"], dir["single.npz"]);
+        var r = ExternalTools.RunPython(code, dir["out"], dir["single.npz"]);
         Assert.True(r.Exit == 0, r.Err);
         Assert.Equal($"ok {SmallParts.Images}", r.Out.Trim());
     }
@@ -92,7 +92,7 @@ public class PartFolderTests
             var run = ChildProcess.RunScat(SmallParts.Args(dir, 5));
             Assert.Equal(1, run.Exit);
             Assert.Equal($"scat: error: another scat run (pid {Environment.ProcessId} on {Environment.MachineName}) is writing into {dir["out"]} (lock .MANIFEST.json.lock): wait for it to end",
-                Assert.Single(BadFiles.Lines(run.Stderr)));
+                Assert.Single(InProcess.Lines(run.Stderr)));
             Assert.Equal([".MANIFEST.json.lock"], Directory.GetFileSystemEntries(dir["out"]).Select(Path.GetFileName));
         }
         Assert.False(File.Exists(dir["out/.MANIFEST.json.lock"])); // released: deleted
@@ -103,9 +103,9 @@ public class PartFolderTests
         {
             var holder = new OutputLock.Holder(sleeper.Id, OutputLock.Holder.StartTimeOf(sleeper.Id)!.Value, Environment.MachineName);
             File.WriteAllText(dir["out/.MANIFEST.json.lock"], holder + "\n");
-            var run = BadFiles.Scat(SmallParts.Args(dir, 5));
+            var run = InProcess.Scat(SmallParts.Args(dir, 5));
             Assert.Equal(1, run.Exit);
-            Assert.Contains($"another scat run (pid {sleeper.Id} on", Assert.Single(BadFiles.Lines(run.Stderr)));
+            Assert.Contains($"another scat run (pid {sleeper.Id} on", Assert.Single(InProcess.Lines(run.Stderr)));
             Assert.Equal([".MANIFEST.json.lock"], Directory.GetFileSystemEntries(dir["out"]).Select(Path.GetFileName));
         }
         finally
@@ -141,7 +141,7 @@ public class PartFolderTests
     {
         using var dir = new TempDir();
         for (int i = 0; i < 120; i++) BadFiles.NoisePng(dir[$"in/{i % 3}/{i:000}.png"], 16, 16, seed: i);
-        var reference = BadFiles.Scat([.. SmallParts.Args(dir, 10, "--threads", "1", "-q")]);
+        var reference = InProcess.Scat([.. SmallParts.Args(dir, 10, "--threads", "1", "-q")]);
         Assert.True(reference.Exit == 0, reference.Stderr);
         var expected = Directory.GetFiles(dir["out"]).Where(f => !f.EndsWith(".json", StringComparison.Ordinal))
             .ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
@@ -155,7 +155,7 @@ public class PartFolderTests
             {
                 Assert.Equal(1, r.Exit);
                 // The pid is named unless the refused run looked between the holder's lock and its writing it.
-                Assert.Matches(@"^scat: error: another scat run( \(pid \d+ on .+\))? is writing into ", Assert.Single(BadFiles.Lines(r.Stderr)));
+                Assert.Matches(@"^scat: error: another scat run( \(pid \d+ on .+\))? is writing into ", Assert.Single(InProcess.Lines(r.Stderr)));
             }
             Assert.Empty(BadFiles.Temporaries(dir["out"]));
             var got = Directory.GetFiles(dir["out"]).Where(f => !f.EndsWith(".json", StringComparison.Ordinal)).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);

@@ -33,7 +33,7 @@ public sealed class DigitCopies : IDisposable
 
     public DigitCopies()
     {
-        var source = Path.Combine(ParquetShardTests.RepoRoot, "samples", "digits");
+        var source = Path.Combine(TestData.RepoRoot, "samples", "digits");
         var files = Directory.GetFiles(source, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
         for (int n = 0; n < Images; n++)
         {
@@ -150,7 +150,7 @@ public class PartedOutputTests(DigitCopies data, ITestOutputHelper log) : IClass
             assert start == ref['features'].shape[0]
             print('ok', len(files), start)
             """;
-        var r = NumpyLoadTests.RunPython(code, data.Reference, data["single.npz"]);
+        var r = ExternalTools.RunPython(code, data.Reference, data["single.npz"]);
         Assert.True(r.Exit == 0, r.Err);
         Assert.Equal($"ok 10 {DigitCopies.Images}", r.Out.Trim());
     }
@@ -186,7 +186,7 @@ public class PartedOutputTests(DigitCopies data, ITestOutputHelper log) : IClass
     {
         ParquetPartsHoldTheRowsOfTheSingleRunEachAlone(); // writes data["pq"] if not yet there
         var duck = ExternalReaderTests.DuckDbFolder.Value;
-        var all = ExternalReaderTests.Exec("node", [Path.Combine(duck, "check.mjs"), data["pq/part-*.parquet"]], duck);
+        var all = ChildProcess.Run("node", [Path.Combine(duck, "check.mjs"), data["pq/part-*.parquet"]], duck);
         Assert.True(all.Exit == 0, all.Err);
         var rows = JsonDocument.Parse(all.Out).RootElement.GetProperty("rows").EnumerateArray().ToList();
         Assert.Equal(data.Paths, rows.Select(r => r.GetProperty("path").GetString()!));
@@ -194,7 +194,7 @@ public class PartedOutputTests(DigitCopies data, ITestOutputHelper log) : IClass
         var expected = data.Features.AsFloat32().Select(BitConverter.SingleToInt32Bits);
         Assert.Equal(expected, rows.SelectMany(r => r.GetProperty("features").EnumerateArray().Select(v => BitConverter.SingleToInt32Bits((float)v.GetDouble()))));
 
-        var one = ExternalReaderTests.Exec("node", [Path.Combine(duck, "check.mjs"), data["pq/part-00003.parquet"]], duck);
+        var one = ChildProcess.Run("node", [Path.Combine(duck, "check.mjs"), data["pq/part-00003.parquet"]], duck);
         Assert.True(one.Exit == 0, one.Err);
         var doc = JsonDocument.Parse(one.Out).RootElement;
         var partRows = doc.GetProperty("rows").EnumerateArray().ToList();
@@ -347,7 +347,7 @@ public class PartedOutputTests(DigitCopies data, ITestOutputHelper log) : IClass
     public void ResumeRefusesOtherOptionsOrAnotherListingAndTouchesNoPart()
     {
         using var dir = new TempDir();
-        var source = Path.Combine(ParquetShardTests.RepoRoot, "samples", "digits");
+        var source = Path.Combine(TestData.RepoRoot, "samples", "digits");
         foreach (var c in new[] { "0", "1" })
         {
             Directory.CreateDirectory(dir[$"in/{c}"]);
@@ -383,7 +383,7 @@ public class PartedOutputTests(DigitCopies data, ITestOutputHelper log) : IClass
     public void ShardsKeepTheirOwnManifestAndResumeAlone()
     {
         using var dir = new TempDir();
-        var input = Path.Combine(ParquetShardTests.RepoRoot, "samples", "digits");
+        var input = Path.Combine(TestData.RepoRoot, "samples", "digits");
         string[] Args(int shard, params string[] extra) =>
             ["extract", input, "-o", dir["out/s{shard}-{part}.npy"], "--part-size", "300", "--shard", $"{shard}/2", "-J", "1", "--device", "cpu", "-q", .. extra];
         foreach (var s in new[] { 0, 1 })
@@ -412,19 +412,19 @@ public class PartedOutputTests(DigitCopies data, ITestOutputHelper log) : IClass
     public void TheSbatchRecipeResumesARequeuedShard()
     {
         using var dir = new TempDir();
-        var root = ParquetShardTests.RepoRoot;
+        var root = TestData.RepoRoot;
         var recipe = Path.Combine(root, "samples", "slurm", "extract-array.sbatch");
-        (string, string)[] env = [("SCAT", $"dotnet {ChildProcess.ScatDll}"), ("PART_SIZE", "400"), ("SLURM_ARRAY_TASK_ID", "1"),
+        (string, string?)[] env = [("SCAT", $"dotnet {ChildProcess.ScatDll}"), ("PART_SIZE", "400"), ("SLURM_ARRAY_TASK_ID", "1"),
             ("SLURM_ARRAY_TASK_COUNT", "2"), ("SLURM_CPUS_PER_TASK", "1")];
         string[] args = [recipe, Path.Combine(root, "samples", "digits"), dir["out/s{shard}-{part}.npy"], "-J", "1", "--device", "cpu"];
-        var first = ExternalReaderTests.Exec("bash", args, dir.Path, 180_000, env);
+        var first = ChildProcess.Run("bash", args, dir.Path, 180_000, env);
         Assert.True(first.Exit == 0, first.Err);
         var parts = Manifest(dir["out"], "MANIFEST-1.json").GetProperty("parts").EnumerateArray().Select(p => p.GetProperty("file").GetString()!).ToList();
         Assert.Equal(["s1-00000.npy", "s1-00001.npy", "s1-00002.npy"], parts);
         // The requeued task: part 2 lost, the others kept as they are.
         File.Delete(dir["out/s1-00002.npy"]);
         var kept = File.GetLastWriteTimeUtc(dir["out/s1-00000.npy"]);
-        var requeued = ExternalReaderTests.Exec("bash", args, dir.Path, 180_000, env);
+        var requeued = ChildProcess.Run("bash", args, dir.Path, 180_000, env);
         Assert.True(requeued.Exit == 0, requeued.Err);
         Assert.True(File.Exists(dir["out/s1-00002.npy"]));
         Assert.Equal(kept, File.GetLastWriteTimeUtc(dir["out/s1-00000.npy"]));
@@ -441,12 +441,10 @@ public class PartedOutputTests(DigitCopies data, ITestOutputHelper log) : IClass
     {
         using var dir = new TempDir();
         Fixtures.ClassFolder(dir["in"]);
-        var err = new StringWriter();
-        var console = new CliConsole(new MemoryStream(), new StringWriter(), err, ErrorIsTerminal: false);
         string[] args = ["extract", dir["in"], "-o", dir[output], .. new[] { option, value }.OfType<string>()];
-        int exit = await ScatApp.RunAsync(args, console, CancellationToken.None);
-        Assert.Equal(2, exit);
-        var line = Assert.Single(err.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var run = await InProcess.ScatAsync(args);
+        Assert.Equal(2, run.Exit);
+        var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains(expected, line);
         Assert.False(Directory.Exists(dir["out"]));
     }

@@ -9,14 +9,6 @@ namespace Scat.Tests.Pipeline;
 
 public class PoolingTests
 {
-    private static (int Exit, string Stderr) Scat(params string[] args)
-    {
-        var err = new StringWriter();
-        int exit = ScatApp.RunAsync(args, new CliConsole(new MemoryStream(), new StringWriter(), err, ErrorIsTerminal: false),
-            CancellationToken.None).GetAwaiter().GetResult();
-        return (exit, err.ToString());
-    }
-
     private static void Images(string root)
     {
         for (int i = 0; i < 5; i++)
@@ -59,8 +51,8 @@ public class PoolingTests
     {
         using var dir = new TempDir();
         Images(dir["in"]);
-        Assert.Equal(0, Scat("extract", dir["in"], "-L", "4", "-q", "-o", dir["full.npz"]).Exit);
-        var (exit, err) = Scat("extract", dir["in"], "-L", "4", "-q", "--pool", mode, "--batch-size", "2", "-o", dir["pooled.npz"]);
+        Assert.Equal(0, InProcess.Scat("extract", dir["in"], "-L", "4", "-q", "-o", dir["full.npz"]).Exit);
+        var (exit, err, _, _) = InProcess.Scat("extract", dir["in"], "-L", "4", "-q", "--pool", mode, "--batch-size", "2", "-o", dir["pooled.npz"]);
         Assert.True(exit == 0, err);
 
         var full = NpyFile.ReadNpz(dir["full.npz"]);
@@ -89,7 +81,7 @@ public class PoolingTests
     {
         using var dir = new TempDir();
         Images(dir["in"]);
-        var (exit, err) = Scat("extract", dir["in"], "-J", "1", "-L", "2", "--color", "gray", "-q", "--pool", "mean", "-o", dir["f.npy"]);
+        var (exit, err, _, _) = InProcess.Scat("extract", dir["in"], "-J", "1", "-L", "2", "--color", "gray", "-q", "--pool", "mean", "-o", dir["f.npy"]);
         Assert.True(exit == 0, err);
         var a = NpyFile.Read(dir["f.npy"]);
         Assert.Equal([5, 1, ScatteringLayout.ChannelCount(1, 2, 2)], a.Shape);
@@ -100,7 +92,7 @@ public class PoolingTests
     {
         using var dir = new TempDir();
         Images(dir["in"]);
-        var (exit, _) = Scat("extract", dir["in"], "--pool", "median", "-o", dir["f.npz"]);
+        var (exit, _, _, _) = InProcess.Scat("extract", dir["in"], "--pool", "median", "-o", dir["f.npz"]);
         Assert.Equal(2, exit);
         Assert.False(File.Exists(dir["f.npz"]));
     }
@@ -110,8 +102,8 @@ public class PoolingTests
     {
         using var dir = new TempDir();
         Images(dir["in"]);
-        Assert.Equal(0, Scat("extract", dir["in"], "-L", "4", "-q", "--pool", "mean", "-o", dir["p.npz"]).Exit);
-        var (exit, err) = Scat("extract", dir["in"], "-L", "4", "-q", "--pool", "mean", "-o", dir["p.parquet"]);
+        Assert.Equal(0, InProcess.Scat("extract", dir["in"], "-L", "4", "-q", "--pool", "mean", "-o", dir["p.npz"]).Exit);
+        var (exit, err, _, _) = InProcess.Scat("extract", dir["in"], "-L", "4", "-q", "--pool", "mean", "-o", dir["p.parquet"]);
         Assert.True(exit == 0, err);
         var npz = NpyFile.ReadNpz(dir["p.npz"]);
         var table = global::Scat.Tests.Cli.ParquetShardTests.ReadParquet(dir["p.parquet"]);

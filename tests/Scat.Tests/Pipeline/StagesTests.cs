@@ -13,14 +13,6 @@ namespace Scat.Tests.Pipeline;
 /// <summary>The staged extract: --limit, order across batches with skips, and a source plugged in from outside.</summary>
 public class StagesTests
 {
-    private static (int Exit, string Stderr) Scat(params string[] args)
-    {
-        var err = new StringWriter();
-        int exit = ScatApp.RunAsync(args, new CliConsole(new MemoryStream(), new StringWriter(), err, ErrorIsTerminal: false), CancellationToken.None)
-            .GetAwaiter().GetResult();
-        return (exit, err.ToString());
-    }
-
     private static string[] Paths(string npz)
     {
         using var zip = System.IO.Compression.ZipFile.OpenRead(npz);
@@ -33,18 +25,18 @@ public class StagesTests
     {
         using var dir = new TempDir();
         for (int i = 0; i < 7; i++) Fixtures.Png(dir[$"in/{i}.png"], 8, 8, (x, y) => new Rgba32((byte)(i * 30), (byte)x, (byte)y, 255));
-        var all = Scat("extract", dir["in"], "-o", dir["all.npz"], "-J", "1", "-L", "2", "-q", "--device", "cpu");
+        var all = InProcess.Scat("extract", dir["in"], "-o", dir["all.npz"], "-J", "1", "-L", "2", "-q", "--device", "cpu");
         Assert.Equal(0, all.Exit);
-        var limited = Scat("extract", dir["in"], "-o", dir["lim.npz"], "-J", "1", "-L", "2", "-q", "--device", "cpu", "--limit", "5");
+        var limited = InProcess.Scat("extract", dir["in"], "-o", dir["lim.npz"], "-J", "1", "-L", "2", "-q", "--device", "cpu", "--limit", "5");
         Assert.Equal(0, limited.Exit);
         Assert.Equal(["0.png", "1.png", "2.png", "3.png", "4.png"], Paths(dir["lim.npz"]));
-        var shard = Scat("extract", dir["in"], "-o", dir["s.npz"], "-J", "1", "-L", "2", "-q", "--device", "cpu", "--limit", "5", "--shard", "1/2");
+        var shard = InProcess.Scat("extract", dir["in"], "-o", dir["s.npz"], "-J", "1", "-L", "2", "-q", "--device", "cpu", "--limit", "5", "--shard", "1/2");
         Assert.Equal(0, shard.Exit);
         Assert.Equal(["2.png", "3.png", "4.png"], Paths(dir["s.npz"])); // shard 1 of 2 of the first 5: [2, 5)
-        var more = Scat("extract", dir["in"], "-o", dir["more.npz"], "-J", "1", "-L", "2", "-q", "--device", "cpu", "--limit", "70");
+        var more = InProcess.Scat("extract", dir["in"], "-o", dir["more.npz"], "-J", "1", "-L", "2", "-q", "--device", "cpu", "--limit", "70");
         Assert.Equal(0, more.Exit);
         Assert.Equal(Paths(dir["all.npz"]), Paths(dir["more.npz"]));
-        var zero = Scat("extract", dir["in"], "-o", dir["z.npz"], "--limit", "0");
+        var zero = InProcess.Scat("extract", dir["in"], "-o", dir["z.npz"], "--limit", "0");
         Assert.Equal(2, zero.Exit);
         Assert.Equal("scat: error: --limit must be at least 1, got 0\n", zero.Stderr);
     }
@@ -58,7 +50,7 @@ public class StagesTests
             if (i % 5 == 3) Fixtures.Corrupt(dir[$"in/{i:00}.png"]);
             else Fixtures.Png(dir[$"in/{i:00}.png"], 8, 8, (x, y) => new Rgba32((byte)(i * 10), (byte)x, (byte)y, 255));
         }
-        var run = Scat("extract", dir["in"], "-o", dir["f.npz"], "-J", "1", "-L", "2", "--device", "cpu", "--batch-size", "2", "--threads", "3");
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["f.npz"], "-J", "1", "-L", "2", "--device", "cpu", "--batch-size", "2", "--threads", "3");
         Assert.Equal(0, run.Exit);
         var skipped = run.Stderr.Split('\n').Where(l => l.StartsWith("skipped ", StringComparison.Ordinal)).ToList();
         Assert.Equal(["03", "08", "13", "18"], skipped.Select(l => Path.GetFileNameWithoutExtension(l.Split(':')[0].Split(' ')[1])));
@@ -111,15 +103,6 @@ public class StagesTests
 /// <summary>Misspelt options are bad arguments naming the token; "scat" and "scat help" print the help.</summary>
 public class CommandLineTests
 {
-    private static (int Exit, string Stderr, string Out) Scat(params string[] args)
-    {
-        var err = new StringWriter();
-        var text = new StringWriter();
-        int exit = ScatApp.RunAsync(args, new CliConsole(new MemoryStream(), text, err, ErrorIsTerminal: false), CancellationToken.None)
-            .GetAwaiter().GetResult();
-        return (exit, err.ToString(), text.ToString());
-    }
-
     [Theory]
     [InlineData("-j", "1", "-J")]
     [InlineData("--quiett", null, "--quiet")]
@@ -133,7 +116,7 @@ public class CommandLineTests
         var args = new List<string> { "extract", dir["in"], "-o", dir["x.npz"], option };
         if (value is not null) args.Add(value);
         if (option == "--ouput") args.RemoveRange(2, 2);
-        var run = Scat([.. args]);
+        var run = InProcess.Scat([.. args]);
         Assert.Equal(2, run.Exit);
         var expected = $"scat: error: unknown option '{option}'{(suggestion is null ? "" : $"; did you mean {suggestion}?")} (see 'scat extract --help')\n";
         Assert.Equal(expected, run.Stderr);
@@ -156,7 +139,7 @@ public class CommandLineTests
         };
         foreach (var command in commands)
         {
-            var run = Scat([.. command, option, value]);
+            var run = InProcess.Scat([.. command, option, value]);
             Assert.Equal(2, run.Exit);
             Assert.Equal($"scat: error: {message}\n", run.Stderr);
         }
@@ -167,7 +150,7 @@ public class CommandLineTests
     {
         using var dir = new TempDir();
         Fixtures.Png(dir["-x.png"], 8, 8);
-        var run = Scat("extract", Path.Combine(dir.Path, "-x.png"), "-o", dir["x.npy"], "-J", "1", "-q", "--device", "cpu");
+        var run = InProcess.Scat("extract", Path.Combine(dir.Path, "-x.png"), "-o", dir["x.npy"], "-J", "1", "-q", "--device", "cpu");
         Assert.Equal(0, run.Exit);
         Assert.True(File.Exists(dir["x.npy"]));
     }
@@ -177,7 +160,7 @@ public class CommandLineTests
     [InlineData(0, "help")]
     public void ScatAloneAndHelpPrintTheHelp(int exit, params string[] args)
     {
-        var run = Scat(args);
+        var run = InProcess.Scat(args);
         Assert.Equal(exit, run.Exit);
         Assert.Contains("extract", run.Out);
         Assert.Contains("Usage:", run.Out);
@@ -192,26 +175,15 @@ public class StandardOutputTests
     {
         using var dir = new TempDir();
         Fixtures.Png(dir["in/a.png"], 8, 8);
-        var stdout = new MemoryStream();
-        var err = new StringWriter();
-        var console = new CliConsole(stdout, new StringWriter(), err, ErrorIsTerminal: false) { OutputIsTerminal = true };
-        int exit = await ScatApp.RunAsync(["extract", dir["in"], "-o", "-", "-J", "1"], console, CancellationToken.None);
-        Assert.Equal(2, exit);
-        Assert.Equal("scat: error: standard output is a terminal: redirect it (e.g. > features.npy) or give -o FILE\n", err.ToString());
-        Assert.Equal(0, stdout.Length);
+        var run = await InProcess.ScatAsync(new ConsoleSetup(OutputIsTerminal: true), "extract", dir["in"], "-o", "-", "-J", "1");
+        Assert.Equal(2, run.Exit);
+        Assert.Equal("scat: error: standard output is a terminal: redirect it (e.g. > features.npy) or give -o FILE\n", run.Stderr);
+        Assert.Empty(run.Stdout);
     }
 }
 
 public class OrderReportTests
 {
-    private static (int Exit, string Out) Scat(params string[] args)
-    {
-        var text = new StringWriter();
-        int exit = ScatApp.RunAsync(args, new CliConsole(new MemoryStream(), text, new StringWriter(), ErrorIsTerminal: false), CancellationToken.None)
-            .GetAwaiter().GetResult();
-        return (exit, text.ToString());
-    }
-
     [Theory]
     [InlineData("1", "2", "1")] // order 2 at J = 1 has no order-2 channel: reported as 1 everywhere
     [InlineData("2", "2", "2")]
@@ -222,8 +194,8 @@ public class OrderReportTests
         for (int i = 0; i < 2; i++) Fixtures.Png(dir[$"in/{i}.png"], 8, 8);
         foreach (var output in new[] { "f.npz", "f.parquet" })
         {
-            Assert.Equal(0, Scat("extract", dir["in"], "-o", dir[output], "-J", j, "-L", "2", "--order", order, "-q", "--device", "cpu").Exit);
-            var info = Scat("info", dir[output]);
+            Assert.Equal(0, InProcess.Scat("extract", dir["in"], "-o", dir[output], "-J", j, "-L", "2", "--order", order, "-q", "--device", "cpu").Exit);
+            var info = InProcess.Scat("info", dir[output]);
             Assert.Equal(0, info.Exit);
             var line = info.Out.Split('\n').Single(l => l.StartsWith("order:", StringComparison.Ordinal));
             Assert.Equal($"order:         {reported}", line);

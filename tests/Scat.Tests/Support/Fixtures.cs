@@ -50,7 +50,4 @@ public static class Fixtures
         Png(System.IO.Path.Combine(root, "Loose2.png"), size, size);
         File.WriteAllText(System.IO.Path.Combine(root, "a", "notes.txt"), "not an image");
     }
-
-    public static string DataPath(params string[] parts) =>
-        System.IO.Path.Combine([AppContext.BaseDirectory, "data", .. parts]);
 }

@@ -6,6 +6,16 @@ public static class TestData
     public static string Root => System.IO.Path.Combine(AppContext.BaseDirectory, "data");
 
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
+
+    /// <summary>The repository's root (the folder of ScatCli.sln above the test binaries): samples, scripts, docs.</summary>
+    public static string RepoRoot => RepoRootFolder.Value;
+
+    private static readonly Lazy<string> RepoRootFolder = new(() =>
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(System.IO.Path.Combine(d.FullName, "ScatCli.sln"))) return d.FullName;
+        throw new InvalidOperationException("the repository root (ScatCli.sln) is not above the test binaries");
+    });
 }
 
 /// <summary>The contract's agreement measure: per channel max |S − S_ref| / max |S_ref|.</summary>

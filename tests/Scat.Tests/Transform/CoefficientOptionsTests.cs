@@ -1,7 +1,7 @@
 using Scat.Backends.Cpu;
 using Scat.Backends.Cuda;
 using Scat.Pipeline;
-using Scat.Tests.Emulator;
+using Scat.Tests.Backends.Cuda.Emulator;
 using Scat.Tests.Support;
 using Scat.Transform;
 using Xunit.Abstractions;

@@ -1,4 +1,3 @@
-using Scat.Transform;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.PixelFormats;
@@ -22,24 +21,32 @@ public abstract class DecodedImage : IDisposable
     public abstract void CopyPlanes(Span<float> destination);
 
     public abstract void Dispose();
+
+    /// <summary>
+    /// Gray value of a pixel with integer channels and full scale <paramref name="scale"/> (255 or 65535):
+    /// (0.299 R + 0.587 G + 0.114 B) / scale in double, then float; a pixel with R == G == B keeps R / scale exactly.
+    /// </summary>
+    internal static float Gray(int r, int g, int b, double scale) =>
+        r == g && g == b ? (float)(r / scale) : (float)((0.299 * r + 0.587 * g + 0.114 * b) / scale);
 }
 
-internal sealed class DecodedImage<TPixel>(
-    Image<TPixel> image, int height, int width, int rowShift, int colShift, double scale, ColorMode color,
-    Func<TPixel, (int R, int G, int B)> rgb)
-    : DecodedImage(height, width, color == ColorMode.Rgb ? 3 : 1)
+/// <summary>A full-size decode by ImageSharp, oriented and resized (<see cref="FitGeometry.ResizedHeight"/> ×
+/// <see cref="FitGeometry.ResizedWidth"/>): <see cref="CopyPlanes"/> crops or pads it as the geometry says.</summary>
+internal sealed class DecodedImage<TPixel, TChannels>(Image<TPixel> image, FitGeometry fit, ColorMode color)
+    : DecodedImage(fit.Height, fit.Width, color == ColorMode.Rgb ? 3 : 1)
     where TPixel : unmanaged, IPixel<TPixel>
+    where TChannels : struct, IPixelChannels<TPixel>
 {
     public override void CopyPlanes(Span<float> destination)
     {
         int plane = Height * Width;
         if (destination.Length < Channels * plane) throw new ArgumentException("destination too small", nameof(destination));
-        int srcH = image.Height, srcW = image.Width;
+        double scale = TChannels.Scale;
         Span<int> cols = Width <= 4096 ? stackalloc int[Width] : new int[Width];
-        for (int x = 0; x < Width; x++) cols[x] = PadIndex.Reflect(x + colShift, srcW);
+        for (int x = 0; x < Width; x++) cols[x] = fit.ResizedColumn(x);
         for (int y = 0; y < Height; y++)
         {
-            var row = image.DangerousGetPixelRowMemory(PadIndex.Reflect(y + rowShift, srcH)).Span;
+            var row = image.DangerousGetPixelRowMemory(fit.ResizedRow(y)).Span;
             int o = y * Width;
             if (color == ColorMode.Rgb)
             {
@@ -48,10 +55,10 @@ internal sealed class DecodedImage<TPixel>(
                 var bPlane = destination.Slice(2 * plane + o, Width);
                 for (int x = 0; x < Width; x++)
                 {
-                    var (r, g, b) = rgb(row[cols[x]]);
-                    rPlane[x] = (float)(r / scale);
-                    gPlane[x] = (float)(g / scale);
-                    bPlane[x] = (float)(b / scale);
+                    ref readonly var p = ref row[cols[x]];
+                    rPlane[x] = (float)(TChannels.R(p) / scale);
+                    gPlane[x] = (float)(TChannels.G(p) / scale);
+                    bPlane[x] = (float)(TChannels.B(p) / scale);
                 }
             }
             else
@@ -59,8 +66,8 @@ internal sealed class DecodedImage<TPixel>(
                 var gray = destination.Slice(o, Width);
                 for (int x = 0; x < Width; x++)
                 {
-                    var (r, g, b) = rgb(row[cols[x]]);
-                    gray[x] = ImageDecoder.Gray(r, g, b, scale);
+                    ref readonly var p = ref row[cols[x]];
+                    gray[x] = Gray(TChannels.R(p), TChannels.G(p), TChannels.B(p), scale);
                 }
             }
         }

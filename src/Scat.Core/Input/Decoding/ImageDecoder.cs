@@ -1,4 +1,3 @@
-using System.Globalization;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.Formats;
@@ -12,7 +11,6 @@ using SixLabors.ImageSharp.Formats.Tiff;
 using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.Metadata;
-using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
@@ -21,7 +19,9 @@ namespace Scat.Input.Decoding;
 /// <summary>
 /// Reads image files into float planes in [0, 1]: EXIF orientation applied, first frame only, alpha
 /// dropped, 16-bit images at full depth (scaled by 65535), optionally resized. Thread-safe: one decoder
-/// serves all decode threads.
+/// serves all decode threads. The steps each have their own type: the header and its guards (<see cref="ImageHeader"/>),
+/// the <c>--fit</c> geometry (<see cref="FitGeometry"/>), what counts as a bad file (<see cref="DecodeFailure"/>); this
+/// class chooses the decoder and runs them.
 /// </summary>
 public sealed class ImageDecoder
 {
@@ -90,13 +90,13 @@ public sealed class ImageDecoder
         try
         {
             using var stream = open();
-            var (info, _, _) = ReadHeader(stream, CancellationToken.None);
-            if (Resize is { } r) return (r.Height, r.Width);
-            return Oriented(info);
+            var (h, w) = ImageHeader.Read(Configuration, stream, MaxPixels, CancellationToken.None).Oriented;
+            var fit = FitGeometry.Of(h, w, Resize);
+            return (fit.Height, fit.Width);
         }
-        catch (Exception e) when (IsDecodeFailure(e))
+        catch (Exception e) when (DecodeFailure.IsDecodeFailure(e))
         {
-            throw Wrap(e);
+            throw DecodeFailure.Wrap(e);
         }
     }
 
@@ -130,35 +130,27 @@ public sealed class ImageDecoder
             using (var stream = open())
             {
                 // The header first: a decompression bomb is refused before any pixel buffer exists.
-                var (info, format, decoder) = ReadHeader(stream, cancellationToken);
+                var header = ImageHeader.Read(Configuration, stream, MaxPixels, cancellationToken);
                 // ImageSharp decodes many truncated files without complaint: check the structure first.
-                if (Completeness.Check(stream, format.Name) is { } incomplete) throw new ImageDecodeException(incomplete);
+                if (Completeness.Check(stream, header.Format.Name) is { } incomplete) throw new ImageDecodeException(incomplete);
                 stream.Position = 0;
                 // The one place where the decoder is chosen: a JPEG shrunk to half or less goes to SkiaSharp's
                 // codec at a DCT scale (ScaledJpeg), everything else to ImageSharp at full size.
-                int denominator = ScaledDenominator(info, format);
-                if (denominator > 1) return Scaled(stream, info, denominator, cancellationToken);
-                loaded = decoder.Decode(Configuration, stream, cancellationToken);
+                var (fullH, fullW) = header.Oriented;
+                var fit = FitGeometry.Of(fullH, fullW, Resize);
+                int denominator = ScaledDenominator(header, fit);
+                if (denominator > 1) return Scaled(stream, header, fit, denominator, cancellationToken);
+                loaded = DecodeFailure.InImageSharp((this, header.Decoder, stream, cancellationToken),
+                    static s => s.Item2.Decode(s.Item1.Configuration, s.stream, s.cancellationToken));
             }
             cancellationToken.ThrowIfCancellationRequested();
             bool deep = loaded is Image<L16> or Image<La32> or Image<Rgb48> or Image<Rgba64>;
-            if (deep)
-            {
-                var image = loaded as Image<Rgba64> ?? loaded.CloneAs<Rgba64>(Configuration);
-                if (!ReferenceEquals(image, loaded)) { loaded.Dispose(); loaded = image; }
-                return Prepare(image, 65535.0, static p => (p.R, p.G, p.B));
-            }
-            else
-            {
-                var image = loaded as Image<Rgba32> ?? loaded.CloneAs<Rgba32>(Configuration);
-                if (!ReferenceEquals(image, loaded)) { loaded.Dispose(); loaded = image; }
-                return Prepare(image, 255.0, static p => (p.R, p.G, p.B));
-            }
+            return deep ? Prepare<Rgba64, Rgba64Channels>(ref loaded) : Prepare<Rgba32, Rgba32Channels>(ref loaded);
         }
-        catch (Exception e) when (IsDecodeFailure(e))
+        catch (Exception e) when (DecodeFailure.IsDecodeFailure(e))
         {
             loaded?.Dispose();
-            throw Wrap(e);
+            throw DecodeFailure.Wrap(e);
         }
         catch
         {
@@ -169,48 +161,35 @@ public sealed class ImageDecoder
 
     /// <summary>The scaled path: SkiaSharp decodes at 1/<paramref name="denominator"/>; <see cref="ScaledImage"/> orients,
     /// resizes and crops or pads, with the --fit geometry of the file's full oriented size (that of the exact path).</summary>
-    private DecodedImage Scaled(Stream stream, IImageInfo info, int denominator, CancellationToken cancellationToken)
+    private ScaledImage Scaled(Stream stream, ImageHeader header, FitGeometry fit, int denominator, CancellationToken cancellationToken)
     {
-        var r = Resize!;
-        var (rgba, h, w) = ScaledJpeg.Decode(stream, info.Width, info.Height, denominator, cancellationToken);
-        var (fullH, fullW) = Oriented(info);
-        var (newH, newW) = ResizedSize(fullH, fullW, r);
-        var (rowShift, colShift) = Shifts(newH, newW, r);
-        int orientation = info.Metadata.ExifProfile?.GetValue(ExifTag.Orientation)?.Value is { } o ? o : 1;
-        return new ScaledImage(rgba, h, w, orientation, newH, newW, rowShift, colShift, r.Height, r.Width, Color);
+        var (rgba, h, w) = ScaledJpeg.Decode(stream, header.Width, header.Height, denominator, cancellationToken);
+        return new ScaledImage(rgba, h, w, header.Orientation, fit, Color);
     }
 
-    /// <summary>Orients, resizes and crops or pads a full-size decode (the scaled path has its own, <see cref="ScaledImage"/>).</summary>
-    private DecodedImage Prepare<TPixel>(Image<TPixel> image, double scale,
-        Func<TPixel, (int R, int G, int B)> rgb)
+    /// <summary>Converts, orients and resizes a full-size decode (the scaled path has its own, <see cref="ScaledImage"/>);
+    /// <paramref name="loaded"/> is disposed here or owned by the result.</summary>
+    private DecodedImage<TPixel, TChannels> Prepare<TPixel, TChannels>(ref Image? loaded)
         where TPixel : unmanaged, IPixel<TPixel>
+        where TChannels : struct, IPixelChannels<TPixel>
     {
-        image.Mutate(x => x.AutoOrient());
-        int h = image.Height, w = image.Width, rowShift = 0, colShift = 0;
-        if (Resize is { } r)
+        var image = loaded as Image<TPixel> ?? DecodeFailure.InImageSharp((loaded!, Configuration), static s => s.Item1.CloneAs<TPixel>(s.Configuration));
+        if (!ReferenceEquals(image, loaded)) { loaded!.Dispose(); loaded = image; }
+        DecodeFailure.InImageSharp(image, static i => i.Mutate(x => x.AutoOrient()));
+        var fit = FitGeometry.Of(image.Height, image.Width, Resize);
+        if (fit.ResizedHeight != image.Height || fit.ResizedWidth != image.Width)
         {
-            (int newH, int newW) = ResizedSize(h, w, r);
-            if (newH != h || newW != w)
+            DecodeFailure.InImageSharp((image, fit), static s => s.image.Mutate(x => x.Resize(new ResizeOptions
             {
-                image.Mutate(x => x.Resize(new ResizeOptions
-                {
-                    Size = new Size(newW, newH),
-                    Mode = ResizeMode.Stretch,
-                    Sampler = KnownResamplers.Triangle, // bilinear
-                    Compand = false,
-                    PremultiplyAlpha = false, // alpha is dropped: colour channels resize on their own
-                }));
-            }
-            (rowShift, colShift) = Shifts(newH, newW, r);
-            h = r.Height;
-            w = r.Width;
+                Size = new Size(s.fit.ResizedWidth, s.fit.ResizedHeight),
+                Mode = ResizeMode.Stretch,
+                Sampler = KnownResamplers.Triangle, // bilinear
+                Compand = false,
+                PremultiplyAlpha = false, // alpha is dropped: colour channels resize on their own
+            })));
         }
-        return new DecodedImage<TPixel>(image, h, w, rowShift, colShift, scale, Color, rgb);
+        return new DecodedImage<TPixel, TChannels>(image, fit, Color);
     }
-
-    /// <summary>The oriented size of the full image, from the header.</summary>
-    private static (int Height, int Width) Oriented(IImageInfo info) =>
-        SwapsSides(info.Metadata.ExifProfile) ? (info.Width, info.Height) : (info.Height, info.Width);
 
     /// <summary>
     /// 2, 4 or 8 when the file is to be decoded at that DCT scale (<see cref="ScaledJpeg"/>), else 1: only JPEGs
@@ -218,51 +197,14 @@ public sealed class ImageDecoder
     /// half or less in both dimensions (and that a DCT scale still leaves <see cref="ScaledCover"/> times the
     /// resized size), under <see cref="DecodeMode.Scaled"/>.
     /// </summary>
-    private int ScaledDenominator(IImageInfo info, IImageFormat format)
+    private int ScaledDenominator(ImageHeader header, FitGeometry fit)
     {
-        if (DecodeMode != DecodeMode.Scaled || Resize is not { } r || format is not JpegFormat) return 1;
-        if (info.PixelType?.BitsPerPixel is not (8 or 24)) return 1;
-        if (info.Metadata.GetJpegMetadata().ColorType is JpegColorType.Cmyk || !ScaledJpeg.Available) return 1;
-        var (srcH, srcW) = Oriented(info);
-        var (needH, needW) = ResizedSize(srcH, srcW, r);
-        return ScaledJpeg.Denominator(srcH, srcW, needH, needW, ScaledCover);
+        if (DecodeMode != DecodeMode.Scaled || Resize is null || header.Format is not JpegFormat) return 1;
+        if (header.BitsPerPixel is not (8 or 24)) return 1;
+        if (header.Cmyk || !ScaledJpeg.Available) return 1;
+        var (srcH, srcW) = header.Oriented;
+        return ScaledJpeg.Denominator(srcH, srcW, fit.ResizedHeight, fit.ResizedWidth, ScaledCover);
     }
-
-    /// <summary>Size of the image after the scaling step of <paramref name="r"/> (before crop or pad).</summary>
-    internal static (int Height, int Width) ResizedSize(int h, int w, ResizeSpec r)
-    {
-        switch (r.Fit)
-        {
-            case FitMode.Stretch:
-                return (r.Height, r.Width);
-            case FitMode.Crop:
-                // torchvision Resize(int): the binding side gets the size exactly, the other int(size · long / short).
-                if ((long)r.Height * w >= (long)r.Width * h)
-                    return (r.Height, Math.Max(r.Width, (int)((long)r.Height * w / (double)h)));
-                return (Math.Max(r.Height, (int)((long)r.Width * h / (double)w)), r.Width);
-            default:
-                if ((long)r.Height * w <= (long)r.Width * h)
-                    return (r.Height, Math.Clamp((int)Math.Round((long)r.Height * w / (double)h), 1, r.Width));
-                return (Math.Clamp((int)Math.Round((long)r.Width * h / (double)w), 1, r.Height), r.Width);
-        }
-    }
-
-    /// <summary>Output row/column y maps to source row y + rowShift (reflected into range).</summary>
-    internal static (int RowShift, int ColShift) Shifts(int newH, int newW, ResizeSpec r) => r.Fit switch
-    {
-        // torchvision CenterCrop: int(round((size - crop) / 2.0)), round half to even.
-        FitMode.Crop => ((int)Math.Round((newH - r.Height) / 2.0, MidpointRounding.ToEven),
-                         (int)Math.Round((newW - r.Width) / 2.0, MidpointRounding.ToEven)),
-        FitMode.Pad => (-((r.Height - newH) / 2), -((r.Width - newW) / 2)),
-        _ => (0, 0),
-    };
-
-    /// <summary>
-    /// Gray value of a pixel with integer channels and full scale <paramref name="scale"/> (255 or 65535):
-    /// (0.299 R + 0.587 G + 0.114 B) / scale in double, then float; a pixel with R == G == B keeps R / scale exactly.
-    /// </summary>
-    internal static float Gray(int r, int g, int b, double scale) =>
-        r == g && g == b ? (float)(r / scale) : (float)((0.299 * r + 0.587 * g + 0.114 * b) / scale);
 
     /// <summary>Files up to this size are read into memory at once (<see cref="PooledFile"/>).</summary>
     private const int InMemoryBytes = 16 << 20;
@@ -288,82 +230,4 @@ public sealed class ImageDecoder
             throw;
         }
     }
-
-    /// <summary>Reads the header: format, size (checked against <see cref="MaxPixels"/>) and the decoder to use.</summary>
-    private (IImageInfo Info, IImageFormat Format, IImageDecoder Decoder) ReadHeader(Stream stream, CancellationToken cancellationToken)
-    {
-        var format = Image.DetectFormat(Configuration, stream)
-            ?? throw new ImageDecodeException("unknown or unsupported image format");
-        stream.Position = 0;
-        var decoder = Configuration.ImageFormatsManager.FindDecoder(format)
-            ?? throw new ImageDecodeException($"no decoder for {format.Name}");
-        if (decoder is not IImageInfoDetector detector)
-            throw new ImageDecodeException($"cannot read the header of {format.Name}");
-        var info = detector.Identify(Configuration, stream, cancellationToken)
-            ?? throw new ImageDecodeException($"cannot read the {format.Name} header");
-        if (info.Width < 1 || info.Height < 1)
-            throw new ImageDecodeException($"{format.Name} header gives an empty size {info.Width}x{info.Height}");
-        long pixels = (long)info.Width * info.Height;
-        if (pixels > MaxPixels)
-            throw new ImageDecodeException(string.Create(CultureInfo.InvariantCulture,
-                $"{info.Width}x{info.Height} is {pixels} pixels, more than --max-pixels {MaxPixels}"));
-        return (info, format, decoder);
-    }
-
-    private static bool SwapsSides(ExifProfile? exif)
-    {
-        var value = exif?.GetValue(ExifTag.Orientation);
-        return value is not null && value.Value is >= 5 and <= 8;
-    }
-
-    // Out of memory counts as a bad file: a crafted header can ask a decoder for a huge managed array, which
-    // fails at once and leaves nothing allocated. Cancellation (interrupt, decode deadline) is not a bad file.
-    /// <summary>
-    /// Whether an exception means "this file is bad": what decoding a bad file throws (ImageSharp's format and
-    /// memory-limit exceptions, I/O errors, our completeness checks), or anything else thrown from inside
-    /// ImageSharp while it read the file. An exception thrown by scat's own code is a bug and is not caught.
-    /// </summary>
-    internal static bool IsDecodeFailure(Exception e) => e switch
-    {
-        OperationCanceledException => false,
-        ImageDecodeException or ImageFormatException or InvalidMemoryOperationException or IOException
-            or UnauthorizedAccessException or OutOfMemoryException => true,
-        _ => ThrownInsideImageSharp(e),
-    };
-
-    /// <summary>
-    /// The first frame of the exception's stack outside .NET's own libraries (e.g. a LINQ call that ImageSharp
-    /// made on a malformed TIFF) is ImageSharp's.
-    /// </summary>
-    private static bool ThrownInsideImageSharp(Exception e)
-    {
-        foreach (var frame in new System.Diagnostics.StackTrace(e).GetFrames())
-        {
-            var assembly = frame.GetMethod()?.DeclaringType?.Assembly;
-            if (assembly is null || IsFramework(assembly)) continue;
-            return assembly == typeof(Image).Assembly;
-        }
-        return false;
-    }
-
-    private static bool IsFramework(System.Reflection.Assembly assembly) =>
-        assembly == typeof(object).Assembly
-        || assembly.GetName().Name is { } name && (name.StartsWith("System.", StringComparison.Ordinal) || name == "System" || name == "netstandard");
-
-    private static ImageDecodeException Wrap(Exception e)
-    {
-        if (e is ImageDecodeException d) return d;
-        string reason = e switch
-        {
-            UnknownImageFormatException => "unknown or unsupported image format",
-            FileNotFoundException or DirectoryNotFoundException => "file not found",
-            OutOfMemoryException => "out of memory while decoding",
-            InvalidImageContentException or ImageFormatException or NotSupportedException
-                or IOException or UnauthorizedAccessException or InvalidMemoryOperationException => FirstLine(e.Message),
-            _ => $"{e.GetType().Name}: {FirstLine(e.Message)}",
-        };
-        return new ImageDecodeException(reason, e);
-    }
-
-    private static string FirstLine(string message) => Messages.FirstLine(message, "cannot decode");
 }

@@ -1,7 +1,5 @@
 using System.Buffers;
 
-using Scat.Transform;
-
 namespace Scat.Input.Decoding;
 
 /// <summary>
@@ -14,20 +12,20 @@ namespace Scat.Input.Decoding;
 internal sealed class ScaledImage : DecodedImage
 {
     private byte[]? _rgba;
-    private readonly int _storedH, _storedW, _orientation, _newH, _newW, _rowShift, _colShift;
+    private readonly int _storedH, _storedW, _orientation;
+    private readonly FitGeometry _fit;
     private readonly ColorMode _color;
 
     /// <param name="rgba">Pooled RGBA pixels, <paramref name="storedH"/> rows of <paramref name="storedW"/>; owned from here on.</param>
     /// <param name="orientation">EXIF orientation 1–8 (anything else: 1).</param>
-    /// <param name="newH">Size of the resized (oriented) image before the crop or pad; the shifts as <see cref="ImageDecoder.Shifts"/>.</param>
-    public ScaledImage(byte[] rgba, int storedH, int storedW, int orientation, int newH, int newW, int rowShift, int colShift,
-        int height, int width, ColorMode color)
-        : base(height, width, color == ColorMode.Rgb ? 3 : 1)
+    /// <param name="fit">The geometry of the file's full oriented size (that of the exact path).</param>
+    public ScaledImage(byte[] rgba, int storedH, int storedW, int orientation, FitGeometry fit, ColorMode color)
+        : base(fit.Height, fit.Width, color == ColorMode.Rgb ? 3 : 1)
     {
         _rgba = rgba;
         _storedH = storedH; _storedW = storedW;
         _orientation = orientation is >= 1 and <= 8 ? orientation : 1;
-        _newH = newH; _newW = newW; _rowShift = rowShift; _colShift = colShift;
+        _fit = fit;
         _color = color;
     }
 
@@ -39,35 +37,25 @@ internal sealed class ScaledImage : DecodedImage
         bool swap = _orientation >= 5;
         int srcH = swap ? _storedW : _storedH, srcW = swap ? _storedH : _storedW; // oriented source size
 
-        // Output column x reads resized column Reflect(x + colShift), which is a weighted sum of source columns.
-        var cols = Filter.For(srcW, _newW, Width, _colShift);
-        var rows = Filter.For(srcH, _newH, Height, _rowShift);
+        // Output column x reads resized column ResizedColumn(x), which is a weighted sum of source columns.
+        var cols = Filter.For(srcW, _fit.ResizedWidth, Width, _fit.ResizedColumn);
+        var rows = Filter.For(srcH, _fit.ResizedHeight, Height, _fit.ResizedRow);
 
         // Horizontal pass over the source rows the vertical pass needs: RGB floats, srcH rows of Width.
         var across = ArrayPool<float>.Shared.Rent(srcH * Width * 3);
         try
         {
-            int stride = _storedW * 4;
-            for (int sy = rows.First; sy <= rows.Last; sy++)
+            // The one switch on the orientation: each is its own struct operator, so the tap loop has no branch on it.
+            switch (_orientation)
             {
-                int o = sy * Width * 3;
-                for (int x = 0; x < Width; x++)
-                {
-                    float r = 0, g = 0, b = 0;
-                    int start = cols.Start[x];
-                    var weights = cols.Weights.AsSpan(cols.Offset[x], cols.Count[x]);
-                    for (int k = 0; k < weights.Length; k++)
-                    {
-                        int p = Stored(sy, start + k, stride);
-                        float wk = weights[k];
-                        r += wk * rgba[p];
-                        g += wk * rgba[p + 1];
-                        b += wk * rgba[p + 2];
-                    }
-                    across[o + 3 * x] = r;
-                    across[o + 3 * x + 1] = g;
-                    across[o + 3 * x + 2] = b;
-                }
+                case 2: Across<FlipX>(rgba, cols, rows, across); break;
+                case 3: Across<Rotate180>(rgba, cols, rows, across); break;
+                case 4: Across<FlipY>(rgba, cols, rows, across); break;
+                case 5: Across<Transpose>(rgba, cols, rows, across); break;
+                case 6: Across<Rotate90>(rgba, cols, rows, across); break;
+                case 7: Across<Transverse>(rgba, cols, rows, across); break;
+                case 8: Across<Rotate270>(rgba, cols, rows, across); break;
+                default: Across<Upright>(rgba, cols, rows, across); break;
             }
             const float scale = 1f / 255f;
             for (int y = 0; y < Height; y++)
@@ -105,28 +93,55 @@ internal sealed class ScaledImage : DecodedImage
         }
     }
 
-    /// <summary>Byte offset in the stored (unrotated) pixels of oriented pixel (<paramref name="y"/>, <paramref name="x"/>).</summary>
-    private int Stored(int y, int x, int stride)
+    /// <summary>The horizontal pass: the source rows <paramref name="rows"/> needs, filtered along x into
+    /// <paramref name="across"/> (RGB floats, Width per row), reading the stored pixels through <typeparamref name="TOrientation"/>.</summary>
+    private void Across<TOrientation>(byte[] rgba, Filter cols, Filter rows, float[] across)
+        where TOrientation : struct, IOrientation
     {
-        int h = _storedH, w = _storedW;
-        var (sy, sx) = _orientation switch
+        int h = _storedH, w = _storedW, stride = _storedW * 4;
+        for (int sy = rows.First; sy <= rows.Last; sy++)
         {
-            2 => (y, w - 1 - x),
-            3 => (h - 1 - y, w - 1 - x),
-            4 => (h - 1 - y, x),
-            5 => (x, y),
-            6 => (h - 1 - x, y),
-            7 => (h - 1 - x, w - 1 - y),
-            8 => (x, w - 1 - y),
-            _ => (y, x),
-        };
-        return sy * stride + sx * 4;
+            int o = sy * Width * 3;
+            for (int x = 0; x < Width; x++)
+            {
+                float r = 0, g = 0, b = 0;
+                int start = cols.Start[x];
+                var weights = cols.Weights.AsSpan(cols.Offset[x], cols.Count[x]);
+                for (int k = 0; k < weights.Length; k++)
+                {
+                    int p = TOrientation.Offset(sy, start + k, h, w, stride);
+                    float wk = weights[k];
+                    r += wk * rgba[p];
+                    g += wk * rgba[p + 1];
+                    b += wk * rgba[p + 2];
+                }
+                across[o + 3 * x] = r;
+                across[o + 3 * x + 1] = g;
+                across[o + 3 * x + 2] = b;
+            }
+        }
     }
 
     public override void Dispose()
     {
         if (Interlocked.Exchange(ref _rgba, null) is { } buffer) ArrayPool<byte>.Shared.Return(buffer);
     }
+
+    /// <summary>An EXIF orientation as a struct operator: the byte offset, in the stored (unrotated) pixels of
+    /// <paramref name="h"/> rows of <paramref name="w"/>, of oriented pixel (<paramref name="y"/>, <paramref name="x"/>).</summary>
+    private interface IOrientation
+    {
+        static abstract int Offset(int y, int x, int h, int w, int stride);
+    }
+
+    private readonly struct Upright : IOrientation { public static int Offset(int y, int x, int h, int w, int stride) => y * stride + x * 4; }
+    private readonly struct FlipX : IOrientation { public static int Offset(int y, int x, int h, int w, int stride) => y * stride + (w - 1 - x) * 4; }
+    private readonly struct Rotate180 : IOrientation { public static int Offset(int y, int x, int h, int w, int stride) => (h - 1 - y) * stride + (w - 1 - x) * 4; }
+    private readonly struct FlipY : IOrientation { public static int Offset(int y, int x, int h, int w, int stride) => (h - 1 - y) * stride + x * 4; }
+    private readonly struct Transpose : IOrientation { public static int Offset(int y, int x, int h, int w, int stride) => x * stride + y * 4; }
+    private readonly struct Rotate90 : IOrientation { public static int Offset(int y, int x, int h, int w, int stride) => (h - 1 - x) * stride + y * 4; }
+    private readonly struct Transverse : IOrientation { public static int Offset(int y, int x, int h, int w, int stride) => (h - 1 - x) * stride + (w - 1 - y) * 4; }
+    private readonly struct Rotate270 : IOrientation { public static int Offset(int y, int x, int h, int w, int stride) => x * stride + (w - 1 - y) * 4; }
 
     /// <summary>
     /// The source taps of each output position along one axis: a triangle (bilinear) filter whose support is widened
@@ -140,7 +155,8 @@ internal sealed class ScaledImage : DecodedImage
         /// <summary>First and last source index any output uses.</summary>
         public int First, Last;
 
-        public static Filter For(int source, int resized, int output, int shift)
+        /// <param name="at">The resized position that output position i reads (<see cref="FitGeometry"/>: crop or pad).</param>
+        public static Filter For(int source, int resized, int output, Func<int, int> at)
         {
             double ratio = (double)source / resized;
             double support = Math.Max(1.0, ratio);
@@ -150,8 +166,7 @@ internal sealed class ScaledImage : DecodedImage
             Span<double> taps = stackalloc double[maxTaps];
             for (int i = 0; i < output; i++)
             {
-                int at = PadIndex.Reflect(i + shift, resized);
-                double centre = (at + 0.5) * ratio - 0.5;
+                double centre = (at(i) + 0.5) * ratio - 0.5;
                 int left = Math.Max(0, (int)Math.Ceiling(centre - support));
                 int right = Math.Min(source - 1, (int)Math.Floor(centre + support));
                 if (right < left) left = right = Math.Clamp((int)Math.Round(centre), 0, source - 1);

@@ -8,34 +8,12 @@ using CudaApi = Scat.Backends.Cuda.Interop.Cuda;
 
 namespace Scat.Tests.Backends.Cuda;
 
-/// <summary>
-/// A fact that needs the real CUDA libraries (driver, NVRTC, cuFFT; without a GPU: Debian's libcuda1, libnvrtc11.2 and
-/// libcufft10, which .ci/install-deps installs). A missing library fails the test with what was searched, unless
-/// SCAT_SKIP_CUDA_LIBS=1 asks to skip. <c>withoutGpu</c>: a fact about the machine without a GPU, skipped
-/// where a usable device is present (the device tests in Cuda/CudaDeviceTests run it there).
-/// </summary>
-public sealed class CudaLibrariesFactAttribute : FactAttribute
-{
-    public CudaLibrariesFactAttribute(bool withoutGpu = false)
-    {
-        if (Environment.GetEnvironmentVariable("SCAT_SKIP_CUDA_LIBS") == "1" && RealLibraryTests.Missing() is { } why)
-            Skip = "SCAT_SKIP_CUDA_LIBS=1 and " + why;
-        else if (withoutGpu && CudaProbe.Problem(0) is null)
-            Skip = "a usable CUDA device is present: this checks the real driver without one";
-    }
-}
-
 /// <summary>The interop bindings against the real libraries (issue 22), and the real driver on a machine without a GPU.</summary>
 public class RealLibraryTests(ITestOutputHelper output)
 {
-    private static readonly string[] Libraries = [CudaApi.Library, Nvrtc.Library, Cufft.Library];
+    private static string[] Libraries => RealCudaLibraries.Names;
 
-    /// <summary>What is missing of the three libraries, or null.</summary>
-    internal static string? Missing()
-    {
-        var missing = Libraries.Select(l => CudaLibraries.TryLoad(l, out _, out var where) ? null : $"{l}: {where}").OfType<string>().ToList();
-        return missing.Count == 0 ? null : string.Join("; ", missing);
-    }
+    private static string? Missing() => RealCudaLibraries.Missing();
 
     /// <summary>Every [LibraryImport] method of the interop room, with its library and the symbol it binds.</summary>
     private static List<(string Library, string EntryPoint, string Method)> Bindings() =>

@@ -164,12 +164,3 @@ np.save(f'{out}/x_expected.npy', x)
         Assert.Equal(dir["cut.npy"] + ": the data end inside image 2 of 3 (truncated file)", error.Message);
     }
 }
-
-/// <summary>A theory that runs only where /usr/bin/python3 has numpy (as <see cref="NumpyFactAttribute"/>).</summary>
-public sealed class NumpyTheoryAttribute : TheoryAttribute
-{
-    public NumpyTheoryAttribute()
-    {
-        if (!NumpyLoadTests.HasNumpy) Skip = "/usr/bin/python3 with numpy not found (apt-get install python3-numpy)";
-    }
-}

@@ -12,11 +12,11 @@ namespace Scat.Tests.Input.Containers;
 /// <summary>Parquet image tables written by DuckDB (independent writer) and by Parquet.Net (several row groups).</summary>
 public class ParquetImageReaderTests
 {
-    private static string Digits => Path.Combine(ParquetShardTests.RepoRoot, "samples", "digits");
+    private static string Digits => Path.Combine(TestData.RepoRoot, "samples", "digits");
 
     private static string DuckDbFolder()
     {
-        var folder = Path.Combine(ParquetShardTests.RepoRoot, "tests", "duckdb");
+        var folder = Path.Combine(TestData.RepoRoot, "tests", "duckdb");
         if (!File.Exists(Path.Combine(folder, "node_modules", "@duckdb", "node-api", "package.json")))
             Assert.Equal(0, Run("npm", folder, "ci", "--no-audit", "--no-fund", "--loglevel=error").Exit);
         return folder;
@@ -24,14 +24,9 @@ public class ParquetImageReaderTests
 
     internal static (int Exit, string Out) Run(string file, string folder, params string[] args)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = folder };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(180_000), $"{file} did not finish");
-        Assert.True(p.ExitCode == 0, $"{file}: {stderr.Result}");
-        return (p.ExitCode, stdout.Result);
+        var run = ChildProcess.Run(file, args, folder);
+        Assert.True(run.Exit == 0, $"{file}: {run.Err}");
+        return (run.Exit, run.Out);
     }
 
     /// <summary>The digits as a DuckDB table, then a NULL image, a NULL path and a NULL label.</summary>
@@ -126,15 +121,5 @@ public class ParquetImageReaderTests
         File.WriteAllText(dir["bad.parquet"], "not parquet");
         e = Assert.Throws<ScatException>(() => ParquetImageReader.Open(dir["bad.parquet"]));
         Assert.StartsWith(dir["bad.parquet"] + ": not a readable Parquet file", e.Message);
-    }
-}
-
-/// <summary>A theory that runs only where npm and node are found (as <see cref="NpmFactAttribute"/>).</summary>
-public sealed class NpmTheoryAttribute : TheoryAttribute
-{
-    public NpmTheoryAttribute()
-    {
-        if (ExternalReaderTests.Which("npm") is null || ExternalReaderTests.Which("node") is null)
-            Skip = "npm/node not found: the DuckDB tables need them";
     }
 }

@@ -15,21 +15,15 @@ namespace Scat.Tests.Input.Containers;
 /// <summary>WebDataset shards written by Python's tarfile (scripts/make-wds-shards.py), read back by scat's reader.</summary>
 public class TarShardReaderTests
 {
-    private static string Digits => Path.Combine(ParquetShardTests.RepoRoot, "samples", "digits");
+    private static string Digits => Path.Combine(TestData.RepoRoot, "samples", "digits");
 
     /// <summary>Runs scripts/make-wds-shards.py; returns the member table it prints (shard → [(name, header offset, size)]).</summary>
     internal static Dictionary<string, List<(string Name, long Offset, long Size)>> MakeShards(params string[] args)
     {
-        var psi = new ProcessStartInfo(GeneratedCodeTests.Python!) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(ParquetShardTests.RepoRoot, "scripts", "make-wds-shards.py"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(120_000), "make-wds-shards.py did not finish");
-        Assert.True(p.ExitCode == 0, stderr.Result);
+        var run = ChildProcess.Run(ExternalTools.Python!, [Path.Combine(TestData.RepoRoot, "scripts", "make-wds-shards.py"), .. args]);
+        Assert.True(run.Exit == 0, run.Err);
         var result = new Dictionary<string, List<(string, long, long)>>();
-        foreach (var line in stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var line in run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var doc = JsonDocument.Parse(line).RootElement;
             result[doc.GetProperty("shard").GetString()!] = doc.GetProperty("members").EnumerateArray()
@@ -240,13 +234,4 @@ internal sealed class ForwardOnly(Stream inner, bool leaveOpen = false) : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     protected override void Dispose(bool disposing) { if (disposing && !leaveOpen) inner.Dispose(); base.Dispose(disposing); }
-}
-
-/// <summary>A theory that runs only where a python3 is found (as <see cref="PythonFactAttribute"/>).</summary>
-public sealed class PythonTheoryAttribute : TheoryAttribute
-{
-    public PythonTheoryAttribute()
-    {
-        if (GeneratedCodeTests.Python == null) Skip = "python3 not found";
-    }
 }

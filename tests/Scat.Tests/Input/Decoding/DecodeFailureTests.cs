@@ -5,6 +5,9 @@ using Scat.Input.Decoding;
 using Scat.Pipeline;
 using Scat.Tests.Support;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
 using Xunit;
 
 namespace Scat.Tests.Input.Decoding;
@@ -22,19 +25,52 @@ public class DecodeFailureTests
     [Fact]
     public void WhatABadFileThrowsIsADecodeFailure()
     {
-        Assert.True(ImageDecoder.IsDecodeFailure(Caught(() => Image.Load(new byte[] { 1, 2, 3, 4 }))));
-        Assert.True(ImageDecoder.IsDecodeFailure(new ImageDecodeException("truncated")));
-        Assert.True(ImageDecoder.IsDecodeFailure(new IOException("read error")));
-        Assert.True(ImageDecoder.IsDecodeFailure(new InvalidImageContentException("bad")));
+        Assert.True(DecodeFailure.IsDecodeFailure(Caught(() => Image.Load(new byte[] { 1, 2, 3, 4 }))));
+        Assert.True(DecodeFailure.IsDecodeFailure(new ImageDecodeException("truncated")));
+        Assert.True(DecodeFailure.IsDecodeFailure(new IOException("read error")));
+        Assert.True(DecodeFailure.IsDecodeFailure(new InvalidImageContentException("bad")));
     }
 
     [Fact]
     public void WhatScatsOwnCodeThrowsIsNot()
     {
-        Assert.False(ImageDecoder.IsDecodeFailure(Caught(() => throw new InvalidOperationException("a bug"))));
-        Assert.False(ImageDecoder.IsDecodeFailure(Caught(() => { var a = new int[1]; _ = a[..5]; })));
-        Assert.False(ImageDecoder.IsDecodeFailure(new OperationCanceledException()));
-        Assert.False(ImageDecoder.IsDecodeFailure(Caught(() => _ = Array.Empty<int>().First()))); // LINQ called by scat's own code
+        Assert.False(DecodeFailure.IsDecodeFailure(Caught(() => throw new InvalidOperationException("a bug"))));
+        Assert.False(DecodeFailure.IsDecodeFailure(Caught(() => { var a = new int[1]; _ = a[..5]; })));
+        Assert.False(DecodeFailure.IsDecodeFailure(new OperationCanceledException()));
+        Assert.False(DecodeFailure.IsDecodeFailure(Caught(() => _ = Array.Empty<int>().First()))); // LINQ called by scat's own code
+    }
+
+    /// <summary>A PNG decoder written outside ImageSharp and plugged into the decoder's configuration, failing as a
+    /// library does on a malformed file (an <see cref="InvalidOperationException"/> from deep inside the call), in the
+    /// header or in the decode.</summary>
+    private sealed class FailingPngDecoder(bool inHeader) : IImageDecoder, IImageInfoDetector
+    {
+        private static Exception Failure() => new InvalidOperationException("Sequence contains no elements");
+
+        public Image<TPixel> Decode<TPixel>(Configuration configuration, Stream stream, CancellationToken cancellationToken)
+            where TPixel : unmanaged, IPixel<TPixel> => throw Failure();
+
+        public Image Decode(Configuration configuration, Stream stream, CancellationToken cancellationToken) => throw Failure();
+
+        public IImageInfo Identify(Configuration configuration, Stream stream, CancellationToken cancellationToken) =>
+            inHeader ? throw Failure() : new PngDecoder().Identify(configuration, stream, cancellationToken);
+    }
+
+    /// <summary>What fails inside a call into the image library is the file's fault, whichever code threw it: the
+    /// classification is made at the call's boundary (the stack walk it replaced asked which assembly threw, and
+    /// let this exception through as a bug).</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void WhateverFailsInsideTheImageLibraryIsADecodeFailure(bool inHeader)
+    {
+        using var dir = new TempDir();
+        var png = Fixtures.Png(dir["a.png"], 8, 8);
+        var decoder = new ImageDecoder(ColorMode.Rgb, new ResizeSpec(4, 4, FitMode.Crop));
+        decoder.Configuration.ImageFormatsManager.SetDecoder(PngFormat.Instance, new FailingPngDecoder(inHeader));
+        var e = Assert.Throws<ImageDecodeException>(() => decoder.Decode(png).Dispose());
+        Assert.Equal("InvalidOperationException: Sequence contains no elements", e.Message);
+        if (inHeader) Assert.Throws<ImageDecodeException>(() => decoder.Identify(png));
     }
 
     /// <summary>A source whose opening has a bug (not an <see cref="ImageDecodeException"/>) for one file.</summary>

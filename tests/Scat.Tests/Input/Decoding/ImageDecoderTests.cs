@@ -103,7 +103,7 @@ public class ImageDecoderTests
     [InlineData(FitMode.Crop, 17, 17, 17, 17, 17, 17)]
     public void ScaledSizeBeforeCropOrPad(FitMode fit, int h, int w, int th, int tw, int eh, int ew)
     {
-        Assert.Equal((eh, ew), ImageDecoder.ResizedSize(h, w, new ResizeSpec(th, tw, fit)));
+        Assert.Equal((eh, ew), FitGeometry.ResizedSize(h, w, new ResizeSpec(th, tw, fit)));
     }
 
     [Theory]

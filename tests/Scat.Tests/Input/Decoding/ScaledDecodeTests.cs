@@ -5,6 +5,7 @@ using Scat.Input.Decoding;
 using Scat.Tests.Hardening;
 using Scat.Tests.Support;
 using Scat.Transform;
+using SixLabors.ImageSharp;
 using Xunit.Abstractions;
 
 namespace Scat.Tests.Input.Decoding;
@@ -143,6 +144,41 @@ public class ScaledDecodeTests(ITestOutputHelper output)
         Assert.NotEqual(exact, scaled);
     }
 
+    /// <summary>Every EXIF orientation (each its own operator on the scaled path) gives what ImageSharp's AutoOrient
+    /// gives on the exact path: a photo re-saved with orientations 1–8, decoded both ways at a non-square size; the
+    /// scaled decode of orientation o is nearest to the exact decode of o, of all eight.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    public void EveryExifOrientationIsAppliedOnTheScaledPath(int orientation)
+    {
+        using var dir = new TempDir();
+        using (var image = Image.Load(TestData.Path("photos", "chelsea-0-512x384-q90.jpg")))
+        {
+            for (int o = 1; o <= 8; o++)
+            {
+                image.Metadata.ExifProfile ??= new SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifProfile();
+                image.Metadata.ExifProfile.SetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.Orientation, (ushort)o);
+                image.SaveAsJpeg(dir[$"o{o}.jpg"], new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 95 });
+            }
+        }
+        var spec = new ResizeSpec(40, 24, FitMode.Crop);
+        var scaled = Planes(new ImageDecoder(ColorMode.Rgb, spec, decode: DecodeMode.Scaled), dir[$"o{orientation}.jpg"], out int h, out int w);
+        Assert.Equal((40, 24), (h, w));
+        var exact = new ImageDecoder(ColorMode.Rgb, spec, decode: DecodeMode.Exact);
+        var distances = Enumerable.Range(1, 8).Select(o =>
+            Planes(exact, dir[$"o{o}.jpg"], out _, out _).Zip(scaled, (a, b) => Math.Abs(a - b)).Average() * 255).ToArray();
+        int nearest = Array.IndexOf(distances, distances.Min()) + 1;
+        Assert.True(nearest == orientation, $"orientation {orientation} decodes nearest to {nearest}: mean differences {string.Join(", ", distances.Select(d => d.ToString("0.0")))} levels");
+        Assert.True(distances[orientation - 1] < 6, $"mean difference {distances[orientation - 1]:0.00} levels");
+    }
+
     [Fact]
     public void GrayJpegGivesThreeEqualPlanesOnTheScaledPath()
     {
@@ -199,11 +235,8 @@ public class ScaledDecodeTests(ITestOutputHelper output)
         float[] Features(string mode)
         {
             var outPath = dir[$"{mode}.npy"];
-            var err = new StringWriter();
-            int exit = ScatApp.RunAsync(["extract", dir["in"], "--size", "32", "-J", "2", "-L", "4", "--decode", mode, "-o", outPath, "-q"],
-                new CliConsole(new MemoryStream(), new StringWriter(), err, ErrorIsTerminal: false), CancellationToken.None)
-                .GetAwaiter().GetResult();
-            Assert.True(exit == 0, err.ToString());
+            var run = InProcess.Scat("extract", dir["in"], "--size", "32", "-J", "2", "-L", "4", "--decode", mode, "-o", outPath, "-q");
+            Assert.True(run.Exit == 0, run.Stderr);
             using var s = File.OpenRead(outPath);
             return NpyReader.ReadFloat32(s).Data;
         }
@@ -226,10 +259,8 @@ public class ScaledDecodeTests(ITestOutputHelper output)
         Assert.Equal(Expected(DecodeMode.Scaled), Features("scaled"));
         Assert.NotEqual(Features("exact"), Features("scaled"));
 
-        var bad = new StringWriter();
-        int code = await ScatApp.RunAsync(["extract", dir["in"], "--size", "32", "--decode", "fast", "-o", dir["x.npy"]],
-            new CliConsole(new MemoryStream(), new StringWriter(), bad, ErrorIsTerminal: false), CancellationToken.None);
-        Assert.NotEqual(0, code);
-        Assert.Contains("'fast'", bad.ToString());
+        var bad = await InProcess.ScatAsync("extract", dir["in"], "--size", "32", "--decode", "fast", "-o", dir["x.npy"]);
+        Assert.NotEqual(0, bad.Exit);
+        Assert.Contains("'fast'", bad.Stderr);
     }
 }

@@ -1,30 +1,8 @@
 using Scat.Backends.Cuda.Driver;
+using Scat.Tests.Support;
 using Xunit.Abstractions;
 
-namespace Scat.Tests.Cuda;
-
-/// <summary>
-/// A theory that needs NVRTC: CI installs it, so a missing NVRTC fails the test with a clear message, unless
-/// SCAT_SKIP_NVRTC=1 asks to skip.
-/// </summary>
-public sealed class NvrtcTheoryAttribute : TheoryAttribute
-{
-    public NvrtcTheoryAttribute()
-    {
-        if (Environment.GetEnvironmentVariable("SCAT_SKIP_NVRTC") == "1" && !NvrtcCompiler.IsAvailable(out var d))
-            Skip = "NVRTC not available and SCAT_SKIP_NVRTC=1: " + d;
-    }
-}
-
-/// <summary>A fact that needs NVRTC, with the theories' rule (skipped only under SCAT_SKIP_NVRTC=1).</summary>
-public sealed class NvrtcFactAttribute : FactAttribute
-{
-    public NvrtcFactAttribute()
-    {
-        if (Environment.GetEnvironmentVariable("SCAT_SKIP_NVRTC") == "1" && !NvrtcCompiler.IsAvailable(out var d))
-            Skip = "NVRTC not available and SCAT_SKIP_NVRTC=1: " + d;
-    }
-}
+namespace Scat.Tests.Backends.Cuda;
 
 /// <summary>Every kernel file compiles on its own with the installed NVRTC, with no error and no warning.</summary>
 public class NvrtcCompileTests(ITestOutputHelper output)

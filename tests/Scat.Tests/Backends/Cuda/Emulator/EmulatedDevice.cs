@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Scat.Backends.Cuda.Driver;
 using Scat.Backends.Cuda.Interop;
 
-namespace Scat.Tests.Emulator;
+namespace Scat.Tests.Backends.Cuda.Emulator;
 
 /// <summary>
 /// A device that runs on the host, for tests: the kernels of kernels/*.cu compiled by g++ (<see cref="EmulatorBuild"/>),

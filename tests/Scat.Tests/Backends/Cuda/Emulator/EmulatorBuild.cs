@@ -3,9 +3,10 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using Scat.Tests.Cuda;
+using Scat.Tests.Backends.Cuda;
+using Scat.Tests.Support;
 
-namespace Scat.Tests.Emulator;
+namespace Scat.Tests.Backends.Cuda.Emulator;
 
 /// <summary>
 /// Builds the kernels for the host: for each kernels/*.cu a generated launcher includes the file (through
@@ -21,7 +22,7 @@ internal static partial class EmulatorBuild
 
     public static IReadOnlyDictionary<string, KernelInfo> Kernels => Built.Value;
 
-    public static string ShimPath => Path.Combine(Path.GetDirectoryName(KernelFiles.Directory)!, "tests", "Scat.Tests", "Emulator", "shim.h");
+    public static string ShimPath => Path.Combine(TestData.RepoRoot, "tests", "Scat.Tests", "Backends", "Cuda", "Emulator", "shim.h");
 
     [GeneratedRegex(@"extern\s+""C""\s+__global__\s+void\s+(\w+)\s*\(([^)]*)\)", RegexOptions.Singleline)]
     private static partial Regex KernelSignature();

@@ -1,12 +1,12 @@
 using Scat.Backends.Cpu;
 using Scat.Backends.Cuda;
-using Scat.Tests.Emulator;
+using Scat.Tests.Backends.Cuda.Emulator;
 using Scat.Tests.Support;
 using Scat.Tests.Transform;
 using Scat.Transform;
 using Xunit.Abstractions;
 
-namespace Scat.Tests.Cuda;
+namespace Scat.Tests.Backends.Cuda;
 
 /// <summary>
 /// The whole GPU pipeline (sub-batching, plans, launch geometry, buffer offsets, three streams and their events)

@@ -2,37 +2,11 @@ using System.Diagnostics;
 using Scat.Cli;
 using Scat.Tests.Support;
 
-namespace Scat.Tests.Cli;
-
-/// <summary>Runs only where /usr/bin/python3 has numpy (CI installs Debian's python3-numpy).</summary>
-public sealed class NumpyFactAttribute : FactAttribute
-{
-    public NumpyFactAttribute()
-    {
-        if (!NumpyLoadTests.HasNumpy) Skip = "/usr/bin/python3 with numpy not found (apt-get install python3-numpy)";
-    }
-}
+namespace Scat.Tests.Output;
 
 /// <summary>numpy itself loads what scat writes, without pickle, with the same values the tests' reader sees.</summary>
 public class NumpyLoadTests
 {
-    private const string Python = "/usr/bin/python3";
-
-    internal static bool HasNumpy => File.Exists(Python) && RunPython("import numpy").Exit == 0;
-
-    internal static (int Exit, string Out, string Err) RunPython(string code, params string[] args)
-    {
-        var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(code);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000)) { p.Kill(true); throw new TimeoutException("python did not finish"); }
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
-
     [NumpyFact]
     public async Task NpzAndNpyLoadWithoutPickle()
     {
@@ -40,9 +14,7 @@ public class NumpyLoadTests
         var folder = TestData.Path("reference", "rgb33x45_J2_L4_order1", "images");
         foreach (var output in new[] { "f.npz", "f.npy" })
         {
-            int exit = await ScatApp.RunAsync(["extract", folder, "-L", "4", "--order", "1", "-q", "-o", dir[output]],
-                new CliConsole(new MemoryStream(), new StringWriter(), new StringWriter(), false), CancellationToken.None);
-            Assert.Equal(0, exit);
+            Assert.Equal(0, (await InProcess.ScatAsync("extract", folder, "-L", "4", "--order", "1", "-q", "-o", dir[output])).Exit);
         }
         const string code = """
             import sys, numpy as np
@@ -57,7 +29,7 @@ public class NumpyLoadTests
             print("|".join(str(c) for c in z["classes"]))
             print(" ".join(str(int(v)) for v in z["order"]), int(z["J"]), int(z["L"]))
             """;
-        var (code2, output2, err) = RunPython(code, dir["f.npz"], dir["f.npy"]);
+        var (code2, output2, err) = ExternalTools.RunPython(code, dir["f.npz"], dir["f.npy"]);
         Assert.True(code2 == 0, err);
         var lines = output2.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var mine = NpyFile.ReadNpz(dir["f.npz"]);

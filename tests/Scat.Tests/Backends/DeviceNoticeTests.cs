@@ -1,16 +1,8 @@
 using Scat.Backends;
 using Scat.Backends.Cuda.Driver;
+using Scat.Tests.Support;
 
-namespace Scat.Tests.Cli;
-
-/// <summary>A fact for a machine where CUDA is not usable (where <c>--device auto</c> falls back to the CPU).</summary>
-public sealed class NoCudaFactAttribute : FactAttribute
-{
-    public NoCudaFactAttribute()
-    {
-        if (CudaProbe.Problem(0) is null) Skip = "CUDA is usable here: --device auto does not fall back to the CPU";
-    }
-}
+namespace Scat.Tests.Backends;
 
 /// <summary>The notice that <c>--device auto</c> prints when it uses the CPU says how to silence it, and that works.</summary>
 public class DeviceNoticeTests

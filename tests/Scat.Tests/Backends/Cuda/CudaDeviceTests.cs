@@ -2,39 +2,13 @@ using Scat.Backends;
 using Scat.Backends.Cuda;
 using Scat.Backends.Cuda.Driver;
 using Scat.Backends.Cuda.Interop;
-using Scat.Tests.Emulator;
+using Scat.Tests.Backends.Cuda.Emulator;
 using Scat.Tests.Support;
 using Scat.Tests.Transform;
 using Scat.Transform;
 using Xunit.Abstractions;
 
-namespace Scat.Tests.Cuda;
-
-/// <summary>A fact that needs a usable CUDA device (driver, device, NVRTC, cuFFT); skipped, with the reason, otherwise.</summary>
-public sealed class CudaFactAttribute : FactAttribute
-{
-    public CudaFactAttribute()
-    {
-        if (CudaProbe.Problem(0) is { } why) Skip = "no usable CUDA device: " + why;
-    }
-}
-
-/// <summary>A fact about the failure without a usable CUDA device; skipped where there is one.</summary>
-public sealed class NoCudaFactAttribute : FactAttribute
-{
-    public NoCudaFactAttribute()
-    {
-        if (CudaProbe.Problem(0) is null) Skip = "a usable CUDA device is present: this checks the failure without one";
-    }
-}
-
-public sealed class CudaTheoryAttribute : TheoryAttribute
-{
-    public CudaTheoryAttribute()
-    {
-        if (CudaProbe.Problem(0) is { } why) Skip = "no usable CUDA device: " + why;
-    }
-}
+namespace Scat.Tests.Backends.Cuda;
 
 /// <summary>Device selection without a GPU, and the real device where there is one.</summary>
 public class CudaDeviceTests(ITestOutputHelper output)

@@ -3,13 +3,14 @@ using Scat.Cli;
 using Scat.Input;
 using Scat.Pipeline;
 using Scat.Tests.Backends.Cpu;
+using Scat.Tests.Cli;
 using Scat.Tests.Input.Containers;
 using Scat.Tests.Support;
 using Scat.Tests.Transform;
 using Scat.Transform;
 using Xunit.Abstractions;
 
-namespace Scat.Tests.Cli;
+namespace Scat.Tests.Input.Sources;
 
 /// <summary>
 /// The input kinds through <c>scat extract</c>: numpy arrays against Kymatio's coefficients, WebDataset tar shards
@@ -17,18 +18,7 @@ namespace Scat.Tests.Cli;
 /// </summary>
 public class InputSourceTests(ITestOutputHelper output)
 {
-    private sealed record Run(int Exit, string Stderr, string Out);
-
-    private static Run Scat(params string[] args)
-    {
-        var err = new StringWriter();
-        var text = new StringWriter();
-        var console = new CliConsole(new MemoryStream(), text, err, ErrorIsTerminal: false) { In = TextReader.Null };
-        int exit = ScatApp.RunAsync(args, console, CancellationToken.None).GetAwaiter().GetResult();
-        return new Run(exit, err.ToString(), text.ToString());
-    }
-
-    private static string Digits => Path.Combine(ParquetShardTests.RepoRoot, "samples", "digits");
+    private static string Digits => Path.Combine(TestData.RepoRoot, "samples", "digits");
 
     /// <summary>The features (as bits), labels and paths of an NPZ written by scat.</summary>
     private static (int[] Bits, long[] Labels, string[] Paths, int[] Shape) Read(string npz)
@@ -42,7 +32,7 @@ public class InputSourceTests(ITestOutputHelper output)
         var dir = Directory.CreateTempSubdirectory("scat-digits-").FullName;
         try
         {
-            var run = Scat("extract", Digits, "-o", Path.Combine(dir, "f.npz"), "-J", "1", "--device", "cpu", "-q");
+            var run = InProcess.Scat("extract", Digits, "-o", Path.Combine(dir, "f.npz"), "-J", "1", "--device", "cpu", "-q");
             Assert.True(run.Exit == 0, run.Stderr);
             return Read(Path.Combine(dir, "f.npz"));
         }
@@ -59,7 +49,7 @@ public class InputSourceTests(ITestOutputHelper output)
         // (N, C, K, H/2^J, W/2^J) = (2, 3, 417, 2, 2), the shape scat gives for -J 4.
         Assert.Equal(0, z["pre_pad"].ScalarInt());
         int j = (int)z["J"].ScalarInt();
-        var run = Scat("extract", file, "-J", j.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", dir["k.npz"], "--device", "cpu");
+        var run = InProcess.Scat("extract", file, "-J", j.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", dir["k.npz"], "--device", "cpu");
         Assert.True(run.Exit == 0, run.Stderr);
         var got = NpyFile.ReadNpz(dir["k.npz"]);
         Assert.Equal(z["Sx"].Shape, got["features"].Shape);
@@ -69,7 +59,7 @@ public class InputSourceTests(ITestOutputHelper output)
         double worst = Agreement.WorstRelative(got["features"].AsFloat32(), z["Sx"].AsFloat32(), layout.K, layout.OutPlaneSize, out int k);
         output.WriteLine($"kymatio_test_data_2d through extract: worst relative error {worst:E2} (channel {k})");
         Assert.True(worst <= ReferenceTests.Tolerance, $"channel {k} differs by {worst:E3} relative");
-        Assert.Contains("inputs:        " + file, Scat("info", dir["k.npz"]).Out);
+        Assert.Contains("inputs:        " + file, InProcess.Scat("info", dir["k.npz"]).Out);
     }
 
     [Fact]
@@ -79,7 +69,7 @@ public class InputSourceTests(ITestOutputHelper output)
         var file = TestData.Path("arrays", "five_band_J2.npz");
         var z = NpyFile.ReadNpz(file);
         int j = (int)z["J"].ScalarInt(), l = (int)z["L"].ScalarInt();
-        var run = Scat("extract", file, "-J", $"{j}", "-L", $"{l}", "-o", dir["b.parquet"], "--device", "cpu", "-q");
+        var run = InProcess.Scat("extract", file, "-J", $"{j}", "-L", $"{l}", "-o", dir["b.parquet"], "--device", "cpu", "-q");
         Assert.True(run.Exit == 0, run.Stderr);
         var table = ParquetShardTests.ReadParquet(dir["b.parquet"]);
         Assert.Equal([3L, 1L], table.Labels); // from the NPZ's y
@@ -96,14 +86,14 @@ public class InputSourceTests(ITestOutputHelper output)
     {
         using var dir = new TempDir();
         var file = TestData.Path("arrays", "five_band_J2.npz");
-        var run = Scat("extract", file, "--size", "16", "-o", dir["a.npz"], "--device", "cpu");
+        var run = InProcess.Scat("extract", file, "--size", "16", "-o", dir["a.npz"], "--device", "cpu");
         Assert.Equal(2, run.Exit);
         Assert.Equal("scat: error: --size and --fit do not apply to array inputs: resample your arrays yourself", run.Stderr.Trim());
-        run = Scat("extract", file, Digits, "-o", dir["a.npz"]);
+        run = InProcess.Scat("extract", file, Digits, "-o", dir["a.npz"]);
         Assert.Equal(2, run.Exit);
         Assert.Contains("is a numpy array but", run.Stderr);
         Assert.Single(run.Stderr.Trim().Split('\n'));
-        run = Scat("extract", Digits, "--image-column", "img", "-o", dir["a.npz"]);
+        run = InProcess.Scat("extract", Digits, "--image-column", "img", "-o", dir["a.npz"]);
         Assert.Equal(2, run.Exit);
         Assert.False(File.Exists(dir["a.npz"]));
     }
@@ -114,7 +104,7 @@ public class InputSourceTests(ITestOutputHelper output)
         using var dir = new TempDir();
         TarShardReaderTests.MakeShards("digits", Digits, dir["shards"], "3", "pax");
         var pattern = dir["shards"] + "/digits-{000000..000002}.tar";
-        var run = Scat("extract", pattern, "-o", dir["t.npz"], "-J", "1", "--device", "cpu", "-q");
+        var run = InProcess.Scat("extract", pattern, "-o", dir["t.npz"], "-J", "1", "--device", "cpu", "-q");
         Assert.True(run.Exit == 0, run.Stderr);
         var tar = Read(dir["t.npz"]);
         var folder = DigitsFolder.Value;
@@ -125,12 +115,12 @@ public class InputSourceTests(ITestOutputHelper output)
         var listing = ImageListing.Build([Digits]).Items;
         int per = (listing.Count + 2) / 3;
         Assert.Equal(listing.Select((item, i) => dir["shards"] + $"/digits-{i / per:D6}.tar/" + item.Path[..^4]), tar.Paths);
-        Assert.Contains("inputs:        " + pattern, Scat("info", dir["t.npz"]).Out);
+        Assert.Contains("inputs:        " + pattern, InProcess.Scat("info", dir["t.npz"]).Out);
 
         // --shard I/N over tar shards: whole shards, in the listed order.
         var parts = new[] { "0/2", "1/2" }.Select(s =>
         {
-            var r = Scat("extract", pattern, "-o", dir["p-{shard}.npz"], "-J", "1", "--device", "cpu", "-q", "--shard", s);
+            var r = InProcess.Scat("extract", pattern, "-o", dir["p-{shard}.npz"], "-J", "1", "--device", "cpu", "-q", "--shard", s);
             Assert.True(r.Exit == 0, r.Stderr);
             return Read(dir[$"p-{s[0]}.npz"]);
         }).ToList();
@@ -182,7 +172,7 @@ public class InputSourceTests(ITestOutputHelper output)
         File.WriteAllBytes(dir["in/a-1.tar"], bytes[..(int)cut]);
         File.Copy(good, dir["in/a-2.tar"]);
 
-        var run = Scat("extract", dir["in"] + "/a-?.tar", "-o", dir["o.npz"], "-J", "1", "--device", "cpu", "--skipped", dir["skipped.tsv"]);
+        var run = InProcess.Scat("extract", dir["in"] + "/a-?.tar", "-o", dir["o.npz"], "-J", "1", "--device", "cpu", "--skipped", dir["skipped.tsv"]);
         Assert.True(run.Exit == 0, run.Stderr);
         var lines = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("skipped ", StringComparison.Ordinal)).ToList();
         output.WriteLine(string.Join("\n", lines));
@@ -198,7 +188,7 @@ public class InputSourceTests(ITestOutputHelper output)
         Assert.Contains(kept.Paths, p => p.EndsWith("/../escape", StringComparison.Ordinal));
         Assert.Equal(3, File.ReadAllLines(dir["skipped.tsv"]).Length);
 
-        var strict = Scat("extract", dir["in/a-1.tar"], "-o", dir["s.npz"], "-J", "1", "--device", "cpu", "--strict");
+        var strict = InProcess.Scat("extract", dir["in/a-1.tar"], "-o", dir["s.npz"], "-J", "1", "--device", "cpu", "--strict");
         Assert.Equal(1, strict.Exit);
         Assert.Contains($"{dir["in/a-1.tar"]}: truncated tar: the data end at byte {cut}", strict.Stderr);
         Assert.False(File.Exists(dir["s.npz"]));
@@ -210,12 +200,12 @@ public class InputSourceTests(ITestOutputHelper output)
         using var dir = new TempDir();
         var listing = ImageListing.Build([Digits]).Items;
         File.WriteAllLines(dir["list.tsv"], listing.Select(i => $"{i.FullPath}\t{i.Path}\t{i.Label}"));
-        var folder = Path.Combine(ParquetShardTests.RepoRoot, "tests", "duckdb");
+        var folder = Path.Combine(TestData.RepoRoot, "tests", "duckdb");
         if (!File.Exists(Path.Combine(folder, "node_modules", "@duckdb", "node-api", "package.json")))
             Assert.Equal(0, Exec("npm", folder, "ci", "--no-audit", "--no-fund", "--loglevel=error"));
         Assert.Equal(0, Exec("node", folder, "make-image-table.mjs", dir["list.tsv"], dir["t.parquet"], "struct", "2048"));
 
-        var run = Scat("extract", dir["t.parquet"], "-o", dir["f.npz"], "-J", "1", "--device", "cpu", "-q");
+        var run = InProcess.Scat("extract", dir["t.parquet"], "-o", dir["f.npz"], "-J", "1", "--device", "cpu", "-q");
         Assert.True(run.Exit == 0, run.Stderr);
         var table = Read(dir["f.npz"]);
         var expected = DigitsFolder.Value;
@@ -224,7 +214,7 @@ public class InputSourceTests(ITestOutputHelper output)
         Assert.Equal(expected.Paths, table.Paths); // the struct's path
 
         // A missing column: one line naming the columns there are; exit 1 (found once the file is open).
-        var missing = Scat("extract", dir["t.parquet"], "--image-column", "img", "-o", dir["m.npz"], "--device", "cpu");
+        var missing = InProcess.Scat("extract", dir["t.parquet"], "--image-column", "img", "-o", dir["m.npz"], "--device", "cpu");
         Assert.Equal(1, missing.Exit);
         Assert.Equal($"scat: error: {dir["t.parquet"]}: no image column 'img' (columns there: image, label); name one with --image-column", missing.Stderr.Trim());
         Assert.False(File.Exists(dir["m.npz"]));
@@ -232,11 +222,11 @@ public class InputSourceTests(ITestOutputHelper output)
 
     private static int Exec(string file, string folder, params string[] args) => ParquetImageReaderTests.Run(file, folder, args).Exit;
 
-    [RootLinuxFact]
+    [SlurmFact]
     public void SlurmJobArrayOverTarShardsExtractsEverySampleOnce()
     {
-        Assert.True(GeneratedCodeTests.Python is not null, "python3 is needed to write the shards");
-        var root = ParquetShardTests.RepoRoot;
+        Assert.True(ExternalTools.Python is not null, "python3 is needed to write the shards");
+        var root = TestData.RepoRoot;
         var up = ExecOut("bash", root, 240_000, [], Path.Combine(root, ".ci", "slurm-up"));
         Assert.True(up.Exit == 0, $"slurm-up failed: {up.Out}");
 
@@ -261,16 +251,10 @@ public class InputSourceTests(ITestOutputHelper output)
         Assert.Equal(DigitsFolder.Value.Bits, parts.SelectMany(p => p.Features.SelectMany(f => f)).Select(BitConverter.SingleToInt32Bits));
     }
 
-    private static (int Exit, string Out) ExecOut(string file, string folder, int timeoutMs, (string, string)[] env, params string[] args)
+    private static (int Exit, string Out) ExecOut(string file, string folder, int timeoutMs, (string, string?)[] env, params string[] args)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = folder };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (n, v) in env) psi.Environment[n] = v;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeoutMs)) { p.Kill(true); throw new TimeoutException($"{file} did not finish"); }
-        return (p.ExitCode, stdout.Result + stderr.Result);
+        var run = ChildProcess.Run(file, args, folder, timeoutMs, env);
+        return (run.Exit, run.Out + run.Err);
     }
 
     [PythonFact]
@@ -278,7 +262,7 @@ public class InputSourceTests(ITestOutputHelper output)
     {
         using var dir = new TempDir();
         TarShardReaderTests.MakeShards("digits", Digits, dir["shards"], "3", "pax");
-        var run = Scat("bench", "--end-to-end", dir["shards"] + "/digits-*.tar", "--device", "cpu", "-J", "1", "--json");
+        var run = InProcess.Scat("bench", "--end-to-end", dir["shards"] + "/digits-*.tar", "--device", "cpu", "-J", "1", "--json");
         Assert.True(run.Exit == 0, run.Stderr);
         Assert.Contains("\"batch\":1797", run.Out.Replace(" ", ""));
     }

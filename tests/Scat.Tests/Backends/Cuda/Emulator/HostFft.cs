@@ -2,7 +2,7 @@ using System.Numerics;
 using Scat.Backends.Cuda.Driver;
 using Scat.Transform;
 
-namespace Scat.Tests.Emulator;
+namespace Scat.Tests.Backends.Cuda.Emulator;
 
 /// <summary>
 /// cuFFT's semantics on host memory, in double precision: unnormalised 2D transforms of <c>batch</c> contiguous
