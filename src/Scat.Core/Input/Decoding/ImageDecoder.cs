@@ -132,7 +132,8 @@ public sealed class ImageDecoder
                 // The header first: a decompression bomb is refused before any pixel buffer exists.
                 var (info, format, decoder) = ReadHeader(stream, cancellationToken);
                 // ImageSharp decodes many truncated files without complaint: check the structure first.
-                if (Completeness.Check(stream, format.Name) is { } incomplete) throw new ImageDecodeException(incomplete);
+                // And whether the file can hold the pixels its header declares, before a buffer of that size exists.
+                if (Completeness.Check(stream, format.Name, info.Width, info.Height) is { } incomplete) throw new ImageDecodeException(incomplete);
                 stream.Position = 0;
                 // The one place where the decoder is chosen: a JPEG shrunk to half or less goes to SkiaSharp's
                 // codec at a DCT scale (ScaledJpeg), everything else to ImageSharp at full size.
@@ -303,11 +304,18 @@ public sealed class ImageDecoder
             ?? throw new ImageDecodeException($"cannot read the {format.Name} header");
         if (info.Width < 1 || info.Height < 1)
             throw new ImageDecodeException($"{format.Name} header gives an empty size {info.Width}x{info.Height}");
-        long pixels = (long)info.Width * info.Height;
+        CheckPixels(info.Width, info.Height);
+        return (info, format, decoder);
+    }
+
+    /// <summary>The --max-pixels rule, for every input whose items declare a size (image headers, array shapes):
+    /// <see cref="ImageDecodeException"/> when width × height is over <see cref="MaxPixels"/>.</summary>
+    public void CheckPixels(long width, long height)
+    {
+        long pixels = width * height;
         if (pixels > MaxPixels)
             throw new ImageDecodeException(string.Create(CultureInfo.InvariantCulture,
-                $"{info.Width}x{info.Height} is {pixels} pixels, more than --max-pixels {MaxPixels}"));
-        return (info, format, decoder);
+                $"{width}x{height} is {pixels} pixels, more than --max-pixels {MaxPixels}"));
     }
 
     private static bool SwapsSides(ExifProfile? exif)
