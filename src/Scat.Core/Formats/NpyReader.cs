@@ -60,7 +60,7 @@ internal static partial class NpyReader
             var d = DescrPattern().Match(dict);
             var f = FortranPattern().Match(dict);
             var s = ShapePattern().Match(dict);
-            if (!d.Success || !f.Success || !s.Success) throw new InvalidDataException($"unsupported NPY header: {dict.TrimEnd()}");
+            if (!d.Success || !f.Success || !s.Success) throw new InvalidDataException($"unsupported NPY header: {Messages.Escape(dict.TrimEnd()[..Math.Min(dict.TrimEnd().Length, 200)])}");
             return new NpyHeader(d.Groups["descr"].Value, f.Groups["fortran"].Value == "True", ParseShape(s.Groups["shape"].Value), offset + (int)length);
         }
         return new NpyHeader(m.Groups["descr"].Value, m.Groups["fortran"].Value == "True", ParseShape(m.Groups["shape"].Value), offset + (int)length);
