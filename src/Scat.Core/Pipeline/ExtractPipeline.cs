@@ -85,8 +85,9 @@ public sealed class ExtractPipeline
         o.Validate();
         bool toStdout = o.Output == FeatureWriters.StandardOutput;
         if (toStdout && _standardOutput is null) throw new InvalidOperationException("no standard output stream given");
-        if (o.NoClobber && !toStdout && (File.Exists(o.OutputPath) || Directory.Exists(o.OutputPath)))
-            throw new ScatException($"{o.OutputPath} exists; not replaced (--no-clobber)");
+        if (o.NoClobber && !toStdout && !o.Resume
+            && (o.PartSize is null ? [o.OutputPath] : PartedOutput.ExistingFiles(o)).FirstOrDefault(f => File.Exists(f) || Directory.Exists(f)) is { } existing)
+            throw new ScatException($"{existing} exists; not replaced (--no-clobber)");
         var source = Source ?? SourceFor(o, cancellationToken); // before the device: a wrong kind of input is a usage error
         using var owned = Source is null ? source as IDisposable : null; // a source given by the caller stays the caller's
         var device = ResolveDevice(o, stderr);
@@ -109,9 +110,10 @@ public sealed class ExtractPipeline
     {
         var o = _options;
         var listing = source.List();
+        OutputGuard.CheckNotInputs(o, listing); // before the folder's lock and anything it removes
         var (selected, shardFirst) = Select(listing.Items, o, shardItems: !source.Sharded);
         // --part-size: the parts to write; with --resume only the listing positions no good part covers.
-        var parted = _parted = o.PartSize is null ? null : PartedOutput.Open(o, listing, shardFirst, selected.Count, stderr);
+        using var parted = _parted = o.PartSize is null ? null : PartedOutput.Open(o, listing, shardFirst, selected.Count, stderr, cancellationToken);
         if (parted is { Pending.Count: 0 })
         {
             parted.MarkComplete();
