@@ -222,8 +222,8 @@ public class FuzzTests(ITestOutputHelper output)
 
     /// <summary>
     /// The container seeds: tar shards (ustar, GNU long names, pax, gzipped), a Parquet table, NPY and NPZ arrays
-    /// (stored and deflated, with labels). Each is named with the extension that chooses its source. A kind owned
-    /// elsewhere (manifests: a run's own input too) adds its seeds and its runner here, as <see cref="Container"/>.
+    /// (stored and deflated, with labels). Each is named with the extension that chooses its source; another input kind
+    /// adds its seed here. Manifests (an input of --resume) are fuzzed by <see cref="ManifestFuzzTests"/>.
     /// </summary>
     public static List<Seed_> ContainerSeeds(TempDir dir)
     {
