@@ -14,6 +14,14 @@ public static class Messages
         return line.Length == 0 ? empty : line;
     }
 
+    /// <summary>A name or reason from outside as one line: a backslash, tab, newline or carriage return becomes \\, \t,
+    /// \n, \r (as the --skipped list and every stderr line that names an input write them).</summary>
+    public static string Escape(string s) =>
+        s.Replace("\\", "\\\\").Replace("\t", "\\t").Replace("\n", "\\n").Replace("\r", "\\r");
+
+    /// <summary>The one line of an input that cannot be read (missing rights, an I/O error): "cannot read PATH: reason".</summary>
+    public static ScatException CannotRead(string path, Exception e) => new($"cannot read {path}: {FirstClause(e.Message)}", e);
+
     /// <summary>An IOException's first line without the " : 'PATH'" that .NET appends (the caller names the path).</summary>
     public static string FirstClause(string message)
     {

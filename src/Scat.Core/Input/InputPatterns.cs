@@ -89,7 +89,8 @@ public static class InputPatterns
             || !long.TryParse(b, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long to)) return null;
         bool padded = HasLeadingZero(a) || HasLeadingZero(b);
         int width = padded ? Math.Max(a.Length, b.Length) : 0;
-        long count = Math.Abs(to - from) + 1;
+        // In 128 bits: the ends may be anywhere in a long's range (their difference is not).
+        Int128 count = Int128.Abs((Int128)to - from) + 1;
         if (count > MaxExpansion) throw new ScatUsageException($"the range {{{inner}}} has more than {MaxExpansion} values");
         var list = new List<string>((int)count);
         long step = to >= from ? 1 : -1;

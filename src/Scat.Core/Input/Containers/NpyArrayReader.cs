@@ -52,7 +52,7 @@ public sealed class NpyArrayReader : IDisposable
     private readonly bool _bigEndian;
     private readonly ZipArchive? _zip;
 
-    private NpyArrayReader(string file, string? key, NpyHeader header, Func<Stream> openData, ZipArchive? zip,
+    private NpyArrayReader(string file, string? key, NpyHeader header, long dataBytes, Func<Stream> openData, ZipArchive? zip,
         IReadOnlyList<int>? labels, string? labelsKey)
     {
         File = file;
@@ -80,9 +80,24 @@ public sealed class NpyArrayReader : IDisposable
         long perImage = (long)Channels * Height * Width;
         if (perImage > Array.MaxLength)
             throw new ScatException($"{where}: one image of shape {NpyFormat.ShapeRepr(shape[1..])} is too large");
-        if (labels is not null && labels.Count != Count)
-            throw new ScatException($"{where}: the labels array '{labelsKey}' has {labels.Count} entries for {Count} images");
+        // The declared count against the data the container really holds: a short file lists the images it holds and
+        // the one where its data end (which fails with its reason when read), never one item per claimed image.
+        if (dataBytes < 0) throw new ScatException($"{where}: the NPY header runs past the end of the data");
+        long bytesPerImage = perImage * _itemSize;
+        Listed = Count <= dataBytes / bytesPerImage ? Count : dataBytes / bytesPerImage + 1;
     }
+
+    /// <summary>How many images a listing shows: <see cref="Count"/>, or, when the data end before the last image, the
+    /// complete ones and the one the data end in (reading it fails, naming the truncation).</summary>
+    public long Listed { get; }
+
+    /// <summary>Deflate's own limit: a deflated stream holds at most about 1032 bytes per compressed byte. A member's
+    /// declared size is trusted only up to that many times its compressed size.</summary>
+    private const long MaxDeflateRatio = 1032;
+
+    /// <summary>The bytes a zip member can really hold: its declared size, bounded by what its compressed bytes can give.</summary>
+    private static long MemberBytes(ZipArchiveEntry entry) =>
+        Math.Min(entry.Length, entry.CompressedLength <= long.MaxValue / MaxDeflateRatio ? entry.CompressedLength * MaxDeflateRatio : long.MaxValue);
 
     private static string Where(string file, string? key) => key is null ? file : $"{file} (array '{key}')";
 
@@ -105,8 +120,13 @@ public sealed class NpyArrayReader : IDisposable
             if (file.EndsWith(".npz", StringComparison.OrdinalIgnoreCase)) return OpenNpz(file, arrayKey);
             if (arrayKey is not null) throw new ScatUsageException($"--array-key applies to .npz files, not to {file}");
             NpyHeader header;
-            using (var s = System.IO.File.OpenRead(file)) header = NpyReader.ReadHeader(s);
-            return new NpyArrayReader(file, null, header, () =>
+            long length;
+            using (var s = System.IO.File.OpenRead(file))
+            {
+                header = NpyReader.ReadHeader(s);
+                length = s.Length;
+            }
+            return new NpyArrayReader(file, null, header, length - header.DataOffset, () =>
             {
                 var s = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
                 s.Position = header.DataOffset;
@@ -153,17 +173,18 @@ public sealed class NpyArrayReader : IDisposable
             {
                 if (lk == key || !entries.TryGetValue(lk, out var le)) continue;
                 using var ls = le.Open();
-                labels = ReadLabels(ls, $"{file} (array '{lk}')");
+                labels = ReadLabels(ls, MemberBytes(le), file, key, lk, header.Shape.Length > 0 ? header.Shape[0] : 0);
                 labelsKey = lk;
                 break;
             }
+            long dataBytes = MemberBytes(entry) - header.DataOffset;
             long? stored;
             using (var fs = System.IO.File.OpenRead(file)) stored = StoredZipMember.DataOffset(fs, entry.FullName);
             // A stored member whose data are found where the central directory says (checked: the same NPY header
             // there) is read from the file with seeks; otherwise (deflated) the member is streamed forward.
             if (stored is { } at && SameHeader(file, at, header))
-                return new NpyArrayReader(file, key, header, () => OpenAt(file, at + header.DataOffset), zip, labels, labelsKey) { IsSeekable = true };
-            return new NpyArrayReader(file, key, header, () =>
+                return new NpyArrayReader(file, key, header, dataBytes, () => OpenAt(file, at + header.DataOffset), zip, labels, labelsKey) { IsSeekable = true };
+            return new NpyArrayReader(file, key, header, dataBytes, () =>
             {
                 var s = entry.Open();
                 if (s.CanSeek) s.Position = header.DataOffset;
@@ -199,22 +220,34 @@ public sealed class NpyArrayReader : IDisposable
     /// <summary>True when the images can be reached with seeks (an .npy file, or a stored NPZ member).</summary>
     public bool IsSeekable { get; private init; }
 
-    private static int[] ReadLabels(Stream s, string where)
+    /// <summary>The labels array (one integer per image), its declared length checked against the image count and its
+    /// member's size before anything is allocated, and read in chunks.</summary>
+    private static int[] ReadLabels(Stream s, long memberBytes, string file, string imagesKey, string labelsKey, long images)
     {
+        string where = $"{file} (array '{labelsKey}')";
         var h = NpyReader.ReadHeader(s);
         if (h.Shape.Length != 1) throw new ScatException($"{where}: labels must be one-dimensional, got shape {NpyFormat.ShapeRepr(h.Shape)}");
         if (h.Descr.Length < 3 || h.Descr[1] is not ('i' or 'u') || !int.TryParse(h.Descr.AsSpan(2), CultureInfo.InvariantCulture, out int size)
             || size is not (1 or 2 or 4 or 8))
             throw new ScatException($"{where}: labels must be integers, got dtype {h.Descr}");
         if (h.FortranOrder && h.Shape.Length > 1) throw new ScatException($"{where}: Fortran-order labels are not supported");
+        if (h.Count != images)
+            throw new ScatException($"{Where(file, imagesKey)}: the labels array '{labelsKey}' has {h.Count} entries for {images} images");
+        if (h.Count > Array.MaxLength || h.Count * size > memberBytes - h.DataOffset)
+            throw new ScatException($"{where}: {h.Count} labels of {size} bytes do not fit in the member's {Math.Max(0, memberBytes - h.DataOffset)} bytes of data");
         bool big = h.Descr[0] == '>';
         bool signed = h.Descr[1] == 'i';
-        var bytes = new byte[checked((int)(h.Count * size))];
-        s.ReadExactly(bytes);
         var labels = new int[h.Count];
+        var bytes = new byte[size * 8192];
         for (int i = 0; i < labels.Length; i++)
         {
-            var b = bytes.AsSpan(i * size, size);
+            int inChunk = i % 8192;
+            if (inChunk == 0)
+            {
+                try { s.ReadExactly(bytes.AsSpan(0, (int)Math.Min(bytes.Length, (labels.Length - (long)i) * size))); }
+                catch (EndOfStreamException e) { throw new ScatException($"{where}: the labels end inside entry {i} of {labels.Length} (truncated member)", e); }
+            }
+            var b = bytes.AsSpan(inChunk * size, size);
             long v = (size, signed) switch
             {
                 (1, true) => (sbyte)b[0],

@@ -64,7 +64,7 @@ public sealed class ParquetImageReader : IDisposable
                 IsStruct = true;
                 break;
             default:
-                throw new ScatException($"{file}: the column '{imageColumn}' is neither binary nor a struct with a binary 'bytes' field ({(image is DataField df ? "it holds " + df.ClrType.Name : "it is a " + image.SchemaType.ToString().ToLowerInvariant())})");
+                throw new ScatException($"{file}: the column '{imageColumn}' is neither binary nor a struct with a binary 'bytes' field ({Describe(image)})");
         }
         if (labelColumn is not null)
         {
@@ -73,25 +73,59 @@ public sealed class ParquetImageReader : IDisposable
             {
                 if (labelNamed) throw new ScatException($"{file}: no label column '{labelColumn}' (columns there: {there})");
             }
-            else if (label is DataField ld && IsInteger(ld.ClrType) && ld.MaxRepetitionLevel == 0)
+            else if (label is DataField ld && (IsInteger(ld.ClrType) || IsFloat(ld.ClrType)) && ld.MaxRepetitionLevel == 0)
             {
                 _label = ld;
                 LabelColumn = labelColumn;
             }
-            else if (labelNamed) throw new ScatException($"{file}: the label column '{labelColumn}' is not an integer column");
-            // An unnamed 'label' column that is not integer (e.g. a string) is not used: labels are −1.
+            // Named or not, a label column that holds something else (strings, lists) is refused, never ignored.
+            else throw new ScatException($"{file}: the label column '{labelColumn}' is not an integer column ({Describe(label)}; integral floats are accepted, NaN as −1)");
         }
         long rows = 0;
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
             using var group = reader.OpenRowGroupReader(g);
+            // A declared size, checked before anything is allocated for it: a footer may claim any number of rows.
+            if (group.RowCount is < 0 or > MaxRowGroupRows)
+                throw new ScatException($"{file}: row group {g} declares {group.RowCount} rows (at most {MaxRowGroupRows} are read); the footer cannot be trusted");
             rows += group.RowCount;
         }
         RowCount = rows;
+        _stamp = Stamp();
     }
+
+    /// <summary>The most rows one row group may declare (a row group is read whole).</summary>
+    public const long MaxRowGroupRows = 1 << 24;
+
+    private readonly (long Length, DateTime Time) _stamp;
+
+    /// <summary>The open file's length and time (of the file read, whatever its name now points to).</summary>
+    private (long Length, DateTime Time) Stamp()
+    {
+        var handle = ((FileStream)_stream).SafeFileHandle;
+        return (RandomAccess.GetLength(handle), System.IO.File.GetLastWriteTimeUtc(handle));
+    }
+
+    /// <summary>Fails the run (one line naming the table) when the file changed since it was opened: rows read by
+    /// their index could then belong to other rows. A rename over the name is harmless (the open file is read).</summary>
+    public void Verify()
+    {
+        var now = Stamp();
+        if (now != _stamp) throw Changed($"{now.Length} bytes modified {now.Time:O}, opened as {_stamp.Length} bytes modified {_stamp.Time:O}");
+    }
+
+    /// <summary>The one line of a table that changed while it was read.</summary>
+    public ScatException Changed(string how) =>
+        new($"{File}: the table changed while it was read ({how}); run again on a table that is not being written");
 
     // Parquet.Net 6 reports BYTE_ARRAY columns as ReadOnlyMemory<byte> (strings as ReadOnlyMemory<char>); they read as byte[] (string).
     private static bool IsBinary(Type t) => t == typeof(byte[]) || t == typeof(ReadOnlyMemory<byte>);
+
+    private static bool IsFloat(Type t) => t == typeof(float) || t == typeof(double);
+
+    private static string Describe(Field f) => f is DataField d
+        ? (d.MaxRepetitionLevel > 0 ? "it holds lists" : "it holds " + (d.ClrType == typeof(ReadOnlyMemory<char>) ? "String" : d.ClrType.Name))
+        : "it is a " + f.SchemaType.ToString().ToLowerInvariant();
 
     private static bool IsInteger(Type t) =>
         t == typeof(int) || t == typeof(long) || t == typeof(short) || t == typeof(sbyte)
@@ -109,7 +143,15 @@ public sealed class ParquetImageReader : IDisposable
     public static ParquetImageReader Open(string file, string? imageColumn = null, string? labelColumn = null)
     {
         if (!System.IO.File.Exists(file)) throw new ScatException($"input not found: {file}");
-        var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Messages.CannotRead(file, e);
+        }
         ParquetReader? reader = null;
         try
         {
@@ -135,21 +177,23 @@ public sealed class ParquetImageReader : IDisposable
     /// null), for a listing pass that must not hold or churn through the images.</param>
     public IReadOnlyList<ParquetImageRow> ReadRowGroup(int index, long firstRow, bool includeBytes = true)
     {
+        Verify();
         using var group = _reader.OpenRowGroupReader(index);
-        int rows = checked((int)group.RowCount);
+        int rows = (int)group.RowCount; // at most MaxRowGroupRows (checked when opened)
         try
         {
             var bytes = includeBytes ? ReadNullable<byte, byte[]>(group, _bytes, rows, m => m.ToArray()) : new byte[]?[rows];
             string?[]? paths = _path is null ? null : ReadNullable<char, string>(group, _path, rows, m => new string(m.Span));
-            long?[]? labels = _label is null ? null : ReadLabels(group, _label, rows);
+            double?[]? labels = _label is null ? null : ReadLabels(group, _label, rows);
             var result = new ParquetImageRow[rows];
             for (int i = 0; i < rows; i++)
             {
                 long row = firstRow + i;
                 string? p = paths?[i];
                 string path = string.IsNullOrEmpty(p) ? File + "[" + row.ToString(CultureInfo.InvariantCulture) + "]" : p;
-                long? l = labels?[i];
-                if (l is < int.MinValue or > int.MaxValue) throw new ScatException($"{File}: label {l} in row {row} does not fit a 32-bit integer");
+                double? l = labels?[i];
+                if (l is { } v && v != Math.Floor(v)) throw new ScatException(string.Create(CultureInfo.InvariantCulture, $"{File}: label {v} in row {row} is not an integer"));
+                if (l is < int.MinValue or > int.MaxValue) throw new ScatException(string.Create(CultureInfo.InvariantCulture, $"{File}: label {l} in row {row} does not fit a 32-bit integer"));
                 result[i] = new ParquetImageRow(row, path, l is null ? -1 : (int)l.Value, bytes[i]);
             }
             return result;
@@ -190,9 +234,10 @@ public sealed class ParquetImageReader : IDisposable
         return result;
     }
 
-    private static long?[] ReadLabels(ParquetRowGroupReader group, DataField field, int rows)
+    /// <summary>A row group's labels as doubles (every 32-bit label is exact in a double); a null or NaN is null (−1).</summary>
+    private static double?[] ReadLabels(ParquetRowGroupReader group, DataField field, int rows)
     {
-        var result = new long?[rows];
+        var result = new double?[rows];
         if (field.ClrType == typeof(int)) Copy<int>(v => v);
         else if (field.ClrType == typeof(long)) Copy<long>(v => v);
         else if (field.ClrType == typeof(short)) Copy<short>(v => v);
@@ -200,15 +245,17 @@ public sealed class ParquetImageReader : IDisposable
         else if (field.ClrType == typeof(byte)) Copy<byte>(v => v);
         else if (field.ClrType == typeof(ushort)) Copy<ushort>(v => v);
         else if (field.ClrType == typeof(uint)) Copy<uint>(v => v);
-        else if (field.ClrType == typeof(ulong)) Copy<ulong>(v => v > long.MaxValue ? long.MaxValue : (long)v);
-        else throw new InvalidOperationException("not an integer column");
+        else if (field.ClrType == typeof(ulong)) Copy<ulong>(v => v);
+        else if (field.ClrType == typeof(float)) Copy<float>(v => v);
+        else if (field.ClrType == typeof(double)) Copy<double>(v => v);
+        else throw new InvalidOperationException("not a label column");
         return result;
 
-        void Copy<T>(Func<T, long> widen) where T : struct
+        void Copy<T>(Func<T, double> widen) where T : struct
         {
             var values = new T?[rows];
             group.ReadAsync(field, values.AsMemory(), null, CancellationToken.None).GetAwaiter().GetResult();
-            for (int i = 0; i < rows; i++) result[i] = values[i] is { } v ? widen(v) : null;
+            for (int i = 0; i < rows; i++) result[i] = values[i] is { } v && widen(v) is var d && !double.IsNaN(d) ? d : null;
         }
     }
 

@@ -16,7 +16,8 @@ namespace Scat.Input.Containers;
 /// <param name="Problem">Why the sample cannot be used (no image, several images, bad .cls, too large), or null.
 /// The pipeline skips such a sample with one line naming <see cref="Path"/> and this reason.</param>
 /// <param name="Offset">Byte offset in the (decompressed) tar of the sample's first member header.</param>
-public sealed record TarSample(string Shard, string Key, int Label, byte[]? Image, string? ImageMember, string? Problem, long Offset)
+/// <param name="ImageLength">The image member's size in bytes (−1 without one): what the decode pass checks against the listing.</param>
+public sealed record TarSample(string Shard, string Key, int Label, byte[]? Image, string? ImageMember, string? Problem, long Offset, long ImageLength = -1)
 {
     /// <summary>The path written to the output: <c>SHARD/KEY</c>.</summary>
     public string Path => Shard + "/" + Key;
@@ -24,8 +25,9 @@ public sealed record TarSample(string Shard, string Key, int Label, byte[]? Imag
 
 /// <summary>
 /// A truncated or corrupt tar. The samples before the damage were yielded: when the damage is in a member header, the
-/// sample read up to it is kept; when it is inside a member's data, the sample of that member is dropped (it lacks
-/// data). The message is one line naming the shard and the byte offset.
+/// sample read up to it is kept if it has every kind of member the sample before it had (else it may lack its .cls:
+/// dropped); when it is inside a member's data, the sample of that member is dropped (it lacks data). The message is
+/// one line naming the shard and the byte offset.
 /// </summary>
 public sealed class TarDamageException(string shard, long offset, int samplesKept, string message, Exception? inner = null)
     : ScatException(message, inner)
@@ -76,12 +78,18 @@ public static class TarShardReader
     }
 
     /// <summary>The samples of one tar read from <paramref name="stream"/> (read forward only; left open).</summary>
-    public static IEnumerable<TarSample> ReadSamples(Stream stream, string shardName, string? imageExtension = null)
+    /// <param name="withImages">False for a listing pass: no image member is held (each <see cref="TarSample.Image"/> is
+    /// null, its size is in <see cref="TarSample.ImageLength"/>). True: only the member that can be the sample's image
+    /// is held; a sample's other image members are read past as they stream by.</param>
+    /// <param name="cancellationToken">Checked as members are read (a member of gigabytes does not delay an interrupt).</param>
+    public static IEnumerable<TarSample> ReadSamples(Stream stream, string shardName, string? imageExtension = null, bool withImages = true,
+        CancellationToken cancellationToken = default)
     {
         string? wanted = imageExtension is null ? null : imageExtension.TrimStart('.');
         var counting = new CountingStream(stream);
         using var reader = new TarReader(counting, leaveOpen: true);
         Group? pending = null;
+        HashSet<string>? previous = null; // the kinds of member (extensions) of the last sample yielded
         int kept = 0;
         while (true)
         {
@@ -108,9 +116,15 @@ public static class TarShardReader
             catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or InvalidOperationException or OverflowException) { failure = e; }
             if (failure is not null)
             {
-                // Damage in a header: the sample being read has all its members read so far complete; keep it.
-                if (pending is not null) { kept++; yield return pending.ToSample(shardName, wanted); }
-                throw Damage(shardName, headerAt, counting.Count, kept, null, null, failure);
+                // Damage in a header: the members of the sample being read are complete, but more of its members may have
+                // followed (its .cls). It is kept only when it has every kind of member the sample before it had (the
+                // first sample: an image and a .cls); otherwise it is dropped, as the message says, rather than kept
+                // with a lost label.
+                var has = pending?.Extensions();
+                bool whole = has is not null && (previous is not null ? previous.All(has.Contains)
+                    : has.Contains("cls") && has.Any(IsImageExtension));
+                if (whole) { kept++; yield return pending!.ToSample(shardName, wanted); }
+                throw Damage(shardName, headerAt, counting.Count, kept, whole ? null : pending, null, failure);
             }
             if (entry is null) break;
             if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile)) continue;
@@ -120,13 +134,18 @@ public static class TarShardReader
             if (pending is not null && pending.Key != key)
             {
                 kept++;
+                previous = pending.Extensions();
                 yield return pending.ToSample(shardName, wanted);
                 pending = null;
             }
             pending ??= new Group(key, headerAt);
-            bool needed = ext.Equals("cls", StringComparison.OrdinalIgnoreCase) || IsImageExtension(ext);
-            bool tooLarge = needed && entry.Length > MaxMemberBytes;
-            byte[]? data = needed && !tooLarge ? new byte[entry.Length] : null;
+            bool cls = ext.Equals("cls", StringComparison.OrdinalIgnoreCase);
+            bool image = IsImageExtension(ext);
+            bool needed = cls || image;
+            bool tooLarge = needed && entry.Length > (cls ? MaxLabelBytes : MaxMemberBytes);
+            // The bytes held: a .cls member's, and an image member's only when it can be the sample's image.
+            bool hold = !tooLarge && (cls || (image && withImages && pending.CouldBeImage(ext, wanted)));
+            byte[]? data = hold ? new byte[entry.Length] : null;
             long dataAt = counting.Count;
             try
             {
@@ -135,17 +154,35 @@ public static class TarShardReader
                 if (entry.Length > 0)
                 {
                     var ds = entry.DataStream ?? throw new EndOfStreamException();
-                    if (data is not null) ds.ReadExactly(data);
-                    else Drain(ds, entry.Length);
+                    if (data is not null) ReadFully(ds, data, cancellationToken);
+                    else Drain(ds, entry.Length, cancellationToken);
                 }
             }
             catch (Exception e) when (e is EndOfStreamException or IOException or InvalidDataException) { failure = e; }
             if (failure is not null)
                 throw Damage(shardName, headerAt, counting.Count, kept, pending, $"inside member '{name}' (header at byte {headerAt}, {entry.Length} bytes from byte {dataAt})", failure);
             if (!needed) pending.Others.Add(ext);
-            else pending.Members.Add(new Member(name, ext, data, tooLarge ? $"member {name} of {entry.Length} bytes is too large" : null));
+            else pending.Members.Add(new Member(name, ext, data, entry.Length, tooLarge ? $"member {name} of {entry.Length} bytes is too large" : null));
         }
         if (pending is not null) yield return pending.ToSample(shardName, wanted);
+    }
+
+    /// <summary>The biggest GNU long name ('L', 'K') or pax header ('x', 'g') read: names and attributes are short.</summary>
+    public const long MaxLongHeaderBytes = 1 << 20;
+
+    /// <summary>The declared size of a GNU long-name or pax header block, or null for another block.</summary>
+    private static long? LongHeaderSize(ReadOnlySpan<byte> block)
+    {
+        if (block[156] is not ((byte)'L' or (byte)'K' or (byte)'x' or (byte)'g')) return null;
+        var field = block.Slice(124, 12);
+        if ((field[0] & 0x80) != 0) return long.MaxValue; // base-256: far beyond any name
+        long size = 0;
+        foreach (var b in field)
+        {
+            if (b is >= (byte)'0' and <= (byte)'7') size = size * 8 + (b - '0');
+            else if (b is not ((byte)' ' or 0)) break;
+        }
+        return size;
     }
 
     /// <summary>The ustar checksum rule: the octal field at 148..155 equals the sum of the block's bytes with that field
@@ -170,14 +207,32 @@ public static class TarShardReader
         return stored == unsigned || stored == signed;
     }
 
-    private static void Drain(Stream s, long length)
+    /// <summary>The biggest <c>.cls</c> member read (a label is a short integer).</summary>
+    public const long MaxLabelBytes = 4096;
+
+    /// <summary>Bytes read between two checks of the cancellation token.</summary>
+    private const int CheckEvery = 1 << 20;
+
+    private static void Drain(Stream s, long length, CancellationToken cancellationToken)
     {
         Span<byte> buffer = stackalloc byte[8192];
+        long sinceCheck = 0;
         while (length > 0)
         {
             int n = s.Read(buffer[..(int)Math.Min(buffer.Length, length)]);
             if (n == 0) throw new EndOfStreamException();
             length -= n;
+            if ((sinceCheck += n) >= CheckEvery) { cancellationToken.ThrowIfCancellationRequested(); sinceCheck = 0; }
+        }
+    }
+
+    private static void ReadFully(Stream s, byte[] data, CancellationToken cancellationToken)
+    {
+        for (int done = 0; done < data.Length;)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            s.ReadExactly(data, done, Math.Min(CheckEvery, data.Length - done));
+            done += Math.Min(CheckEvery, data.Length - done);
         }
     }
 
@@ -210,7 +265,7 @@ public static class TarShardReader
         return false;
     }
 
-    private sealed record Member(string Name, string Ext, byte[]? Data, string? Problem);
+    private sealed record Member(string Name, string Ext, byte[]? Data, long Length, string? Problem);
 
     private sealed class Group(string key, long offset)
     {
@@ -218,6 +273,26 @@ public static class TarShardReader
         public long Offset { get; } = offset;
         public List<Member> Members { get; } = [];
         public List<string> Others { get; } = [];
+
+        /// <summary>The sample's kinds of member (extensions, in lower case).</summary>
+        public HashSet<string> Extensions() =>
+            Members.Select(m => m.Ext).Concat(Others).Select(e => e.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+
+        /// <summary>Whether an image member with this extension, arriving now, can be the one <see cref="ToSample"/>
+        /// chooses: the --image-ext one, else the first image or the first with a plain extension (when one image
+        /// held so far has a compound extension such as "seg.png"). At most one image member is held per sample.</summary>
+        public bool CouldBeImage(string ext, string? wanted)
+        {
+            if (wanted is not null)
+                return ext.Equals(wanted, StringComparison.OrdinalIgnoreCase) && !Members.Any(m => m.Ext.Equals(wanted, StringComparison.OrdinalIgnoreCase));
+            var images = Members.Where(m => IsImageExtension(m.Ext)).ToList();
+            if (images.Count == 0) return true;
+            // A second image: only the sample's one image with a plain extension can still be chosen.
+            for (int i = 0; i < Members.Count; i++)
+                if (Members[i].Data is not null && IsImageExtension(Members[i].Ext) && Members[i].Ext.Contains('.'))
+                    Members[i] = Members[i] with { Data = null };
+            return !ext.Contains('.') && !images.Any(m => !m.Ext.Contains('.'));
+        }
 
         public TarSample ToSample(string shard, string? wanted)
         {
@@ -253,7 +328,7 @@ public static class TarShardReader
                 else problem ??= $"several images ({string.Join(", ", images.Select(m => "." + m.Ext))}): choose one with --image-ext";
             }
             if (image?.Problem is not null) problem ??= image.Problem;
-            return new TarSample(shard, Key, label, problem is null ? image?.Data : null, image?.Name, problem, Offset);
+            return new TarSample(shard, Key, label, problem is null ? image?.Data : null, image?.Name, problem, Offset, image?.Length ?? -1);
         }
 
         private string Has()
@@ -290,6 +365,10 @@ public static class TarShardReader
             if (from > to) return;
             bytes[(int)(from - start)..(int)(to - start)].CopyTo(_block.AsSpan((int)(from - _captureAt)));
             CapturedLength = (int)(to - _captureAt);
+            // A header block is whole: a long name or pax header that declares more than a name needs is refused before
+            // TarReader reads it into memory (thrown from here, inside TarReader, it becomes damage at this header).
+            if (CapturedLength == 512 && LongHeaderSize(_block) is { } size && size > MaxLongHeaderBytes)
+                throw new InvalidDataException($"a long-name or pax header declares {size} bytes (at most {MaxLongHeaderBytes} are read)");
         }
         public override bool CanRead => true;
         public override bool CanSeek => false;

@@ -132,7 +132,8 @@ public sealed class ImageDecoder
                 // The header first: a decompression bomb is refused before any pixel buffer exists.
                 var header = ImageHeader.Read(Configuration, stream, MaxPixels, cancellationToken);
                 // ImageSharp decodes many truncated files without complaint: check the structure first.
-                if (Completeness.Check(stream, header.Format.Name) is { } incomplete) throw new ImageDecodeException(incomplete);
+                // And whether the file can hold the pixels its header declares, before a buffer of that size exists.
+                if (Completeness.Check(stream, header.Format.Name, header.Width, header.Height) is { } incomplete) throw new ImageDecodeException(incomplete);
                 stream.Position = 0;
                 // The one place where the decoder is chosen: a JPEG shrunk to half or less goes to SkiaSharp's
                 // codec at a DCT scale (ScaledJpeg), everything else to ImageSharp at full size.
@@ -230,4 +231,8 @@ public sealed class ImageDecoder
             throw;
         }
     }
+
+    /// <summary>The --max-pixels rule, for every input whose items declare a size (image headers, array shapes):
+    /// <see cref="ImageDecodeException"/> when width × height is over <see cref="MaxPixels"/>.</summary>
+    public void CheckPixels(long width, long height) => ImageHeader.CheckPixels(width, height, MaxPixels);
 }

@@ -27,11 +27,17 @@ internal sealed record ImageHeader(IImageFormat Format, IImageDecoder Decoder, i
         var header = DecodeFailure.InImageSharp((configuration, stream, cancellationToken), static s => Parse(s.configuration, s.stream, s.cancellationToken));
         if (header.Width < 1 || header.Height < 1)
             throw new ImageDecodeException($"{header.Format.Name} header gives an empty size {header.Width}x{header.Height}");
-        long pixels = (long)header.Width * header.Height;
+        CheckPixels(header.Width, header.Height, maxPixels);
+        return header;
+    }
+
+    /// <summary>The --max-pixels rule: <see cref="ImageDecodeException"/> when width × height is over <paramref name="maxPixels"/>.</summary>
+    internal static void CheckPixels(long width, long height, long maxPixels)
+    {
+        long pixels = width * height;
         if (pixels > maxPixels)
             throw new ImageDecodeException(string.Create(CultureInfo.InvariantCulture,
-                $"{header.Width}x{header.Height} is {pixels} pixels, more than --max-pixels {maxPixels}"));
-        return header;
+                $"{width}x{height} is {pixels} pixels, more than --max-pixels {maxPixels}"));
     }
 
     private static ImageHeader Parse(Configuration configuration, Stream stream, CancellationToken cancellationToken)

@@ -26,7 +26,15 @@ public sealed class ArraySource(IReadOnlyList<string> files, string? arrayKey) :
         var items = new List<ImageItem>();
         for (int f = 0; f < files.Count; f++)
         {
-            var array = NpyArrayReader.Open(files[f], arrayKey);
+            NpyArrayReader array;
+            try
+            {
+                array = NpyArrayReader.Open(files[f], arrayKey);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Messages.CannotRead(files[f], e);
+            }
             _arrays.Add(array);
             if (f == 0) _channels = array.Channels;
             else if (array.Channels != _channels)
@@ -35,7 +43,7 @@ public sealed class ArraySource(IReadOnlyList<string> files, string? arrayKey) :
             _cursors.Add(new SequentialCursor<ArrayImage>(
                 i => array.IsSeekable ? (i, array.Images(i, -1, freshBuffers: true).GetEnumerator()) : (0, array.Images(0, -1, freshBuffers: true).GetEnumerator()),
                 image => image.Pixels.Length * sizeof(float), LookAheadBytes));
-            for (long i = 0; i < array.Count; i++)
+            for (long i = 0; i < array.Listed; i++)
             {
                 string path = array.PathOf(i);
                 var item = new ImageItem(path, path, array.LabelOf(i));
@@ -53,14 +61,15 @@ public sealed class ArraySource(IReadOnlyList<string> files, string? arrayKey) :
     {
         var (a, index) = _where[item];
         var array = _arrays[a];
+        decoder.CheckPixels(array.Width, array.Height); // before any buffer of the image's size exists
         ArrayImage image;
         try
         {
             image = _cursors[a].Take(index);
         }
-        catch (ScatException e) // a truncated array: this image and the ones after it are skipped
+        catch (Exception e) when (e is ScatException or IOException or UnauthorizedAccessException) // a truncated or unreadable array: this image is skipped
         {
-            throw new ImageDecodeException(e.Message, e);
+            throw new ImageDecodeException(Messages.FirstClause(e.Message), e);
         }
         return new Planes(image.Pixels, array.Height, array.Width, array.Channels);
     }
@@ -68,6 +77,7 @@ public sealed class ArraySource(IReadOnlyList<string> files, string? arrayKey) :
     public (int Height, int Width) Identify(ImageItem item, ImageDecoder decoder)
     {
         var array = _arrays[_where[item].Array];
+        decoder.CheckPixels(array.Width, array.Height);
         return (array.Height, array.Width);
     }
 

@@ -96,7 +96,13 @@ public sealed class ParquetTableSource(IReadOnlyList<string> files, string? imag
         static IEnumerable<ParquetImageRow> Read(ParquetImageReader t, long[] starts, int from)
         {
             for (int g = from; g < t.RowGroupCount; g++)
-                foreach (var r in t.ReadRowGroup(g, starts[g])) yield return r;
+            {
+                // The second pass verifies the first: the file (ReadRowGroup) and each row group's row count.
+                var rows = t.ReadRowGroup(g, starts[g]);
+                if (rows.Count != starts[g + 1] - starts[g])
+                    throw t.Changed($"row group {g} has {rows.Count} rows, listed with {starts[g + 1] - starts[g]}");
+                foreach (var r in rows) yield return r;
+            }
         }
     }
 

@@ -29,7 +29,10 @@ public sealed class TarShardSource(IReadOnlyList<string> shards, string? imageEx
     /// <summary>Shard readers kept open at once (the decode stage works on at most two batches).</summary>
     private const int OpenReaders = 2;
 
-    private readonly Dictionary<ImageItem, (int Shard, long Sample, string? Problem)> _where = new(ReferenceEqualityComparer.Instance);
+    /// <summary>Where each listed item is, and what the listing saw there (the decode pass checks it again).</summary>
+    private readonly Dictionary<ImageItem, (int Shard, long Sample, string? Problem, string? Key, long ImageLength)> _where = new(ReferenceEqualityComparer.Instance);
+    /// <summary>Each shard file's length and time when listed (null for standard input's copy, which is ours).</summary>
+    private readonly List<(long Length, DateTime Time)?> _listed = [];
     private readonly List<SequentialCursor<TarSample>?> _cursors = [];
     private readonly List<int> _recent = [];
     private readonly object _gate = new();
@@ -50,15 +53,17 @@ public sealed class TarShardSource(IReadOnlyList<string> shards, string? imageEx
             _cursors.Add(null);
             string shard = shards[s];
             if (shard != "-" && !File.Exists(shard)) throw new ScatException($"input not found: {shard}");
+            _listed.Add(shard == "-" ? null : Stamp(shard));
             long sample = 0;
             try
             {
                 using var stream = OpenShard(s);
-                foreach (var t in TarShardReader.ReadSamples(stream, shard, imageExtension))
+                // Keys and positions only: no image member is held while listing.
+                foreach (var t in TarShardReader.ReadSamples(stream, shard, imageExtension, withImages: false, Cancellation))
                 {
                     Cancellation.ThrowIfCancellationRequested();
                     var item = new ImageItem(t.Path, t.Path, t.Label);
-                    _where[item] = (s, sample++, t.Problem);
+                    _where[item] = (s, sample++, t.Problem, t.Key, t.ImageLength);
                     items.Add(item);
                 }
             }
@@ -66,18 +71,18 @@ public sealed class TarShardSource(IReadOnlyList<string> shards, string? imageEx
             {
                 var item = new ImageItem(shard, shard, -1);
                 string reason = e.Message.StartsWith(shard + ": ", StringComparison.Ordinal) ? e.Message[(shard.Length + 2)..] : e.Message;
-                _where[item] = (s, -1, reason);
+                _where[item] = (s, -1, reason, null, -1);
                 items.Add(item);
             }
             catch (InvalidDataException e) // a corrupt gzip stream
             {
                 var item = new ImageItem(shard, shard, -1);
-                _where[item] = (s, -1, $"corrupt compressed stream ({Messages.FirstClause(e.Message)}); {sample} sample{(sample == 1 ? "" : "s")} before it kept");
+                _where[item] = (s, -1, $"corrupt compressed stream ({Messages.FirstClause(e.Message)}); {sample} sample{(sample == 1 ? "" : "s")} before it kept", null, -1);
                 items.Add(item);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new ScatException($"cannot read {shard}: {Messages.FirstClause(e.Message)}", e);
+                throw Messages.CannotRead(shard, e);
             }
         }
         if (items.Count == 0) throw new ScatException($"no samples found in {string.Join(" ", shards)}");
@@ -87,7 +92,7 @@ public sealed class TarShardSource(IReadOnlyList<string> shards, string? imageEx
     /// <summary>The image bytes of a listed sample; <see cref="ImageDecodeException"/> for a sample that has none or a damaged shard.</summary>
     protected override byte[] Bytes(ImageItem item)
     {
-        var (shard, sample, problem) = _where[item];
+        var (shard, sample, problem, key, length) = _where[item];
         if (problem is not null) throw new ImageDecodeException(problem);
         TarSample t;
         try
@@ -98,8 +103,22 @@ public sealed class TarShardSource(IReadOnlyList<string> shards, string? imageEx
         {
             throw new ImageDecodeException($"the shard could not be read again ({Messages.FirstClause(e.Message)})", e);
         }
+        // The second pass verifies the first: another sample at this position means the shard changed between them.
+        if (t.Key != key || t.ImageLength != length)
+            throw Changed(shard, $"sample {sample} is now '{t.Key}' ({t.ImageLength} bytes of image), listed as '{key}' ({length} bytes)");
         return t.Image ?? throw new ImageDecodeException(t.Problem ?? "no image member");
     }
+
+    private static (long Length, DateTime Time) Stamp(string path)
+    {
+        var info = new FileInfo(path);
+        return (info.Length, info.LastWriteTimeUtc);
+    }
+
+    /// <summary>A shard that changed between the listing and the decode pass fails the run (its samples could be paired
+    /// with other samples' keys and labels).</summary>
+    private ScatException Changed(int shard, string how) =>
+        new($"{shards[shard]}: the shard changed while it was read ({how}); run again on a shard that is not being written");
 
     private SequentialCursor<TarSample> Cursor(int shard)
     {
@@ -121,6 +140,8 @@ public sealed class TarShardSource(IReadOnlyList<string> shards, string? imageEx
 
     private IEnumerable<TarSample> Read(int shard)
     {
+        if (_listed[shard] is { } listed && Stamp(shards[shard]) is var now && now != listed)
+            throw Changed(shard, $"{now.Length} bytes modified {now.Time:O}, listed as {listed.Length} bytes modified {listed.Time:O}");
         using var stream = OpenShard(shard);
         foreach (var t in TarShardReader.ReadSamples(stream, shards[shard], imageExtension)) yield return t;
     }
@@ -150,10 +171,29 @@ public sealed class TarShardSource(IReadOnlyList<string> shards, string? imageEx
         {
             if (_spool is not null) return _spool;
             string path = Path.Combine(Path.GetTempPath(), $"scat-stdin-{Environment.ProcessId}-{Guid.NewGuid():N}.tar");
-            using (var input = (standardInput ?? Console.OpenStandardInput)())
-            using (var copy = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-                input.CopyTo(copy, 1 << 20);
-            return _spool = path;
+            _spool = path; // deleted on dispose, even when the copy is interrupted
+            // The copy waits on the pipe; the run waits on the copy and the interrupt, so that a signal is honoured while
+            // the pipe is silent (the blocked read is left to end with the process).
+            var copying = Task.Run(() =>
+            {
+                using var input = (standardInput ?? Console.OpenStandardInput)();
+                using var copy = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+                var buffer = new byte[1 << 20];
+                for (int n; (n = input.Read(buffer)) > 0;)
+                {
+                    Cancellation.ThrowIfCancellationRequested();
+                    copy.Write(buffer, 0, n);
+                }
+            });
+            try
+            {
+                copying.Wait(Cancellation);
+            }
+            catch (AggregateException e) when (e.InnerException is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+            }
+            return path;
         }
     }
 

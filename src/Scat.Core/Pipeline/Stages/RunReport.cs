@@ -16,10 +16,12 @@ internal sealed class RunReport(TextWriter stderr, ExtractOptions options, int t
     public void Skip(ImageItem item, string reason)
     {
         reason = reason.Replace('\r', ' ').Replace('\n', ' ');
-        if (options.Strict) throw new ScatException($"cannot decode {item.FullPath}: {reason} (--strict)");
+        // Names come from outside (file names, tar members, Parquet paths): escaped on stderr as in the --skipped list,
+        // so that a name holding a newline cannot forge a line.
+        if (options.Strict) throw new ScatException($"cannot decode {Messages.Escape(item.FullPath)}: {reason} (--strict)");
         Skipped++;
         if (options.SkippedList is not null) _skipped.Add((item.FullPath, reason));
-        if (!options.Quiet) stderr.WriteLine($"skipped {item.FullPath}: {reason}");
+        if (!options.Quiet) stderr.WriteLine($"skipped {Messages.Escape(item.FullPath)}: {Messages.Escape(reason)}");
     }
 
     /// <summary>Progress before the first image is done: a progress bar shows from the start of the run.</summary>
@@ -75,7 +77,7 @@ internal sealed class RunReport(TextWriter stderr, ExtractOptions options, int t
             using (var text = new StreamWriter(target.Stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true))
             {
                 text.NewLine = "\n";
-                foreach (var (path, reason) in _skipped) text.WriteLine($"{Escape(path)}\t{Escape(reason)}");
+                foreach (var (path, reason) in _skipped) text.WriteLine($"{Messages.Escape(path)}\t{Messages.Escape(reason)}");
             }
             target.Commit();
         }
@@ -84,7 +86,4 @@ internal sealed class RunReport(TextWriter stderr, ExtractOptions options, int t
             throw new ScatException($"cannot write {list} (--skipped): {Messages.FirstClause(e.Message)}", e);
         }
     }
-
-    private static string Escape(string s) =>
-        s.Replace("\\", "\\\\").Replace("\t", "\\t").Replace("\n", "\\n").Replace("\r", "\\r");
 }

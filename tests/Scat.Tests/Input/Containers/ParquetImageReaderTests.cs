@@ -117,7 +117,7 @@ public class ParquetImageReaderTests
         // Without --label-column there is no "label" column: labels are −1. A named non-integer column is refused.
         using (var unlabelled = ParquetImageReader.Open(file)) Assert.All(unlabelled.Rows(), r => Assert.Equal(-1, r.Label));
         var e = Assert.Throws<ScatException>(() => ParquetImageReader.Open(file, labelColumn: "name"));
-        Assert.Equal($"{file}: the label column 'name' is not an integer column", e.Message);
+        Assert.Equal($"{file}: the label column 'name' is not an integer column (it holds String; integral floats are accepted, NaN as −1)", e.Message);
         File.WriteAllText(dir["bad.parquet"], "not parquet");
         e = Assert.Throws<ScatException>(() => ParquetImageReader.Open(dir["bad.parquet"]));
         Assert.StartsWith(dir["bad.parquet"] + ": not a readable Parquet file", e.Message);
