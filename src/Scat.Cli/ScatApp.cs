@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
+using System.Globalization;
 using System.Reflection;
 using Scat.Cli.Commands;
 
@@ -114,10 +115,15 @@ internal static class ScatApp
         var option = error.SymbolResult as OptionResult ?? (error.SymbolResult as ArgumentResult)?.Parent as OptionResult;
         var type = option is null ? null : Nullable.GetUnderlyingType(option.Option.ValueType) ?? option.Option.ValueType;
         string? kind = type == typeof(int) || type == typeof(long) ? "a whole number" : type == typeof(double) ? "a number" : null;
-        if (option is null || kind is null || option.Tokens.Count == 0) return Messages.OneLine(error.Message);
+        var text = option?.Tokens.Count > 0 ? option.Tokens[0].Value : null;
+        bool parses = text is not null && (type == typeof(int) ? int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
+            : type == typeof(long) ? long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
+            : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+        if (option is null || kind is null || text is null || parses)
+            return Messages.OneLine(error.Message); // a number refused by the option's own parser (--order 3) keeps its words
         var typed = option.IdentifierToken?.Value;
         var name = typed is null || typed == option.Option.Name ? option.Option.Name : $"{option.Option.Name} ({typed})";
-        return $"{name} takes {kind}, got '{option.Tokens[0].Value}'";
+        return $"{name} takes {kind}, got '{text}'";
     }
 
     /// <summary>The candidate nearest to <paramref name="name"/>, when near enough to be a slip; else null.</summary>

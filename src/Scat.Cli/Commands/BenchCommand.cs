@@ -74,7 +74,7 @@ internal static class BenchCommand
                     var m = result.Machine;
                     console.Out.WriteLine($"scat bench: {m.Cpu}, {m.Cores} cores, {m.Simd}{(m.Gpu is null ? "" : ", GPU " + m.Gpu)}");
                     console.Out.WriteLine($"batch {result.Batch} images, {result.Channels switch { 3 => "RGB", 1 => "gray", var c => $"{c} channels" }}, J={j}, L={l}, order {order}, " +
-                                          (options.Coefficients.IsDefault ? "" : options.Coefficients.Describe() + ", ") +
+                                          string.Concat(Settings(options).Select(x => x + ", ")) +
                                           (!endToEnd ? $"median of {repeat} after {warmup} warm-up" : $"input {options.Input}"));
                     console.Out.WriteLine(!endToEnd
                         ? $"{"size",-10} {"device",-8} {"mode",-10} {"median s",10} {"min s",10} {"images/s",10}"
@@ -89,6 +89,15 @@ internal static class BenchCommand
             }
             return ExitCode.Success;
         });
+    }
+
+    /// <summary>What the run was asked beyond the transform's shape, for the table's header ("padding zero, log, --pool mean").</summary>
+    private static IEnumerable<string> Settings(BenchOptions o)
+    {
+        if (!o.Coefficients.IsDefault) yield return o.Coefficients.Describe();
+        if (o.Pool is { } pool) yield return $"--pool {pool.ToString().ToLowerInvariant()}";
+        if (o.Fit is { } fit) yield return $"--fit {fit.ToString().ToLowerInvariant()}";
+        if (o.Decode is { } decode) yield return $"--decode {decode.ToString().ToLowerInvariant()}";
     }
 
     internal static string ToJson(BenchResult r)

@@ -90,7 +90,9 @@ internal static class ShowCommand
                     if ((sh, sw) != (h, w))
                     {
                         resize = new ResizeSpec(sh, sw, FitMode.Stretch); // the aspect is kept by the size itself
-                        title += $" ({h} x {w} pixels, resized to {sh} x {sw}: scat show transforms at most {ShowOptions.MaxSide}² pixels)";
+                        var note = $"{h} x {w} pixels, resized to {sh} x {sw} (scat show transforms at most {ShowOptions.MaxSide} x {ShowOptions.MaxSide})";
+                        console.Error.WriteLine($"{title}: {note}");
+                        title += $": {note}";
                     }
                 }
                 using var decoded = new ImageDecoder(ColorMode.Gray, resize).Decode(o.Image, cancellationToken);
