@@ -47,15 +47,17 @@ internal sealed class CommandHelp
             var command = parseResult.CommandResult.Command;
             if (!Helps.TryGetValue(command, out var help) || help._groups.Count == 0)
                 return original is SynchronousCommandLineAction sync ? sync.Invoke(parseResult) : 0;
-            parseResult.InvocationConfiguration.Output.Write(help.Render(command));
+            var inherited = parseResult.RootCommandResult.Command.Options.Where(o => o.Recursive); // --help
+            parseResult.InvocationConfiguration.Output.Write(help.Render(command, inherited));
             return 0;
         }
 
         public override bool ClearsParseErrors => true;
     }
 
-    /// <summary>Description, usage, arguments, the options under their headings (the rest, --help, under "Other options"), examples.</summary>
-    public string Render(Command command)
+    /// <summary>Description, usage, arguments, the options under their headings (the rest and the <paramref name="inherited"/>
+    /// ones, --help, under "Other options"), examples.</summary>
+    public string Render(Command command, IEnumerable<Option> inherited)
     {
         var sb = new StringBuilder();
         sb.Append("Description:\n  ").Append(command.Description).Append("\n\n");
@@ -64,7 +66,7 @@ internal sealed class CommandHelp
 
         var grouped = _groups.SelectMany(g => g.Options).ToHashSet();
         var groups = _groups.Select(g => (Title: g.Title.Length == 0 ? "Options" : g.Title + " options", Rows: g.Options.Select(Row).ToList()))
-            .Append((Title: "Other options", Rows: command.Options.Where(o => !grouped.Contains(o) && !o.Hidden).Select(Row).ToList()))
+            .Append((Title: "Other options", Rows: command.Options.Concat(inherited).Where(o => !grouped.Contains(o) && !o.Hidden).Distinct().Select(Row).ToList()))
             .Where(g => g.Rows.Count > 0).ToList();
         var argumentRows = command.Arguments.Select(a => (Label: $"<{a.Name}>", Text: a.Description ?? "")).ToList();
         int column = Math.Min(34, groups.SelectMany(g => g.Rows).Concat(argumentRows).Max(r => r.Label.Length) + 2);
@@ -102,8 +104,9 @@ internal sealed class CommandHelp
     /// <summary>"-J, --scale &lt;J&gt;" and the description with its default ("[default: 2]").</summary>
     private static (string Label, string Text) Row(Option o)
     {
-        var names = string.Join(", ", o.Aliases.Append(o.Name).Distinct().OrderBy(n => n.StartsWith("--", StringComparison.Ordinal) ? 1 : 0).ThenBy(n => n, StringComparer.Ordinal));
-        bool flag = o.ValueType == typeof(bool);
+        var names = string.Join(", ", o.Aliases.Append(o.Name).Distinct().Where(n => n.StartsWith('-'))
+            .OrderBy(n => n.StartsWith("--", StringComparison.Ordinal) ? 1 : 0).ThenBy(n => n, StringComparer.Ordinal));
+        bool flag = o.ValueType == typeof(bool) || o is HelpOption;
         var label = flag ? names : $"{names} <{o.HelpName ?? o.Name.TrimStart('-')}>";
         var text = o.Description ?? "";
         if (!flag && o.HasDefaultValue && Format(o.GetDefaultValue()) is { Length: > 0 } value) text += $" [default: {value}]";

@@ -130,7 +130,8 @@ public class CommandLineTests
         var rows = help.Split('\n').Where(l => l.StartsWith("  -", StringComparison.Ordinal)).Select(l => l.Trim().Split("  ")[0]).ToList();
         foreach (var option in command.Options)
             Assert.Single(rows, r => r.Split(' ', ',').Contains(option.Name));
-        Assert.Equal(command.Options.Count, rows.Count);
+        Assert.Equal(command.Options.Count + 1, rows.Count); // and --help, under "Other options"
+        Assert.Contains("\nOther options:\n  -?, -h, --help ", help);
         Assert.Contains("--pool <none|mean|max>", help);
         Assert.Contains("[default: crop]", help);
     }
