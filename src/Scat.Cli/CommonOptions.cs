@@ -53,6 +53,9 @@ internal static class CommonOptions
     public static Option<FitMode> Fit() => Choice("--fit",
         "How --size keeps the aspect: crop (scale the shorter side, centre-crop), stretch (ignore the aspect), pad (scale the longer side, pad by reflection)", FitMode.Crop);
 
+    /// <summary>--size with --fit's mode (--fit alone changes nothing).</summary>
+    public static ResizeSpec? WithFit(ResizeSpec? size, FitMode fit) => size is { } r ? r with { Fit = fit } : null;
+
     public static Option<PoolMode> Pool() => Choice("--pool",
         "Pool each map over its positions: none, mean or max; mean and max give features (N, C, K) instead of (N, C, K, H', W')", PoolMode.None);
 

@@ -49,8 +49,9 @@ internal static class ScatApp
         // "scat help [COMMAND]" is "scat [COMMAND] --help"; "scat version" is "scat --version".
         args = args switch
         {
+            ["help", "help" or "version"] => ["--help"], // the two words are not commands of the tree
             ["help", .. var rest] => [.. rest, "--help"],
-            ["version"] => ["--version"],
+            ["version", .. var rest] => ["--version", .. rest],
             _ => args,
         };
         var root = CreateRoot(console);

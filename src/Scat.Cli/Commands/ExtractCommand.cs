@@ -56,7 +56,7 @@ internal static class ExtractCommand
             .Group("Image")
             .Add(CommonOptions.Color(), (o, v) => o with { Color = v })
             .Add(CommonOptions.Size(), (o, v) => o with { Resize = v })
-            .Add(CommonOptions.Fit(), (o, v) => o with { Resize = o.Resize is { } r ? r with { Fit = v } : null })
+            .Add(CommonOptions.Fit(), (o, v) => o with { Resize = CommonOptions.WithFit(o.Resize, v) })
             .Add(CommonOptions.Decode(), (o, v) => o with { Decode = v })
             .Add(new Option<long>("--max-pixels")
             {

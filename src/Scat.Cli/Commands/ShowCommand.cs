@@ -61,7 +61,7 @@ internal static class ShowCommand
             .With(b => new CoefficientArguments().AddTo(b, o => o.Coefficients, (o, c) => o with { Coefficients = c }))
             .Group("Image")
             .Add(CommonOptions.Size($"Resize the image to N x N or H x W pixels (bilinear, at most {ShowOptions.MaxSide}x{ShowOptions.MaxSide}) before the transform"), (o, v) => o with { Resize = v })
-            .Add(CommonOptions.Fit(), (o, v) => o with { Resize = o.Resize is { } r ? r with { Fit = v } : null })
+            .Add(CommonOptions.Fit(), (o, v) => o with { Resize = CommonOptions.WithFit(o.Resize, v) })
             .Group("Output")
             .Add(CommonOptions.PngOutput(), (o, v) => o with { Output = v })
             .Example("scat show photo.jpg -J 3 -o coeffs.png", "the photo in gray and its coefficients at J=3 (orders 0, 1 and 2)")
