@@ -124,8 +124,11 @@ public sealed record ExtractOptions
             if (!toStdout && Path.GetFullPath(list) == Path.GetFullPath(OutputPath))
                 throw new ScatUsageException("--skipped must be another file than the output");
         }
-        if (NoClobber && !toStdout && (File.Exists(OutputPath) || Directory.Exists(OutputPath)))
-            throw new ScatException($"{OutputPath} exists; not replaced (--no-clobber)");
+        // --no-clobber: the output, or a parted run's manifest (each part is kept by its own final rename; --resume
+        // rewrites the manifest of its own run).
+        string? kept = toStdout || !NoClobber ? null : PartSize is null ? OutputPath : Resume ? null : PartedOutput.ManifestPathOf(this);
+        if (kept is not null && (File.Exists(kept) || Directory.Exists(kept)))
+            throw new ScatException($"{kept} exists; not replaced (--no-clobber)");
         ValidateInputKind(FilesFrom is null ? InputKinds.Of(InputPatterns.Expand(Inputs)) : InputKind.Files);
     }
 

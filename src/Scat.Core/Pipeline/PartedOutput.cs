@@ -68,6 +68,13 @@ public sealed class PartedOutput
     public string? SidecarPath(int part) =>
         Format == OutputFormat.Npy ? Path.Combine(Folder, Path.GetFileNameWithoutExtension(FileName(part)) + ".meta.npz") : null;
 
+    /// <summary>The manifest of a --part-size run: MANIFEST.json beside the parts (MANIFEST-I-of-N.json with --shard).</summary>
+    public static string ManifestPathOf(ExtractOptions o)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(Shard.FillName(o.Output, o.Shard)))!;
+        return Path.Combine(folder, o.Shard is null ? "MANIFEST.json" : $"MANIFEST-{o.Shard.Label}.json");
+    }
+
     /// <summary>
     /// Plans the run: removes stale temporary files of earlier runs, reads and checks the manifest with --resume
     /// (refusing with one line naming what differs), verifies the listed parts, and writes the manifest.
@@ -79,7 +86,7 @@ public sealed class PartedOutput
     {
         string pattern = Shard.FillName(o.Output, o.Shard);
         var folder = Path.GetDirectoryName(Path.GetFullPath(pattern))!;
-        string manifestPath = Path.Combine(folder, o.Shard is null ? "MANIFEST.json" : $"MANIFEST-{o.Shard.Label}.json");
+        string manifestPath = ManifestPathOf(o);
         int partSize = o.PartSize!.Value;
         int parts = (int)((count + (long)partSize - 1) / partSize);
 
@@ -120,8 +127,6 @@ public sealed class PartedOutput
         else
         {
             if (o.Resume && !o.Quiet) stderr.WriteLine($"no manifest {manifestPath}: starting from the beginning");
-            if (!o.Resume && o.NoClobber && File.Exists(manifestPath))
-                throw new ScatException($"{manifestPath} exists; not replaced (--no-clobber)");
         }
         manifest.Write(manifestPath);
         return new PartedOutput(o, pattern, manifest, manifestPath, good, count);

@@ -196,6 +196,11 @@ public class CommandLineTests
         Assert.Equal($"{dir["old.npz"]} exists; not replaced (--no-clobber)",
             Assert.Throws<ScatException>(() => (o with { Output = dir["old.npz"], NoClobber = true }).Validate()).Message);
         Assert.Equal("mine", File.ReadAllText(dir["old.npz"]));
+        // A parted run's manifest too, before any stale temporary is removed; --resume continues its own run.
+        File.WriteAllText(dir["MANIFEST.json"], "{}");
+        var parted = o with { Output = dir["part-{part}.npy"], PartSize = 2, NoClobber = true };
+        Assert.Equal($"{dir["MANIFEST.json"]} exists; not replaced (--no-clobber)", Assert.Throws<ScatException>(parted.Validate).Message);
+        (parted with { Resume = true }).Validate();
     }
 
     [Fact]
