@@ -124,11 +124,10 @@ public sealed record ExtractOptions
             if (!toStdout && Path.GetFullPath(list) == Path.GetFullPath(OutputPath))
                 throw new ScatUsageException("--skipped must be another file than the output");
         }
-        // --no-clobber: the output, or a parted run's manifest (each part is kept by its own final rename; --resume
-        // rewrites the manifest of its own run).
-        string? kept = toStdout || !NoClobber ? null : PartSize is null ? OutputPath : Resume ? null : PartedOutput.ManifestPathOf(this);
-        if (kept is not null && (File.Exists(kept) || Directory.Exists(kept)))
-            throw new ScatException($"{kept} exists; not replaced (--no-clobber)");
+        // --no-clobber: the output, or a parted run's own files (parts, sidecars, manifest; --resume continues its own run).
+        if (NoClobber && !toStdout && !Resume
+            && (PartSize is null ? [OutputPath] : PartedOutput.ExistingFiles(this)).FirstOrDefault(f => File.Exists(f) || Directory.Exists(f)) is { } existing)
+            throw new ScatException($"{existing} exists; not replaced (--no-clobber)");
         ValidateInputKind(FilesFrom is null ? InputKinds.Of(InputPatterns.Expand(Inputs)) : InputKind.Files);
     }
 
@@ -154,6 +153,8 @@ public sealed record ExtractOptions
             throw new ScatUsageException($"the output name holds {part} more than once");
         if (Shard is not null && !Output.Contains(Scat.Pipeline.Shard.Placeholder, StringComparison.Ordinal))
             throw new ScatUsageException($"--part-size with --shard needs {Scat.Pipeline.Shard.Placeholder} in the output name, so that shards do not write the same parts");
+        if (SkippedList is { Length: > 0 } list && PartedOutput.IsOwnFile(this, list))
+            throw new ScatUsageException($"--skipped {list} is a part, sidecar or manifest of the run: give another file");
     }
 
     /// <summary>The options that apply to one kind of input only.</summary>

@@ -101,9 +101,10 @@ public sealed class ExtractPipeline
     {
         var o = _options;
         var listing = source.List();
+        OutputGuard.CheckNotInputs(o, listing); // before the folder's lock and anything it removes
         var (selected, shardFirst) = Select(listing.Items, o, shardItems: !source.Sharded);
         // --part-size: the parts to write; with --resume only the listing positions no good part covers.
-        var parted = _parted = o.PartSize is null ? null : PartedOutput.Open(o, listing, shardFirst, selected.Count, stderr);
+        using var parted = _parted = o.PartSize is null ? null : PartedOutput.Open(o, listing, shardFirst, selected.Count, stderr, cancellationToken);
         if (parted is { Pending.Count: 0 })
         {
             parted.MarkComplete();

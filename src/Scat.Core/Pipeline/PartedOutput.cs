@@ -14,13 +14,14 @@ namespace Scat.Pipeline;
 /// listing ranges are already covered by good parts. Positions are those of the run's listing (the shard's
 /// images with --shard): part k covers [k·N, min((k+1)·N, count)).
 /// </summary>
-public sealed class PartedOutput
+public sealed class PartedOutput : IDisposable
 {
     /// <summary>The placeholder of the part number in the output name, zero-padded to 5 digits.</summary>
     public const string Placeholder = "{part}";
 
     private readonly string _prefix, _suffix; // the file name around {part}
     private readonly bool[] _good;
+    private OutputLock? _lock;
 
     public ExtractOptions Options { get; }
     public string Folder { get; }
@@ -65,28 +66,79 @@ public sealed class PartedOutput
     public string FileName(int part) => _prefix + part.ToString("D5", CultureInfo.InvariantCulture) + _suffix;
     public string PartPath(int part) => Path.Combine(Folder, FileName(part));
     /// <summary>An NPY part's sidecar: labels, paths and metadata as NPZ ("part-00003.npy" → "part-00003.meta.npz").</summary>
-    public string? SidecarPath(int part) =>
-        Format == OutputFormat.Npy ? Path.Combine(Folder, Path.GetFileNameWithoutExtension(FileName(part)) + ".meta.npz") : null;
+    public string? SidecarPath(int part) => SidecarName(part) is { } name ? Path.Combine(Folder, name) : null;
+    private string? SidecarName(int part) =>
+        Format == OutputFormat.Npy ? Path.GetFileNameWithoutExtension(FileName(part)) + SidecarSuffix : null;
 
-    /// <summary>The manifest of a --part-size run: MANIFEST.json beside the parts (MANIFEST-I-of-N.json with --shard).</summary>
-    public static string ManifestPathOf(ExtractOptions o)
+    private const string SidecarSuffix = ".meta.npz";
+
+    /// <summary>The manifest of a run: MANIFEST.json beside the parts, MANIFEST-SHARD.json with --shard.</summary>
+    public static string ManifestPathOf(ExtractOptions o) =>
+        Path.Combine(FolderOf(o), o.Shard is null ? "MANIFEST.json" : $"MANIFEST-{o.Shard.Label}.json");
+
+    private static string FolderOf(ExtractOptions o) => Path.GetDirectoryName(Path.GetFullPath(Shard.FillName(o.Output, o.Shard)))!;
+
+    /// <summary>
+    /// The names of the run's own files in its folder: its parts and their sidecars, whatever their number
+    /// (prefix, five digits or more, suffix), and its manifest. Only these are ever removed (issue 22).
+    /// </summary>
+    private static Regex OwnNames(ExtractOptions o) => new("^(" + OwnNamePattern(o) + ")$", RegexOptions.CultureInvariant);
+
+    private static string OwnNamePattern(ExtractOptions o)
     {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(Shard.FillName(o.Output, o.Shard)))!;
-        return Path.Combine(folder, o.Shard is null ? "MANIFEST.json" : $"MANIFEST-{o.Shard.Label}.json");
+        var name = Path.GetFileName(Shard.FillName(o.Output, o.Shard));
+        int at = name.IndexOf(Placeholder, StringComparison.Ordinal);
+        string prefix = name[..at], suffix = name[(at + Placeholder.Length)..];
+        string sidecar = FeatureWriters.FormatOf(name) == OutputFormat.Npy ? "|" + Regex.Escape(Path.GetFileNameWithoutExtension(suffix) + SidecarSuffix) : "";
+        return Regex.Escape(prefix) + "[0-9]{5,}(" + Regex.Escape(suffix) + sidecar + ")|" + Regex.Escape(Path.GetFileName(ManifestPathOf(o)));
+    }
+
+    /// <summary>Whether <paramref name="path"/> is one of the files the run writes: a part, a sidecar or the manifest.</summary>
+    public static bool IsOwnFile(ExtractOptions o, string path) =>
+        Path.GetDirectoryName(Path.GetFullPath(path)) == FolderOf(o) && OwnNames(o).IsMatch(Path.GetFileName(path));
+
+    /// <summary>The run's own files (parts, sidecars, manifest) that exist now in its folder.</summary>
+    public static IReadOnlyList<string> ExistingFiles(ExtractOptions o)
+    {
+        var folder = FolderOf(o);
+        if (!Directory.Exists(folder)) return [];
+        var own = OwnNames(o);
+        return Directory.EnumerateFileSystemEntries(folder).Where(f => own.IsMatch(Path.GetFileName(f))).Order(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>
-    /// Plans the run: removes stale temporary files of earlier runs, reads and checks the manifest with --resume
-    /// (refusing with one line naming what differs), verifies the listed parts, and writes the manifest.
+    /// Plans the run: takes the folder's lock (<see cref="OutputLock"/>, held until <see cref="Dispose"/>), removes
+    /// stale temporary files of earlier runs, reads and checks the manifest with --resume (refusing with one line
+    /// naming what differs), verifies the listed parts, removes the run's own part files that its manifest does not
+    /// list (an earlier run's, which the glob of the parts would otherwise return), and writes the manifest.
     /// </summary>
     /// <param name="listing">The whole input listing (fingerprinted).</param>
     /// <param name="shardFirst">The first position of the run's images in <paramref name="listing"/>.</param>
     /// <param name="count">The run's images.</param>
-    public static PartedOutput Open(ExtractOptions o, ImageListing listing, int shardFirst, int count, TextWriter stderr)
+    /// <param name="cancellationToken">Stops the hashing of the parts --resume verifies.</param>
+    public static PartedOutput Open(ExtractOptions o, ImageListing listing, int shardFirst, int count, TextWriter stderr,
+        CancellationToken cancellationToken = default)
+    {
+        string manifestPath = ManifestPathOf(o);
+        var held = OutputLock.Acquire(manifestPath, notice => { if (!o.Quiet) stderr.WriteLine(notice); });
+        try
+        {
+            var plan = Open(o, listing, shardFirst, count, stderr, manifestPath, cancellationToken);
+            plan._lock = held;
+            return plan;
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    private static PartedOutput Open(ExtractOptions o, ImageListing listing, int shardFirst, int count, TextWriter stderr,
+        string manifestPath, CancellationToken cancellationToken)
     {
         string pattern = Shard.FillName(o.Output, o.Shard);
-        var folder = Path.GetDirectoryName(Path.GetFullPath(pattern))!;
-        string manifestPath = ManifestPathOf(o);
+        var folder = FolderOf(o);
         int partSize = o.PartSize!.Value;
         int parts = (int)((count + (long)partSize - 1) / partSize);
 
@@ -101,36 +153,66 @@ public sealed class PartedOutput
             PartCount = parts,
         };
         var good = new bool[parts];
-        int stale = RemoveStaleTemporaries(folder, pattern, manifestPath);
+        int stale = RemoveStaleTemporaries(o);
         if (stale > 0 && !o.Quiet) stderr.WriteLine($"removed {stale} stale temporary file{(stale == 1 ? "" : "s")} of an interrupted run in {folder}");
 
         Manifest manifest = fresh;
         if (o.Resume && File.Exists(manifestPath))
         {
-            var old = Manifest.Read(manifestPath);
+            Manifest old;
+            try
+            {
+                old = Manifest.Read(manifestPath, folder);
+            }
+            catch (ScatException e)
+            {
+                throw Refused(e.Message, e);
+            }
             if (Difference(old, fresh) is { } why)
-                throw new ScatException($"--resume refused: {why} ({manifestPath}); no part was touched: rerun without --resume to start over");
+                throw Refused($"{why} ({manifestPath})");
             var kept = new List<ManifestPart>();
             var planned = new PartedOutput(o, pattern, fresh, manifestPath, good, count);
             foreach (var p in old.Parts.OrderBy(p => p.Index))
             {
-                if (p.Index < 0 || p.Index >= parts || good[p.Index] || p.File != planned.FileName(p.Index)) continue;
-                var problem = Verify(Path.Combine(folder, p.File), p.Bytes, p.Xxh128)
-                              ?? (p.Sidecar is null ? null : Verify(Path.Combine(folder, p.Sidecar), p.SidecarBytes ?? -1, p.SidecarXxh128 ?? ""));
-                if (problem is null) { good[p.Index] = true; kept.Add(p); }
-                else if (!o.Quiet) stderr.WriteLine($"part {p.Index} ({p.File}) {problem}: redoing it");
+                if (p.Index >= parts || good[p.Index]) continue;
+                // Ranges come from the plan and rows from the part file itself, never from the manifest.
+                long first = p.Index * (long)partSize, end = planned.PartEnd(p.Index);
+                var file = Path.Combine(folder, planned.FileName(p.Index));
+                long rows = -1;
+                var problem = p.File != planned.FileName(p.Index) || p.Sidecar != planned.SidecarName(p.Index)
+                        ? $"is recorded as {p.File}{(p.Sidecar is null ? "" : " with " + p.Sidecar)}, not this run's file names"
+                    : Verify(file, p.Bytes, p.Xxh128, cancellationToken)
+                      ?? (p.Sidecar is null ? null
+                          : Verify(Path.Combine(folder, p.Sidecar), p.SidecarBytes!.Value, p.SidecarXxh128!, cancellationToken) is { } bad
+                              ? $"has a sidecar {p.Sidecar} that {bad}" : null)
+                      ?? RowsProblem(file, end - first, out rows);
+                if (problem is null)
+                {
+                    good[p.Index] = true;
+                    kept.Add(p with
+                    {
+                        First = planned.GlobalPosition((int)first),
+                        End = planned.GlobalPosition((int)end),
+                        Rows = rows,
+                        Skipped = end - first - rows,
+                    });
+                }
+                else if (!o.Quiet) stderr.WriteLine($"part {p.Index} ({planned.FileName(p.Index)}) {problem}: redoing it");
             }
             manifest = fresh with { Parts = kept, FeatureShape = old.FeatureShape };
             if (!o.Quiet)
                 stderr.WriteLine($"resuming: {kept.Count} of {parts} parts are done, {parts - kept.Count} to compute");
         }
-        else
-        {
-            if (o.Resume && !o.Quiet) stderr.WriteLine($"no manifest {manifestPath}: starting from the beginning");
-        }
+        else if (o.Resume && !o.Quiet) stderr.WriteLine($"no manifest {manifestPath}: starting from the beginning");
+        int removed = RemoveUnlisted(o, manifest, manifestPath);
+        if (removed > 0 && !o.Quiet)
+            stderr.WriteLine($"removed {removed} part file{(removed == 1 ? "" : "s")} in {folder} that {Path.GetFileName(manifestPath)} does not list");
         manifest.Write(manifestPath);
         return new PartedOutput(o, pattern, manifest, manifestPath, good, count);
     }
+
+    private static ScatException Refused(string why, Exception? inner = null) =>
+        new($"--resume refused: {why}; no part was touched: rerun without --resume to start over", inner);
 
     /// <summary>The options that shape the features (or the parts' bytes and numbering), as text.</summary>
     private static SortedDictionary<string, string> OptionsOf(ExtractOptions o) => new(StringComparer.Ordinal)
@@ -181,14 +263,50 @@ public sealed class PartedOutput
         return null;
     }
 
-    private static string? Verify(string path, long bytes, string checksum)
+    /// <summary>Why a listed file is not good, or null. Only a regular file of the recorded size is hashed (never a link,
+    /// a device or a pipe), so hashing reads at most the recorded bytes.</summary>
+    private static string? Verify(string path, long bytes, string checksum, CancellationToken cancellationToken)
     {
-        if (!File.Exists(path)) return "is missing";
+        if (Manifest.Problem(path, long.MaxValue) is { } problem) return problem;
         long size = new FileInfo(path).Length;
         if (size != bytes) return string.Create(CultureInfo.InvariantCulture, $"has {size} bytes instead of {bytes}");
-        if (!string.Equals(PartChecksum.OfFile(path), checksum, StringComparison.OrdinalIgnoreCase)) return "has a wrong checksum";
+        if (!string.Equals(PartChecksum.OfFile(path, cancellationToken), checksum, StringComparison.OrdinalIgnoreCase)) return "has a wrong checksum";
         return null;
     }
+
+    /// <summary>Reads a verified part's row count from the file (the manifest's is not trusted); why it is not usable, or null.</summary>
+    private static string? RowsProblem(string path, long images, out long rows)
+    {
+        rows = -1;
+        try
+        {
+            rows = FeatureFileInfo.Read(path).Rows;
+        }
+        catch (ScatException e)
+        {
+            return $"cannot be read back ({e.Message})";
+        }
+        return rows < 0 || rows > images ? $"holds {rows} rows, not at most the {images} images of its range" : null;
+    }
+
+    /// <summary>Deletes the run's own part files and sidecars that <paramref name="manifest"/> does not list (a fresh run
+    /// lists none): they are an earlier run's, and would be read as this run's. Returns how many.</summary>
+    private static int RemoveUnlisted(ExtractOptions o, Manifest manifest, string manifestPath)
+    {
+        var listed = manifest.Parts.SelectMany(p => new[] { p.File, p.Sidecar }).OfType<string>().Append(Path.GetFileName(manifestPath))
+            .ToHashSet(StringComparer.Ordinal);
+        int removed = 0;
+        foreach (var file in ExistingFiles(o).Where(f => !listed.Contains(Path.GetFileName(f))))
+        {
+            if (Directory.Exists(file)) throw new ScatException($"{file} is a folder where the run writes a part: remove or rename it");
+            File.Delete(file);
+            removed++;
+        }
+        return removed;
+    }
+
+    /// <summary>Releases the folder's lock.</summary>
+    public void Dispose() => Interlocked.Exchange(ref _lock, null)?.Dispose();
 
     /// <summary>Count plus XXH128 of every image's key, class, size and mtime, in listing order.</summary>
     /// <param name="containers">The inputs as expanded: the size and time of each that is a file (a tar shard, a
@@ -228,21 +346,14 @@ public sealed class PartedOutput
     /// parts, sidecars and manifest. They are hidden files and never match the part names, so they are never
     /// counted as parts; other runs' files are left alone.
     /// </summary>
-    private static int RemoveStaleTemporaries(string folder, string pattern, string manifestPath)
+    private static int RemoveStaleTemporaries(ExtractOptions o)
     {
+        var folder = FolderOf(o);
         if (!Directory.Exists(folder)) return 0;
-        var name = Path.GetFileName(pattern);
-        int at = name.IndexOf(Placeholder, StringComparison.Ordinal);
-        string prefix = name[..at], suffix = name[(at + Placeholder.Length)..];
-        string sidecarSuffix = Path.GetFileNameWithoutExtension(suffix) + ".meta.npz";
-        var part = new Regex("^\\." + Regex.Escape(prefix) + "[0-9]{5,}(" + Regex.Escape(suffix) + "|" + Regex.Escape(sidecarSuffix)
-                             + ")\\.(tmp|features)-[A-Za-z0-9]+$", RegexOptions.CultureInvariant);
-        var manifest = new Regex("^\\." + Regex.Escape(Path.GetFileName(manifestPath)) + "\\.tmp-[A-Za-z0-9]+$", RegexOptions.CultureInvariant);
+        var temporary = new Regex("^\\.(" + OwnNamePattern(o) + ")\\.(tmp|features)-[A-Za-z0-9]+$", RegexOptions.CultureInvariant);
         int removed = 0;
-        foreach (var file in Directory.EnumerateFiles(folder, ".*"))
+        foreach (var file in Directory.EnumerateFiles(folder, ".*").Where(f => temporary.IsMatch(Path.GetFileName(f))))
         {
-            var n = Path.GetFileName(file);
-            if (!part.IsMatch(n) && !manifest.IsMatch(n)) continue;
             try { File.Delete(file); removed++; }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
