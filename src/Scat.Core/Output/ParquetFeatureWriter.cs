@@ -88,7 +88,7 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
             },
             CompressionLevel = System.IO.Compression.CompressionLevel.Optimal,
         };
-        // --dtype float16 is refused for Parquet (ExtractPipeline.Validate): Parquet.Net 6.1 has no FLOAT16 column.
+        // --dtype float16 is refused for Parquet (ExtractOptions.Validate): Parquet.Net 6.1 has no FLOAT16 column.
         if (metadata.DType != FeatureDType.Float32) throw new NotSupportedException("a Parquet output stores float32 features only");
         _writer = ParquetWriter.CreateAsync(Schema, _target.Stream, options).GetAwaiter().GetResult();
         _writer.CustomMetadata = new Dictionary<string, string> { [MetadataKey] = Describe(metadata) };
@@ -181,6 +181,12 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
                 json.WriteStartArray("inputs");
                 foreach (var i in inputs) json.WriteStringValue(i);
                 json.WriteEndArray();
+            }
+            if (meta.Options is { } options)
+            {
+                json.WriteStartObject("options");
+                foreach (var (name, value) in options) json.WriteString(name, value);
+                json.WriteEndObject();
             }
             json.WriteString("dtype", FeatureDTypes.Name(meta.DType));
             json.WriteString("scat_version", ScatInfo.Version);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Scat.Backends;
 using Scat.Input;
 using Scat.Input.Decoding;
@@ -33,6 +32,13 @@ public sealed class ExtractPipeline
 
     /// <summary>Called after each batch is written (from the calling thread).</summary>
     public Action<ExtractProgress>? Progress { get; init; }
+
+    /// <summary>Say how large the output will be, before computing, when it exceeds this many bytes (not with --quiet);
+    /// null: never. The command sets <see cref="LargeOutput"/> when standard error is a terminal.</summary>
+    public long? AnnounceOutputOver { get; init; }
+
+    /// <summary>An output above 1 GB is announced on a terminal.</summary>
+    public const long LargeOutput = 1_000_000_000;
 
     /// <summary>Where the images come from; by default chosen from the options (<see cref="SourceFor"/>).</summary>
     public IImageSource? Source { get; init; }
@@ -115,6 +121,7 @@ public sealed class ExtractPipeline
         var decoder = new ImageDecoder(o.Color, o.Resize, maxPixels: o.MaxPixels, decode: o.Decode);
         using var workers = new DecodeWorkers(o.Threads, o.DecodeTimeout, MaxAbandonedDecodes);
         var report = new RunReport(stderr, o, selected.Count, Progress);
+        report.Start(); // the progress bar, from the first image
 
         var (items, height, width) = new SizeProbe(source, decoder, workers, report, o.Threads).Find(selected, toStdout, cancellationToken);
         // The listing position of items[i] (what parts are cut by): undecodable images before the first good one are gone.
@@ -124,11 +131,17 @@ public sealed class ExtractPipeline
         var steps = new CoefficientSteps(layout, o.Coefficients, o.Pool);
         int channels = source.Channels(decoder);
         int batch = BatchSize(layout, channels, o.BatchSize);
+        var metadata = new FeatureMetadata(layout, channels, listing.Classes)
+        {
+            Pool = o.Pool, Coefficients = o.Coefficients, ScatChannels = steps.Channels, DType = o.DType, Inputs = InputsAsGiven(o),
+            Options = FeatureShaping.Of(o),
+        };
+        if (AnnounceOutputOver is { } over) report.AnnounceSize(metadata, items.Count, over);
         using var engine = EngineFactory.Create(device, layout, o.Threads, o.BatchSize * channels);
         using var writer = toStdout ? new NpyStreamFeatureWriter(_standardOutput!, items.Count)
             : parted is not null ? new PartedFeatureWriter(parted)
             : FeatureWriters.ForFile(o.OutputPath, o.Compression, overwrite: !o.NoClobber);
-        writer.Begin(new FeatureMetadata(layout, channels, listing.Classes) { Pool = o.Pool, Coefficients = o.Coefficients, ScatChannels = steps.Channels, DType = o.DType, Inputs = InputsAsGiven(o) });
+        writer.Begin(metadata);
 
         using var inputs = new BufferPool<float[]>(InputBuffers, () => new float[batch * channels * height * width]);
         using var outputs = new BufferPool<FeatureBuffer>(OutputBuffers,
@@ -150,9 +163,8 @@ public sealed class ExtractPipeline
         report.WriteSkippedList(); // first: if it cannot be written, the run fails with no output in place
         write.Complete();
         clock.Stop();
-        if (!o.Quiet)
-            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{writer.Count} images, {report.Skipped} skipped, in {clock.Elapsed.TotalSeconds:0.0} s"));
+        long kept = parted?.GoodRows ?? 0;
+        report.Closing(writer.Count - kept, o.Resume ? kept : null, clock.Elapsed);
         return new ExtractResult(writer.Count, report.Skipped, clock.Elapsed, engine.Description)
         {
             StageTimes = (decode.Busy, transform.Busy, write.Busy),

@@ -3,9 +3,7 @@ using System.IO.Hashing;
 using System.Text;
 using System.Text.RegularExpressions;
 using Scat.Input;
-using Scat.Input.Decoding;
 using Scat.Output;
-using Scat.Transform;
 
 namespace Scat.Pipeline;
 
@@ -170,35 +168,12 @@ public sealed class PartedOutput : IDisposable
             }
             if (Difference(old, fresh) is { } why)
                 throw Refused($"{why} ({manifestPath})");
-            var kept = new List<ManifestPart>();
             var planned = new PartedOutput(o, pattern, fresh, manifestPath, good, count);
-            foreach (var p in old.Parts.OrderBy(p => p.Index))
-            {
-                if (p.Index >= parts || good[p.Index]) continue;
-                // Ranges come from the plan and rows from the part file itself, never from the manifest.
-                long first = p.Index * (long)partSize, end = planned.PartEnd(p.Index);
-                var file = Path.Combine(folder, planned.FileName(p.Index));
-                long rows = -1;
-                var problem = p.File != planned.FileName(p.Index) || p.Sidecar != planned.SidecarName(p.Index)
-                        ? $"is recorded as {p.File}{(p.Sidecar is null ? "" : " with " + p.Sidecar)}, not this run's file names"
-                    : Verify(file, p.Bytes, p.Xxh128, cancellationToken)
-                      ?? (p.Sidecar is null ? null
-                          : Verify(Path.Combine(folder, p.Sidecar), p.SidecarBytes!.Value, p.SidecarXxh128!, cancellationToken) is { } bad
-                              ? $"has a sidecar {p.Sidecar} that {bad}" : null)
-                      ?? RowsProblem(file, end - first, out rows);
-                if (problem is null)
-                {
-                    good[p.Index] = true;
-                    kept.Add(p with
-                    {
-                        First = planned.GlobalPosition((int)first),
-                        End = planned.GlobalPosition((int)end),
-                        Rows = rows,
-                        Skipped = end - first - rows,
-                    });
-                }
-                else if (!o.Quiet) stderr.WriteLine($"part {p.Index} ({planned.FileName(p.Index)}) {problem}: redoing it");
-            }
+            var (kept, bad) = CheckParts(old, folder, partSize, count, shardFirst,
+                p => (planned.FileName(p.Index), planned.SidecarName(p.Index)), cancellationToken);
+            foreach (var p in kept) good[p.Index] = true;
+            if (!o.Quiet)
+                foreach (var (p, problem) in bad) stderr.WriteLine($"part {p.Index} ({planned.FileName(p.Index)}) {problem}: redoing it");
             manifest = fresh with { Parts = kept, FeatureShape = old.FeatureShape };
             if (!o.Quiet)
                 stderr.WriteLine($"resuming: {kept.Count} of {parts} parts are done, {parts - kept.Count} to compute");
@@ -214,35 +189,8 @@ public sealed class PartedOutput : IDisposable
     private static ScatException Refused(string why, Exception? inner = null) =>
         new($"--resume refused: {why}; no part was touched: rerun without --resume to start over", inner);
 
-    /// <summary>The options that shape the features (or the parts' bytes and numbering), as text.</summary>
-    private static SortedDictionary<string, string> OptionsOf(ExtractOptions o) => new(StringComparer.Ordinal)
-    {
-        ["output"] = Path.GetFileName(Shard.FillName(o.Output, o.Shard)), // the folder is where the manifest is
-        ["part_size"] = o.PartSize!.Value.ToString(CultureInfo.InvariantCulture),
-        ["shard"] = o.Shard?.ToString() ?? "none",
-        ["J"] = o.J.ToString(CultureInfo.InvariantCulture),
-        ["L"] = o.L.ToString(CultureInfo.InvariantCulture),
-        ["order"] = o.Order.ToString(CultureInfo.InvariantCulture),
-        ["color"] = o.Color.ToString().ToLowerInvariant(),
-        ["size"] = o.Resize is { } r ? string.Create(CultureInfo.InvariantCulture, $"{r.Height}x{r.Width} {r.Fit}").ToLowerInvariant() : "none",
-        ["pool"] = o.Pool.ToString().ToLowerInvariant(),
-        ["dtype"] = FeatureDTypes.Name(o.DType),
-        ["compression"] = FeatureWriters.FormatOf(o.Output) == OutputFormat.Parquet
-            ? ParquetFeatureWriter.CompressionName(o.Compression ?? ParquetCompression.Zstd) : "none",
-        ["max_pixels"] = o.MaxPixels.ToString(CultureInfo.InvariantCulture),
-        ["strict"] = o.Strict ? "true" : "false",
-        ["classes_from_parent"] = o.ClassesFromParent ? "true" : "false",
-        ["decode"] = o.Decode == DecodeMode.Exact ? "exact" : "scaled",
-        ["padding"] = PadIndex.Name(o.Coefficients.Padding),
-        ["renorm"] = o.Coefficients.Renorm ? "true" : "false",
-        ["rotation_invariant"] = o.Coefficients.RotationInvariant ? "true" : "false",
-        ["log"] = o.Coefficients.Log ? "true" : "false",
-        ["limit"] = o.Limit?.ToString(CultureInfo.InvariantCulture) ?? "none",
-        ["image_ext"] = o.ImageExtension ?? "none",
-        ["image_column"] = o.ImageColumn ?? "none",
-        ["label_column"] = o.LabelColumn ?? "none",
-        ["array_key"] = o.ArrayKey ?? "none",
-    };
+    /// <summary>The options that shape the features (<see cref="FeatureShaping"/> on <see cref="ExtractOptions"/>), as text.</summary>
+    private static SortedDictionary<string, string> OptionsOf(ExtractOptions o) => new(FeatureShaping.Of(o).ToDictionary(), StringComparer.Ordinal);
 
     /// <summary>What differs between the manifest and this run, in words, or null.</summary>
     private static string? Difference(Manifest old, Manifest now)
@@ -254,13 +202,70 @@ public sealed class PartedOutput : IDisposable
         }
         foreach (var key in old.Options.Keys.Where(k => !now.Options.ContainsKey(k)))
             return $"option {key} is absent now but {old.Options[key]} in the manifest";
+        if (old.PartSize != now.PartSize)
+            return string.Create(CultureInfo.InvariantCulture, $"the part size is {now.PartSize} now but {old.PartSize} in the manifest");
         if (!old.Inputs.SequenceEqual(now.Inputs))
             return $"the inputs are {string.Join(" ", now.Inputs)} now but {string.Join(" ", old.Inputs)} in the manifest";
         if (old.Listing.Count != now.Listing.Count)
             return $"the input listing has {now.Listing.Count} images now but {old.Listing.Count} in the manifest";
         if (old.Listing.Xxh128 != now.Listing.Xxh128)
             return $"the input listing's names, sizes or modification times differ from the manifest's (same {now.Listing.Count} images)";
+        if (old.PartCount != now.PartCount)
+            return string.Create(CultureInfo.InvariantCulture, $"the run has {now.PartCount} parts now but {old.PartCount} in the manifest");
         return null;
+    }
+
+    /// <summary>
+    /// The parts of a manifest (read by <see cref="Manifest.Read"/>) that are good, and the others with what is wrong:
+    /// what --resume keeps and redoes, and what scat info counts. A good part has the expected names, its file and
+    /// sidecar are present with the recorded size and checksum, and its rows, read from the file, fit its range. Ranges
+    /// come from the plan and rows from the part file itself, never from the manifest.
+    /// </summary>
+    /// <param name="partSize">Images per part, and <paramref name="count"/> the run's images: part k covers
+    /// [k·partSize, min((k+1)·partSize, count)), <paramref name="shardFirst"/> onwards in the whole listing.</param>
+    /// <param name="names">The file and sidecar names part k must have (this run's, with --resume).</param>
+    public static (List<ManifestPart> Good, List<(ManifestPart Part, string Problem)> Bad) CheckParts(Manifest manifest, string folder,
+        int partSize, long count, long shardFirst, Func<ManifestPart, (string File, string? Sidecar)> names, CancellationToken cancellationToken)
+    {
+        var good = new List<ManifestPart>();
+        var bad = new List<(ManifestPart, string)>();
+        foreach (var p in manifest.Parts.OrderBy(p => p.Index))
+        {
+            long first = p.Index * (long)partSize, end = Math.Min(first + partSize, count);
+            if (first >= count) continue;
+            var (name, sidecar) = names(p);
+            var file = Path.Combine(folder, name);
+            long rows = -1;
+            var problem = p.File != name || p.Sidecar != sidecar
+                    ? $"is recorded as {p.File}{(p.Sidecar is null ? "" : " with " + p.Sidecar)}, not this run's file names"
+                : Verify(file, p.Bytes, p.Xxh128, cancellationToken)
+                  ?? (p.Sidecar is null ? null
+                      : Verify(Path.Combine(folder, p.Sidecar), p.SidecarBytes!.Value, p.SidecarXxh128!, cancellationToken) is { } wrong
+                          ? $"has a sidecar {p.Sidecar} that {wrong}" : null)
+                  ?? RowsProblem(file, end - first, out rows);
+            if (problem is null)
+                good.Add(p with { First = shardFirst + first, End = shardFirst + end, Rows = rows, Skipped = end - first - rows });
+            else bad.Add((p, problem));
+        }
+        return (good, bad);
+    }
+
+    /// <summary>What a parts folder holds, for scat info: each manifest read and its parts checked as --resume does.</summary>
+    /// <param name="path">A MANIFEST*.json, or the folder holding one or more (one per shard).</param>
+    public static IReadOnlyList<PartsInfo> Inspect(string path)
+    {
+        IEnumerable<string> manifests = Directory.Exists(path)
+            ? Directory.EnumerateFiles(path, "MANIFEST*.json").Order(StringComparer.Ordinal).ToList()
+            : File.Exists(path) ? [path] : throw new ScatException($"file not found: {path}");
+        var infos = new List<PartsInfo>();
+        foreach (var file in manifests)
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
+            var m = Manifest.Read(file, folder);
+            var (good, bad) = CheckParts(m, folder, m.PartSize, m.ShardEnd - m.ShardFirst, m.ShardFirst, p => (p.File, p.Sidecar), CancellationToken.None);
+            infos.Add(new PartsInfo(file, m, good, bad));
+        }
+        return infos.Count > 0 ? infos : throw new ScatException($"no MANIFEST.json in {path}: not a folder of --part-size parts");
     }
 
     /// <summary>Why a listed file is not good, or null. Only a regular file of the recorded size is hashed (never a link,
@@ -393,6 +398,15 @@ public sealed class PartedOutput : IDisposable
     }
 
     public long GlobalPosition(int position) => Manifest.ShardFirst + position;
+}
+
+/// <summary>A manifest as scat info shows it: the parts that are done (good) and those that are not.</summary>
+public sealed record PartsInfo(string Path, Manifest Manifest, IReadOnlyList<ManifestPart> Good, IReadOnlyList<(ManifestPart Part, string Problem)> Bad)
+{
+    /// <summary>Rows of the good parts.</summary>
+    public long Rows => Good.Sum(p => p.Rows);
+    /// <summary>Bytes of the good parts and their sidecars.</summary>
+    public long Bytes => Good.Sum(p => p.Bytes + (p.SidecarBytes ?? 0));
 }
 
 /// <summary>The end of a run interrupted with finished parts in place: its message says what was kept.</summary>
