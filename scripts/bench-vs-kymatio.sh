@@ -1,21 +1,51 @@
 #!/usr/bin/env bash
-# Side-by-side CPU timing of scat and Kymatio (numpy and torch backends) on the paper's batches, on this machine,
-# in one run. Needs Debian's python3-numpy, python3-scipy and python3-torch (run by /usr/bin/python3), Kymatio's
-# source in $KYMATIO (a folder holding kymatio/), and the timing script in $KYMATIO_TIME (kymatio_time.py).
-# Usage: scripts/bench-vs-kymatio.sh [SIZES...]   (default 32 128 256). Prints a markdown table.
+# Side-by-side CPU timing of scat and Kymatio's numpy backend (and optionally its torch backend) on the paper's
+# batches (RGB, J=2, L=8, order 2), on this machine, in one run: for every size, scat with AVX-512 (where the CPU
+# has it), scat with DOTNET_EnableAVX512F=0 (AVX2), then Kymatio, one after the other.
+# Needs Debian's python3-numpy and python3-scipy (run by /usr/bin/python3; python3-torch for the torch column),
+# Kymatio's source in $KYMATIO (a folder holding kymatio/), and the timing script in $KYMATIO_TIME
+# (kymatio_time.py BACKEND SIZE BATCH [REPS]).
+# Usage: scripts/bench-vs-kymatio.sh [SIZE:BATCH ...]
+#   default: 32:128 128:128 256:128 512:16 1024:4 (issue 20's sizes). TORCH=1 adds Kymatio torch (2 threads).
+# Prints a markdown table (seconds per batch: scat's median of its runs, Kymatio's median) and the lead at 512²
+# relative to the lead at 128², and, first, the date, the machine and the load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-sizes=${*:-32 128 256}
+cases=${*:-32:128 128:128 256:128 512:16 1024:4}
 scat=${SCAT:-"dotnet src/Scat.Cli/bin/Release/net10.0/scat.dll"}
 : "${KYMATIO:?set KYMATIO to a folder holding kymatio/}" "${KYMATIO_TIME:?set KYMATIO_TIME to kymatio_time.py}"
 export KYMATIO
-echo "| size | scat cpu (s) | Kymatio numpy (s) | Kymatio torch cpu (s) | numpy / scat | torch / scat |"
-echo "| --- | --- | --- | --- | --- | --- |"
-for s in $sizes; do
+
+scat_time() { # SIZE BATCH [ENV=VALUE]: scat's median seconds per batch
+  local size=$1 batch=$2 repeat=5
+  [ "$size" -ge 512 ] && repeat=3
+  env ${3:-} $scat bench --device cpu --size "$size" --batch-size "$batch" --repeat "$repeat" --json |
+    sed -n 's/.*"median_s":\([0-9.]*\).*/\1/p'
+}
+
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores," \
+  "$(grep -qw avx512f /proc/cpuinfo && echo AVX-512 || echo 'no AVX-512'); load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+header="| size | batch | scat AVX-512 (s) | scat AVX2 (s) | Kymatio numpy (s) | lead AVX-512 | lead AVX2 |"
+rule="| --- | --- | --- | --- | --- | --- | --- |"
+[ "${TORCH:-0}" = 1 ] && header="$header Kymatio torch (s) |" && rule="$rule --- |"
+echo "$header"; echo "$rule"
+declare -A lead
+for c in $cases; do
+  s=${c%%:*}; b=${c##*:}
   reps=3; [ "$s" -ge 256 ] && reps=1
-  scat_s=$($scat bench --device cpu --size "$s" --batch-size 128 --repeat 5 --json | sed -n 's/.*"median_s":\([0-9.]*\).*/\1/p')
-  np_s=$(/usr/bin/python3 "$KYMATIO_TIME" numpy "$s" 128 "$reps")
-  th_s=$(/usr/bin/python3 "$KYMATIO_TIME" torch "$s" 128 "$reps")
-  awk -v s="$s" -v a="$scat_s" -v n="$np_s" -v t="$th_s" \
-    'BEGIN { printf "| %dx%d | %.3f | %.2f | %.2f | %.1fx | %.1fx |\n", s, s, a, n, t, n / a, t / a }'
+  wide=$(scat_time "$s" "$b")
+  avx2=$(scat_time "$s" "$b" DOTNET_EnableAVX512F=0)
+  np_s=$(/usr/bin/python3 "$KYMATIO_TIME" numpy "$s" "$b" "$reps")
+  row=$(awk -v s="$s" -v b="$b" -v a="$wide" -v v="$avx2" -v n="$np_s" \
+    'BEGIN { printf "| %dx%d | %d | %.3f | %.3f | %.2f | %.1fx | %.1fx |", s, s, b, a, v, n, n / a, n / v }')
+  if [ "${TORCH:-0}" = 1 ]; then row="$row $(/usr/bin/python3 "$KYMATIO_TIME" torch "$s" "$b" "$reps") |"; fi
+  echo "$row"
+  lead[$s]=$(awk -v a="$wide" -v v="$avx2" -v n="$np_s" 'BEGIN { printf "%.4f %.4f", n / a, n / v }')
 done
+if [ -n "${lead[128]:-}" ] && [ -n "${lead[512]:-}" ]; then
+  read -r l128 l128v <<<"${lead[128]}"; read -r l512 l512v <<<"${lead[512]}"
+  awk -v a="$l512" -v b="$l128" -v c="$l512v" -v d="$l128v" \
+    'BEGIN { printf "\nlead at 512 / lead at 128: %.2f (AVX-512), %.2f (AVX2)\n", a / b, c / d }'
+fi
+echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"

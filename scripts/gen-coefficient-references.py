@@ -19,6 +19,11 @@ pad_index.npz: np.pad itself on index signals, for the pads the transform uses: 
 (mode 0..3 as in MODES, n, before, after) and values int64 (concatenated rows): np.pad(arange(n) + 1,
 (before, after), mode) − 1, so −1 marks a zero of mode 'constant'.
 
+reference-extra/gray256x256_J5_L8_order2/ref.npz (issue 20: a case at a size real images have, whose padded size
+320 sends the CPU engine to its narrower lane groups, kept to a few hundred KB by J = 5): the arrays of the reference
+cases (x, S, J, L, order, paths, labels), one gray image; written to tests/Scat.Tests/data/reference-extra whatever
+OUTDIR is.
+
 Inputs are computed in float64 (x as stored in float32) and the results stored as float32.
 """
 import os
@@ -111,8 +116,24 @@ def pad_index_table(out):
     print("pad_index", len(cases), "cases")
 
 
+def large_reference_case():
+    """A reference case in the layout of reference-extra (x, S, J, L, order, paths, labels)."""
+    name, seed, n, c, h, w, J, L, order = "gray256x256_J5_L8_order2", 8, 1, 1, 256, 256, 5, 8, 2
+    out = os.path.join(os.path.dirname(__file__), "..", "tests", "Scat.Tests", "data", "reference-extra", name)
+    os.makedirs(out, exist_ok=True)
+    x = images(seed, n, c, h, w)
+    S = scatter(x, J, L, order)
+    np.savez_compressed(os.path.join(out, "ref.npz"), x=x, S=S, J=np.int64(J), L=np.int64(L), order=np.int64(order),
+                        paths=np.array(["img_%03d" % i for i in range(n)]), labels=np.zeros(n, dtype=np.int64))
+    print(name, x.shape, S.shape)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "tests", "Scat.Tests", "data", "coefficients")
+    if "--large-only" in sys.argv:
+        large_reference_case()
+        return
+    large_reference_case()
     os.makedirs(out, exist_ok=True)
     pad_index_table(out)
     # (name, seed, N, C, H, W, J, L, order)

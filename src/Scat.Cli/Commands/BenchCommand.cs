@@ -77,13 +77,13 @@ internal static class BenchCommand
                                           string.Concat(Settings(options).Select(x => x + ", ")) +
                                           (!endToEnd ? $"median of {repeat} after {warmup} warm-up" : $"input {options.Input}"));
                     console.Out.WriteLine(!endToEnd
-                        ? $"{"size",-10} {"device",-8} {"mode",-10} {"median s",10} {"min s",10} {"images/s",10}"
+                        ? $"{"size",-10} {"device",-8} {"mode",-10} {"median s",10} {"min s",10} {"images/s",10} {"bank s",8}"
                         : $"{"size",-10} {"device",-8} {"decode s",10} {"transform s",12} {"write s",10} {"total s",10} {"images/s",10} {"feed img/s",11} {"bound by",-9}");
                     header = true;
                 }
                 string size = $"{result.Height}x{result.Width}";
                 console.Out.WriteLine(!endToEnd
-                    ? string.Create(CultureInfo.InvariantCulture, $"{size,-10} {result.Device,-8} {result.Mode,-10} {result.MedianSeconds,10:F4} {result.MinSeconds,10:F4} {result.ImagesPerSecond,10:F1}")
+                    ? string.Create(CultureInfo.InvariantCulture, $"{size,-10} {result.Device,-8} {result.Mode,-10} {result.MedianSeconds,10:F4} {result.MinSeconds,10:F4} {result.ImagesPerSecond,10:F1} {result.BankSeconds,8:F3}")
                     : string.Create(CultureInfo.InvariantCulture, $"{size,-10} {result.Device,-8} {result.DecodeSeconds,10:F3} {result.TransformSeconds,12:F3} {result.WriteSeconds,10:F3} {result.MedianSeconds,10:F3} {result.ImagesPerSecond,10:F1} {result.FeedImagesPerSecond,11:F1} {result.BoundBy,-9}"));
                 console.Out.Flush();
             }
@@ -123,6 +123,7 @@ internal static class BenchCommand
             if (r.WriteSeconds is { } ws) w.WriteNumber("write_s", Math.Round(ws, 6));
             if (r.FeedImagesPerSecond is { } feed) w.WriteNumber("feed_images_per_s", Math.Round(feed, 3));
             if (r.BoundBy is { } bound) w.WriteString("bound_by", bound);
+            if (r.BankSeconds is { } bank) w.WriteNumber("bank_s", Math.Round(bank, 6));
             w.WriteStartObject("machine");
             w.WriteString("cpu", r.Machine.Cpu);
             w.WriteNumber("cores", r.Machine.Cores);

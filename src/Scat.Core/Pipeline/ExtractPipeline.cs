@@ -130,14 +130,14 @@ public sealed class ExtractPipeline
         var layout = Layout(height, width, o);
         var steps = new CoefficientSteps(layout, o.Coefficients, o.Pool);
         int channels = source.Channels(decoder);
-        int batch = BatchSize(layout, channels, o.BatchSize);
+        int batch = BatchBudget.ImagesPerBatch(layout, channels, o.BatchSize);
         var metadata = new FeatureMetadata(layout, channels, listing.Classes)
         {
             Pool = o.Pool, Coefficients = o.Coefficients, ScatChannels = steps.Channels, DType = o.DType, Inputs = InputsAsGiven(o),
             Options = FeatureShaping.Of(o),
         };
         if (AnnounceOutputOver is { } over) report.AnnounceSize(metadata, items.Count, over);
-        using var engine = EngineFactory.Create(device, layout, o.Threads, o.BatchSize * channels);
+        using var engine = EngineFactory.Create(device, layout, o.Threads, batch * channels);
         using var writer = toStdout ? new NpyStreamFeatureWriter(_standardOutput!, items.Count)
             : parted is not null ? new PartedFeatureWriter(parted)
             : FeatureWriters.ForFile(o.OutputPath, o.Compression, overwrite: !o.NoClobber);
@@ -207,13 +207,4 @@ public sealed class ExtractPipeline
         return new ScatteringLayout(height, width, o.J, o.L, o.Order, o.Coefficients.Padding);
     }
 
-    /// <summary>Images per batch: --batch-size, fewer when a batch would not fit in one array.</summary>
-    private static int BatchSize(ScatteringLayout layout, int channels, int requested)
-    {
-        long inPerImage = (long)channels * layout.Height * layout.Width;
-        long outPerImage = (long)channels * layout.OutputPerPlane;
-        if (Math.Max(inPerImage, outPerImage) > Array.MaxLength)
-            throw new ScatException($"images of {layout.Height}x{layout.Width} are too large for one transform");
-        return (int)Math.Min(requested, Math.Max(1, Array.MaxLength / Math.Max(inPerImage, outPerImage)));
-    }
 }

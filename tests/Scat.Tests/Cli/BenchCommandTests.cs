@@ -34,6 +34,8 @@ public class BenchCommandTests
             Assert.Equal(2, r.GetProperty("order").GetInt32());
             double median = r.GetProperty("median_s").GetDouble(), min = r.GetProperty("min_s").GetDouble();
             Assert.True(min > 0 && min <= median);
+            // The filter bank's build, timed apart (once per size and process: 0 or more).
+            Assert.True(r.GetProperty("bank_s").GetDouble() >= 0);
             Assert.Equal(2 / median, r.GetProperty("images_per_s").GetDouble(), 0.01 * 2 / median);
             var m = r.GetProperty("machine");
             Assert.True(m.GetProperty("cores").GetInt32() >= 1);

@@ -4,8 +4,9 @@ using Scat.Transform;
 namespace Scat.Backends.Cpu;
 
 /// <summary>
-/// The CPU engine: planes are cut into groups of <see cref="Simd.Lanes"/>, each group runs the cascade on one
-/// thread with SIMD across its planes. A plane's result does not depend on its group, lane or thread.
+/// The CPU engine: planes are cut into groups of <see cref="LanePlan.Lanes"/> (chosen per layout:
+/// <see cref="LanePlan.For"/>), each group runs the cascade on one thread with SIMD across its planes. A plane's
+/// result does not depend on its group, lane, thread or the plan.
 /// </summary>
 public sealed class CpuEngine : IScatteringEngine
 {
@@ -13,13 +14,18 @@ public sealed class CpuEngine : IScatteringEngine
     private readonly Dictionary<int, LaneFft> _ffts;
     private readonly ConcurrentBag<CpuLaneGroup> _pool = new();
     private readonly int _threads;
+    private readonly LanePlan _plan;
 
     public ScatteringLayout Layout { get; }
-    public string Description => $"cpu ({_threads} threads, {Simd.Name})";
+    public string Description => $"cpu ({_threads} threads, {Simd.NameOf(_plan.Width)}, {_plan.Lanes} planes per group)";
 
-    public CpuEngine(ScatteringLayout layout, int threads = 0)
+    public CpuEngine(ScatteringLayout layout, int threads = 0) : this(layout, threads, LanePlan.For(layout)) { }
+
+    /// <summary>An engine with the given lane plan (tests: every plan gives the same bytes).</summary>
+    internal CpuEngine(ScatteringLayout layout, int threads, LanePlan plan)
     {
         Layout = layout;
+        _plan = plan;
         _threads = threads > 0 ? threads : Environment.ProcessorCount;
         _bank = FilterBank.For(layout);
         _ffts = CpuLaneGroup.PlanFfts(layout);
@@ -34,15 +40,16 @@ public sealed class CpuEngine : IScatteringEngine
         fixed (float* result = output)
         {
             nint inAddress = (nint)input, outAddress = (nint)result;
-            int groups = (planeCount + Simd.Lanes - 1) / Simd.Lanes;
+            int lanes = _plan.Lanes;
+            int groups = (planeCount + lanes - 1) / lanes;
             var options = new ParallelOptions { MaxDegreeOfParallelism = _threads, CancellationToken = cancellationToken };
             Parallel.For(0, groups, options, g =>
             {
-                if (!_pool.TryTake(out var group)) group = new CpuLaneGroup(Layout, _bank, _ffts);
+                if (!_pool.TryTake(out var group)) group = new CpuLaneGroup(Layout, _bank, _ffts, _plan);
                 try
                 {
-                    int first = g * Simd.Lanes;
-                    group.Run((float*)inAddress, (float*)outAddress, first, Math.Min(Simd.Lanes, planeCount - first));
+                    int first = g * lanes;
+                    group.Run((float*)inAddress, (float*)outAddress, first, Math.Min(lanes, planeCount - first));
                 }
                 finally { _pool.Add(group); }
             });

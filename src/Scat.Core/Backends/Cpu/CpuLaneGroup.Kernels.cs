@@ -3,11 +3,11 @@ namespace Scat.Backends.Cpu;
 // The lane group's SIMD steps with their arguments, for Simd.Run to call at the chosen vector width.
 internal sealed partial class CpuLaneGroup
 {
-    private readonly struct MulPeriodizeKernel(float[] srcRe, float[] srcIm, bool half, float[] f, float[] dstRe, float[] dstIm,
+    private readonly struct MulPeriodizeKernel(int lanes, float[] srcRe, float[] srcIm, bool half, float[] f, float[] dstRe, float[] dstIm,
         int h, int w, int oh, int ow, int columns, int k) : ISimdKernel
     {
         public void Run<TV>() where TV : unmanaged, IVec<TV> =>
-            MulPeriodize<TV>(srcRe, srcIm, half, f, dstRe, dstIm, h, w, oh, ow, columns, k);
+            MulPeriodize<TV>(lanes, srcRe, srcIm, half, f, dstRe, dstIm, h, w, oh, ow, columns, k);
     }
 
     private readonly struct ModulusKernel(float[] re, float[] im, float[] dstRe, float[] dstIm, int h, int row, float scale) : ISimdKernel
@@ -15,13 +15,13 @@ internal sealed partial class CpuLaneGroup
         public void Run<TV>() where TV : unmanaged, IVec<TV> => Modulus<TV>(re, im, dstRe, dstIm, h, row, scale);
     }
 
-    private readonly struct PackRowPairsKernel(float[] re, float[] im, float[] packRe, float[] packIm, int h, int w) : ISimdKernel
+    private readonly struct PackRowPairsKernel(int lanes, float[] re, float[] im, float[] packRe, float[] packIm, int h, int w) : ISimdKernel
     {
-        public void Run<TV>() where TV : unmanaged, IVec<TV> => PackRowPairs<TV>(re, im, packRe, packIm, h, w);
+        public void Run<TV>() where TV : unmanaged, IVec<TV> => PackRowPairs<TV>(lanes, re, im, packRe, packIm, h, w);
     }
 
-    private readonly struct UnpackKernel(float[] re, float[] im, int h, int w) : ISimdKernel
+    private readonly struct UnpackKernel(int lanes, float[] re, float[] im, int h, int w) : ISimdKernel
     {
-        public void Run<TV>() where TV : unmanaged, IVec<TV> => Unpack<TV>(re, im, h, w);
+        public void Run<TV>() where TV : unmanaged, IVec<TV> => Unpack<TV>(lanes, re, im, h, w);
     }
 }

@@ -5,13 +5,14 @@ using Scat.Transform;
 namespace Scat.Backends.Cpu;
 
 /// <summary>
-/// The CPU backend's primitives for one group of up to <see cref="Simd.Lanes"/> planes, laid side by side:
+/// The CPU backend's primitives for one group of up to <see cref="LanePlan.Lanes"/> planes, laid side by side:
 /// element e of every signal holds the group's planes in consecutive floats, so each FFT butterfly and each
 /// pointwise step works on all of them with SIMD. One group per thread; its buffers are reused across groups.
 /// </summary>
 internal sealed partial class CpuLaneGroup : IScatteringOps
 {
-    private static readonly int Lanes = Simd.Lanes;
+    private readonly int _lanes;
+    private readonly int _width;
 
     private readonly ScatteringLayout _layout;
     private readonly FilterBank _bank;
@@ -37,12 +38,14 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         public bool Half;
     }
 
-    public CpuLaneGroup(ScatteringLayout layout, FilterBank bank, Dictionary<int, LaneFft> ffts)
+    public CpuLaneGroup(ScatteringLayout layout, FilterBank bank, Dictionary<int, LaneFft> ffts, LanePlan plan)
     {
         _layout = layout;
+        _lanes = plan.Lanes;
+        _width = plan.Width;
         _bank = bank;
         _ffts = ffts;
-        int capacity = layout.PaddedHeight * layout.PaddedWidth * Lanes;
+        int capacity = layout.PaddedHeight * layout.PaddedWidth * _lanes;
         _slots = new Slot[Enum.GetValues<Spectrum>().Length];
         for (int i = 0; i < _slots.Length; i++)
         {
@@ -52,7 +55,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         }
         _scratchRe = new float[capacity];
         _scratchIm = new float[capacity];
-        int low = ((layout.PaddedHeight >> layout.J) + 1) / 2 * (layout.PaddedWidth >> layout.J) * Lanes;
+        int low = ((layout.PaddedHeight >> layout.J) + 1) / 2 * (layout.PaddedWidth >> layout.J) * _lanes;
         _packRe = new float[low];
         _packIm = new float[low];
     }
@@ -88,7 +91,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         int h = _layout.PaddedHeight, w = _layout.PaddedWidth, ih = _layout.Height, iw = _layout.Width;
         ReadOnlySpan<float> src;
         unsafe { src = new ReadOnlySpan<float>(_input, _planeCount * ih * iw); }
-        int packed = h / 2 * w * Lanes;
+        int packed = h / 2 * w * _lanes;
         Array.Clear(s.Re, 0, packed);
         Array.Clear(s.Im, 0, packed);
         Span<int> colIndex = w <= 4096 ? stackalloc int[w] : new int[w];
@@ -104,11 +107,11 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
             for (int p = 0; p < _planeCount; p++)
             {
                 var row = src.Slice(p * ih * iw + sy * iw, iw);
-                int o = (y >> 1) * w * Lanes + p;
+                int o = (y >> 1) * w * _lanes + p;
                 if (zeros)
-                    for (int x = 0; x < w; x++) target[o + x * Lanes] = colIndex[x] < 0 ? 0f : row[colIndex[x]];
+                    for (int x = 0; x < w; x++) target[o + x * _lanes] = colIndex[x] < 0 ? 0f : row[colIndex[x]];
                 else
-                    for (int x = 0; x < w; x++) target[o + x * Lanes] = row[colIndex[x]];
+                    for (int x = 0; x < w; x++) target[o + x * _lanes] = row[colIndex[x]];
             }
         }
         RealForward2D(s, h, w);
@@ -125,22 +128,22 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         // The low-pass result is the spectrum of a real map: its inverse needs only half of it.
         bool halfOut = dst == Spectrum.Low;
         int columns = halfOut ? ow / 2 + 1 : ow;
-        MulPeriodizeAt(Simd.Width, a.Re, a.Im, a.Half, f, d.Re, d.Im, h, w, k, columns);
+        MulPeriodizeAt(_width, _lanes, a.Re, a.Im, a.Half, f, d.Re, d.Im, h, w, k, columns);
         d.Height = oh; d.Width = ow; d.Half = halfOut;
     }
 
     /// <summary>
     /// <see cref="MulPeriodize{TV}"/> with the vectors of the given width, on plain arrays of h × w elements of
-    /// <see cref="Simd.Lanes"/> floats (the source a half spectrum if <paramref name="half"/>): also for tests.
+    /// <paramref name="lanes"/> floats (the source a half spectrum if <paramref name="half"/>): also for tests.
     /// </summary>
-    internal static void MulPeriodizeAt(int width, float[] re, float[] im, bool half, float[] f, float[] dstRe, float[] dstIm,
+    internal static void MulPeriodizeAt(int width, int lanes, float[] re, float[] im, bool half, float[] f, float[] dstRe, float[] dstIm,
         int h, int w, int k, int columns)
     {
         if (h % k != 0 || w % k != 0) throw new ArgumentException($"a {h}x{w} spectrum cannot be periodized by {k}");
-        if (f.Length < h * w || re.Length < h * w * Lanes || im.Length < h * w * Lanes
-            || dstRe.Length < h / k * (w / k) * Lanes || dstIm.Length < h / k * (w / k) * Lanes || columns > w / k)
+        if (f.Length < h * w || re.Length < h * w * lanes || im.Length < h * w * lanes
+            || dstRe.Length < h / k * (w / k) * lanes || dstIm.Length < h / k * (w / k) * lanes || columns > w / k)
             throw new ArgumentException("periodization buffers are too small");
-        Simd.Run(width, new MulPeriodizeKernel(re, im, half, f, dstRe, dstIm, h, w, h / k, w / k, columns, k));
+        Simd.Run(width, new MulPeriodizeKernel(lanes, re, im, half, f, dstRe, dstIm, h, w, h / k, w / k, columns, k));
     }
 
     /// <summary>
@@ -151,7 +154,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    private static void MulPeriodize<TV>(float[] srcRe, float[] srcIm, bool half, float[] f, float[] dstRe, float[] dstIm,
+    private static void MulPeriodize<TV>(int lanes, float[] srcRe, float[] srcIm, bool half, float[] f, float[] dstRe, float[] dstIm,
         int h, int w, int oh, int ow, int columns, int k)
         where TV : unmanaged, IVec<TV>
     {
@@ -180,12 +183,12 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
                 for (int j = 0; j < k; j++)
                 {
                     int t = i * k + j, v0 = j * ow;
-                    direct0[t] = (u * w + v0) * Lanes;
-                    mirror0[t] = (um * w + w - v0) * Lanes;
+                    direct0[t] = (u * w + v0) * lanes;
+                    mirror0[t] = (um * w + w - v0) * lanes;
                     filter0[t] = u * w + v0;
                 }
             }
-            int drow = y * ow * Lanes;
+            int drow = y * ow * lanes;
             for (int x0 = 0; x0 < columns;)
             {
                 int x1 = columns;
@@ -195,12 +198,12 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
                 {
                     bool direct = x0 < split[t % k];
                     start[t] = direct ? direct0[t] : mirror0[t];
-                    step[t] = direct ? Lanes : -Lanes;
+                    step[t] = direct ? lanes : -lanes;
                     mirrored[t] = direct ? 0 : 1;
                 }
-                if (folds == 4 && TV.Count == Lanes)
+                if (folds == 4 && TV.Count == lanes)
                 {
-                    Folds4<TV>(ref ar, ref ai, ref fr, ref dr, ref di, start, step, filter0, mirrored, x0, x1, drow, scale);
+                    Folds4<TV>(lanes, ref ar, ref ai, ref fr, ref dr, ref di, start, step, filter0, mirrored, x0, x1, drow, scale);
                     x0 = x1;
                     continue;
                 }
@@ -210,8 +213,8 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
                 ref int mirroredRef = ref MemoryMarshal.GetReference(mirrored);
                 for (int x = x0; x < x1; x++)
                 {
-                    int o = drow + x * Lanes;
-                    for (int b = 0; b < Lanes; b += TV.Count)
+                    int o = drow + x * lanes;
+                    for (int b = 0; b < lanes; b += TV.Count)
                     {
                         // The first fold: a product; the imaginary part of a mirrored term is conjugated: −f·Im.
                         TV fv = TV.Splat(Unsafe.Add(ref fr, filterRef + x));
@@ -243,7 +246,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// at J − 1).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Folds4<TV>(ref float ar, ref float ai, ref float fr, ref float dr, ref float di,
+    private static void Folds4<TV>(int lanes, ref float ar, ref float ai, ref float fr, ref float dr, ref float di,
         Span<int> start, Span<int> step, Span<int> filter0, Span<int> mirrored, int x0, int x1, int drow, TV scale)
         where TV : unmanaged, IVec<TV>
     {
@@ -254,10 +257,10 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         ref float f2 = ref Unsafe.Add(ref fr, filter0[2] + x0);
         ref float f3 = ref Unsafe.Add(ref fr, filter0[3] + x0);
         bool m0 = mirrored[0] != 0, m1 = mirrored[1] != 0, m2 = mirrored[2] != 0, m3 = mirrored[3] != 0;
-        ref float outR = ref Unsafe.Add(ref dr, drow + x0 * Lanes);
-        ref float outI = ref Unsafe.Add(ref di, drow + x0 * Lanes);
+        ref float outR = ref Unsafe.Add(ref dr, drow + x0 * lanes);
+        ref float outI = ref Unsafe.Add(ref di, drow + x0 * lanes);
         TV zero = TV.Splat(0f);
-        for (int x = 0, o = 0; x < x1 - x0; x++, o += Lanes)
+        for (int x = 0, o = 0; x < x1 - x0; x++, o += lanes)
         {
             TV fv = TV.Splat(Unsafe.Add(ref f0, x));
             TV pr = TV.Mul(TV.Load(ref Unsafe.Add(ref ar, e0)), fv);
@@ -284,7 +287,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         int h = a.Height, w = a.Width;
         if (a.Half) throw new InvalidOperationException("the band must be a full spectrum");
         Fft2D(a, inverse: true);
-        Simd.Run(Simd.Width, new ModulusKernel(a.Re, a.Im, d.Re, d.Im, h, w * Lanes, 1f / (h * w)));
+        Simd.Run(_width, new ModulusKernel(a.Re, a.Im, d.Re, d.Im, h, w * _lanes, 1f / (h * w)));
         RealForward2D(d, h, w);
     }
 
@@ -350,11 +353,11 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     {
         var a = _slots[(int)src];
         if (!a.Half) throw new InvalidOperationException("the low-pass result must be a half spectrum");
-        int h = a.Height, w = a.Width, stored = w / 2, pairs = (h + 1) / 2, row = w * Lanes;
+        int h = a.Height, w = a.Width, stored = w / 2, pairs = (h + 1) / 2, row = w * _lanes;
         Columns(a, h, w, stored + 1, inverse: true);
         var re = a.Re; var im = a.Im;
-        Simd.Run(Simd.Width, new PackRowPairsKernel(re, im, _packRe, _packIm, h, w));
-        _ffts[w].Transform(_packRe, _packIm, _scratchRe, _scratchIm, pairs, Lanes, Lanes, row, inverse: true, RowsTogether(w));
+        Simd.Run(_width, new PackRowPairsKernel(_lanes, re, im, _packRe, _packIm, h, w));
+        _ffts[w].Transform(_packRe, _packIm, _scratchRe, _scratchIm, pairs, _lanes, _lanes, row, inverse: true, RowsTogether(w), _width);
         float scale = 1f / (h * w);
         int oh = _layout.OutHeight, ow = _layout.OutWidth, plane = _layout.OutPlaneSize, perPlane = _layout.OutputPerPlane;
         ref float outRef = ref Unsafe.NullRef<float>();
@@ -366,7 +369,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
             int srow = (sy >> 1) * row;
             for (int x = 0; x < ow; x++)
             {
-                int e = srow + (x + 1) * Lanes;
+                int e = srow + (x + 1) * _lanes;
                 int o = channel * plane + y * ow + x;
                 for (int p = 0; p < _planeCount; p++)
                     Unsafe.Add(ref outRef, p * perPlane + o) = Unsafe.Add(ref source, e + p) * scale;
@@ -379,13 +382,13 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// Z = G(2m) + i·G(2m + 1), whole rows rebuilt from the stored half (G[w − v] = conj G[v]).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackRowPairs<TV>(float[] re, float[] im, float[] packRe, float[] packIm, int h, int w) where TV : unmanaged, IVec<TV>
+    private static void PackRowPairs<TV>(int lanes, float[] re, float[] im, float[] packRe, float[] packIm, int h, int w) where TV : unmanaged, IVec<TV>
     {
         ref float r = ref MemoryMarshal.GetArrayDataReference(re);
         ref float i = ref MemoryMarshal.GetArrayDataReference(im);
         ref float pr = ref MemoryMarshal.GetArrayDataReference(packRe);
         ref float pi = ref MemoryMarshal.GetArrayDataReference(packIm);
-        int row = w * Lanes, stored = w / 2, pairs = (h + 1) / 2;
+        int row = w * lanes, stored = w / 2, pairs = (h + 1) / 2;
         TV zero = TV.Splat(0f);
         for (int m = 0; m < pairs; m++)
         {
@@ -394,8 +397,8 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
             for (int v = 0; v < w; v++)
             {
                 bool direct = v <= stored;
-                int c = (direct ? v : w - v) * Lanes;
-                for (int b = 0; b < Lanes; b += TV.Count)
+                int c = (direct ? v : w - v) * lanes;
+                for (int b = 0; b < lanes; b += TV.Count)
                 {
                     TV g1r = TV.Load(ref Unsafe.Add(ref r, r1 + c + b)), g1i = TV.Load(ref Unsafe.Add(ref i, r1 + c + b));
                     if (!direct) g1i = TV.Sub(zero, g1i);
@@ -407,8 +410,8 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
                         zr = TV.Sub(g1r, g2i);
                         zi = TV.Add(g1i, g2r);
                     }
-                    TV.Store(zr, ref Unsafe.Add(ref pr, o + v * Lanes + b));
-                    TV.Store(zi, ref Unsafe.Add(ref pi, o + v * Lanes + b));
+                    TV.Store(zr, ref Unsafe.Add(ref pr, o + v * lanes + b));
+                    TV.Store(zi, ref Unsafe.Add(ref pi, o + v * lanes + b));
                 }
             }
         }
@@ -419,28 +422,28 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     private const int CacheBytes = 128 * 1024;
 
     /// <summary>Rows transformed together: each butterfly serves them all, and they stay in cache.</summary>
-    private static int RowsTogether(int w) => Math.Max(1, CacheBytes / (w * Lanes * 2 * sizeof(float)));
+    private int RowsTogether(int w) => Math.Max(1, CacheBytes / (w * _lanes * 2 * sizeof(float)));
 
     private void Fft2D(Slot s, bool inverse)
     {
-        int h = s.Height, w = s.Width, row = w * Lanes;
+        int h = s.Height, w = s.Width, row = w * _lanes;
         // Rows: h signals of w elements, an element being one lane vector.
-        _ffts[w].Transform(s.Re, s.Im, _scratchRe, _scratchIm, h, Lanes, Lanes, row, inverse, RowsTogether(w));
+        _ffts[w].Transform(s.Re, s.Im, _scratchRe, _scratchIm, h, _lanes, _lanes, row, inverse, RowsTogether(w), _width);
         Columns(s, h, w, w, inverse);
     }
 
     /// <summary>Column transforms of columns 0..count−1, a strip at a time (element = that strip of one row).</summary>
     private void Columns(Slot s, int h, int w, int count, bool inverse)
     {
-        int row = w * Lanes;
-        int strip = Math.Clamp(CacheBytes / (h * Lanes * 2 * sizeof(float)), 1, count);
+        int row = w * _lanes;
+        int strip = Math.Clamp(CacheBytes / (h * _lanes * 2 * sizeof(float)), 1, count);
         int full = count / strip, rest = count - full * strip;
         if (full > 0)
-            _ffts[h].Transform(s.Re, s.Im, _scratchRe, _scratchIm, full, strip * Lanes, row, strip * Lanes, inverse);
+            _ffts[h].Transform(s.Re, s.Im, _scratchRe, _scratchIm, full, strip * _lanes, row, strip * _lanes, inverse, width: _width);
         if (rest > 0)
         {
-            int c = full * strip * Lanes;
-            _ffts[h].Transform(s.Re.AsSpan(c), s.Im.AsSpan(c), _scratchRe.AsSpan(c), _scratchIm.AsSpan(c), 1, rest * Lanes, row, 0, inverse);
+            int c = full * strip * _lanes;
+            _ffts[h].Transform(s.Re.AsSpan(c), s.Im.AsSpan(c), _scratchRe.AsSpan(c), _scratchIm.AsSpan(c), 1, rest * _lanes, row, 0, inverse, width: _width);
         }
     }
 
@@ -451,9 +454,9 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// </summary>
     private void RealForward2D(Slot s, int h, int w)
     {
-        int row = w * Lanes;
-        _ffts[w].Transform(s.Re, s.Im, _scratchRe, _scratchIm, h / 2, Lanes, Lanes, row, inverse: false, RowsTogether(w));
-        Simd.Run(Simd.Width, new UnpackKernel(s.Re, s.Im, h, w));
+        int row = w * _lanes;
+        _ffts[w].Transform(s.Re, s.Im, _scratchRe, _scratchIm, h / 2, _lanes, _lanes, row, inverse: false, RowsTogether(w), _width);
+        Simd.Run(_width, new UnpackKernel(_lanes, s.Re, s.Im, h, w));
         s.Height = h; s.Width = w; s.Half = true;
         Columns(s, h, w, w / 2 + 1, inverse: false);
     }
@@ -464,26 +467,26 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// done from the last to the first, so no packed row is overwritten before it is read.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Unpack<TV>(float[] re, float[] im, int h, int w) where TV : unmanaged, IVec<TV>
+    private static void Unpack<TV>(int lanes, float[] re, float[] im, int h, int w) where TV : unmanaged, IVec<TV>
     {
         ref float r = ref MemoryMarshal.GetArrayDataReference(re);
         ref float i = ref MemoryMarshal.GetArrayDataReference(im);
         TV half = TV.Splat(0.5f);
-        int row = w * Lanes;
+        int row = w * lanes;
         for (int m = h / 2 - 1; m >= 0; m--)
         {
             int src = m * row, even = 2 * m * row, odd = (2 * m + 1) * row;
             for (int k = 0; k <= w / 2; k++)
             {
                 int kk = k == 0 ? 0 : w - k;
-                for (int b = 0; b < Lanes; b += TV.Count)
+                for (int b = 0; b < lanes; b += TV.Count)
                 {
-                    TV zr = TV.Load(ref Unsafe.Add(ref r, src + k * Lanes + b)), zi = TV.Load(ref Unsafe.Add(ref i, src + k * Lanes + b));
-                    TV cr = TV.Load(ref Unsafe.Add(ref r, src + kk * Lanes + b)), ci = TV.Load(ref Unsafe.Add(ref i, src + kk * Lanes + b));
+                    TV zr = TV.Load(ref Unsafe.Add(ref r, src + k * lanes + b)), zi = TV.Load(ref Unsafe.Add(ref i, src + k * lanes + b));
+                    TV cr = TV.Load(ref Unsafe.Add(ref r, src + kk * lanes + b)), ci = TV.Load(ref Unsafe.Add(ref i, src + kk * lanes + b));
                     TV ar = TV.Mul(TV.Add(zr, cr), half), ai = TV.Mul(TV.Sub(zi, ci), half);
                     TV br = TV.Mul(TV.Add(zi, ci), half), bi = TV.Mul(TV.Sub(cr, zr), half);
-                    TV.Store(ar, ref Unsafe.Add(ref r, even + k * Lanes + b)); TV.Store(ai, ref Unsafe.Add(ref i, even + k * Lanes + b));
-                    TV.Store(br, ref Unsafe.Add(ref r, odd + k * Lanes + b)); TV.Store(bi, ref Unsafe.Add(ref i, odd + k * Lanes + b));
+                    TV.Store(ar, ref Unsafe.Add(ref r, even + k * lanes + b)); TV.Store(ai, ref Unsafe.Add(ref i, even + k * lanes + b));
+                    TV.Store(br, ref Unsafe.Add(ref r, odd + k * lanes + b)); TV.Store(bi, ref Unsafe.Add(ref i, odd + k * lanes + b));
                 }
             }
         }

@@ -7,7 +7,7 @@ namespace Scat.Backends.Cpu;
 /// A mixed-radix complex FFT of length N in split format (separate real and imaginary arrays), run on many
 /// independent signals at once: every "element" of the transform is a block of <c>block</c> floats, and each
 /// butterfly does the same arithmetic on the whole block with SIMD. For row transforms the block is the
-/// <see cref="Simd.Lanes"/> signals that sit side by side; for column transforms it is a whole row of them.
+/// lane group's signals that sit side by side (<see cref="LanePlan.Lanes"/>); for column transforms it is a whole row of them.
 /// Stockham autosort (out of place, ping-pong with a scratch buffer, natural order out), radices 8, 4, 2 and
 /// any odd prime (direct DFT using the symmetric pairs; unrolled with constant coefficients for the primes up to
 /// 17 in OddCodelets.g.cs, written by scripts/gen-odd-codelets.py: 1.5× faster for the whole 128² batch than the
@@ -89,15 +89,17 @@ internal sealed partial class LaneFft
     /// floats at t·<paramref name="signalStride"/> + e·<paramref name="elementStride"/>. Each signal runs through
     /// all its stages before the next starts, so a signal that fits in cache stays there. The result is left in
     /// <paramref name="re"/>/<paramref name="im"/>; the scratch arrays must be as large (same offsets are used).
+    /// The vectors are of <paramref name="width"/> bits (0: this machine's widest, <see cref="Simd.Width"/>).
     /// </summary>
     public void Transform(Span<float> re, Span<float> im, Span<float> scratchRe, Span<float> scratchIm,
-        int count, int block, int elementStride, int signalStride, bool inverse, int together = 1)
+        int count, int block, int elementStride, int signalStride, bool inverse, int together = 1, int width = 0)
     {
         int extent = (count - 1) * signalStride + (Length - 1) * elementStride + block;
         if (re.Length < extent || im.Length < extent || scratchRe.Length < extent || scratchIm.Length < extent)
             throw new ArgumentException("FFT buffers are too small");
-        if (block % Simd.Lanes != 0) throw new ArgumentException("block must be a multiple of the lane count");
-        TransformAt(Simd.Width, re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, inverse, together);
+        if (width == 0) width = Simd.Width;
+        if (block % Simd.FloatsOf(width) != 0) throw new ArgumentException("block must be a multiple of the vector's float count");
+        TransformAt(width, re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, inverse, together);
     }
 
     /// <summary>

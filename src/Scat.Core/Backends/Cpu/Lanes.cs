@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Scat.Transform;
 
 namespace Scat.Backends.Cpu;
 
@@ -103,11 +104,68 @@ internal static class Simd
         }
     }
 
-    public static string Name => Width switch
+    public static string Name => NameOf(Width);
+
+    /// <summary>The instruction set of a vector width, as <see cref="Name"/> says it.</summary>
+    public static string NameOf(int width) => width switch
     {
         512 => "AVX-512",
         256 => "AVX2",
         128 => "SSE/NEON 128-bit",
         _ => "scalar",
     };
+
+    /// <summary>Floats in one vector of the given width (four for the scalar path, which runs the 128-bit code).</summary>
+    public static int FloatsOf(int width) => Math.Max(width, 128) / 32;
+}
+
+/// <summary>
+/// How many planes a CPU lane group lays side by side, and the vector width that works on them (one vector per
+/// element, or two for 8 lanes on 128-bit vectors). Chosen per layout at run time: a group's spectra hold
+/// Hp·Wp·Lanes complex values each, and once they outgrow the cache the FFT passes wait on memory, so large planes
+/// go in narrower groups. A plane's coefficients do not depend on the plan.
+/// </summary>
+internal readonly record struct LanePlan(int Lanes, int Width)
+{
+    /// <summary>Bytes of a group's working set in the order-2 loop (see <see cref="WorkingSetPerLane"/>) up to
+    /// which a group of 16 planes is kept: 16 MiB, half the shared L3 of the 2-core AVX-512 machine measured (see
+    /// docs/benchmarks.md, issue 20: 8 lanes of 256 bits were as fast as 16 of 512 at 256², faster at 512²; 4 lanes
+    /// of 128 bits twice as slow everywhere, so no plan goes below 8 lanes).</summary>
+    internal const long WideGroupBytes = 16L << 20;
+
+    /// <summary>The plan with the widest vectors of this machine (<see cref="Simd.Lanes"/> planes).</summary>
+    public static LanePlan Widest => new(Simd.Lanes, Simd.Lanes == 16 ? 512 : Simd.Width);
+
+    /// <summary>
+    /// The plan for a layout: the widest lanes while a group's order-2 working set stays within
+    /// <see cref="WideGroupBytes"/>, else 8 lanes of 256 bits where the widest are 16 of 512.
+    /// <c>SCAT_CPU_LANES</c> (16, 8 or 4; for benchmarks) forces a lane count this machine runs.
+    /// </summary>
+    public static LanePlan For(ScatteringLayout layout)
+    {
+        if (Forced() is { } forced) return forced;
+        var widest = Widest;
+        if (widest.Lanes == 16 && WorkingSetPerLane(layout) * 16 > WideGroupBytes) return new(8, 256);
+        return widest;
+    }
+
+    /// <summary>Bytes per lane of the order-2 loop's spectra: W1, the band and the FFT scratch at resolution 1 and
+    /// W2 at resolution 2 (split complex float32).</summary>
+    internal static long WorkingSetPerLane(ScatteringLayout layout)
+    {
+        long half = (long)(layout.PaddedHeight / 2) * (layout.PaddedWidth / 2);
+        return (3 * half + half / 4) * 2 * sizeof(float);
+    }
+
+    /// <summary>A lane count this machine can run: 16 needs AVX-512, 8 AVX2 (or AVX-512), 4 any vectors.</summary>
+    public static LanePlan? Of(int lanes) => lanes switch
+    {
+        16 when Simd.Width >= 512 => new(16, 512),
+        8 when Simd.Width >= 256 => new(8, 256),
+        4 when Simd.Width >= 128 => new(4, 128),
+        _ => null,
+    };
+
+    private static LanePlan? Forced() =>
+        int.TryParse(Environment.GetEnvironmentVariable("SCAT_CPU_LANES"), out int lanes) ? Of(lanes) : null;
 }

@@ -43,6 +43,41 @@ public class DeterminismTests
         }
     }
 
+    [Fact]
+    public void ResultsDoNotDependOnTheLanePlanAtALargeSize()
+    {
+        // 256² pads to 264²: where the engine narrows its lane groups on AVX-512. Every plan this machine runs (16
+        // lanes of 512 bits, 8 of 256, 4 of 128) gives the same bytes, and a plane alone the bytes it has in the batch.
+        var layout = new ScatteringLayout(256, 256, 2, 4, 2);
+        int planes = 9; // groups of 4 + 4 + 1, 8 + 1, 9 of 16
+        var x = RandomPlanes(planes, 256, 256, 11);
+        var plans = new[] { 16, 8, 4 }.Select(LanePlan.Of).OfType<LanePlan>().ToList();
+        Assert.NotEmpty(plans);
+        float[]? first = null;
+        foreach (var plan in plans)
+        {
+            var result = new float[planes * layout.OutputPerPlane];
+            new CpuEngine(layout, 2, plan).Transform(x, planes, result);
+            if (first is null) first = result;
+            else Assert.True(first.AsSpan().SequenceEqual(result), $"{plan.Lanes} lanes of {plan.Width} bits differ from {plans[0].Lanes} lanes");
+        }
+        int inSize = 256 * 256, outSize = layout.OutputPerPlane, p = 5;
+        var single = new float[outSize];
+        new CpuEngine(layout, 1).Transform(x.AsSpan(p * inSize, inSize), 1, single);
+        Assert.True(first!.AsSpan(p * outSize, outSize).SequenceEqual(single), "a plane alone differs from the same plane in the batch");
+    }
+
+    [Fact]
+    public void LargePlanesGoInGroupsNoWiderThanSmallOnes()
+    {
+        var small = LanePlan.For(new ScatteringLayout(32, 32, 2, 8, 2));
+        var large = LanePlan.For(new ScatteringLayout(1024, 1024, 2, 8, 2));
+        Assert.Equal(LanePlan.Widest, small);
+        Assert.True(large.Lanes <= small.Lanes);
+        // Where the widest groups are 16 planes of 512 bits, a 1024² group holds 8 planes of 256 bits: half the memory.
+        if (small.Lanes == 16) Assert.Equal(new LanePlan(8, 256), large);
+    }
+
     [Theory]
     [InlineData("DOTNET_EnableAVX")]        // 128-bit vectors
     [InlineData("DOTNET_EnableHWIntrinsic")] // no hardware vectors at all

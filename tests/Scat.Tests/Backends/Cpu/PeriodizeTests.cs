@@ -52,7 +52,7 @@ public class PeriodizeTests
         {
             var dr = new float[oh * ow * lanes]; var di = new float[oh * ow * lanes];
             Array.Fill(dr, 12345f); Array.Fill(di, 12345f);
-            CpuLaneGroup.MulPeriodizeAt(width, re, im, half, f, dr, di, h, w, k, columns);
+            CpuLaneGroup.MulPeriodizeAt(width, lanes, re, im, half, f, dr, di, h, w, k, columns);
             for (int y = 0; y < oh; y++)
                 for (int x = 0; x < ow; x++)
                     for (int b = 0; b < lanes; b++)
