@@ -5,15 +5,18 @@ namespace Scat.Cli;
 /// <summary>
 /// Binds a command's options to one options record: each option is declared and mapped onto the record in
 /// one line, and <see cref="Bind"/> applies the lines in order. Adding an option is one property on the
-/// record and one <see cref="Add{TValue}(Option{TValue}, Func{T, TValue, T})"/> line.
+/// record and one <see cref="Add{TValue}(Option{TValue}, Func{T, TValue, T})"/> line. <see cref="Group"/> starts a
+/// heading of the command's help (<see cref="CommandHelp"/>); the options added after it are listed under it.
 /// </summary>
 internal sealed class OptionBinder<T>(Command command)
 {
     private readonly List<Func<ParseResult, T, T>> _bindings = [];
+    private readonly CommandHelp _help = CommandHelp.For(command);
 
     public OptionBinder<T> Add<TValue>(Option<TValue> option, Func<T, TValue, T> bind)
     {
         command.Options.Add(option);
+        _help.Add(option);
         _bindings.Add((r, o) => bind(o, r.GetValue(option)!));
         return this;
     }
@@ -25,17 +28,23 @@ internal sealed class OptionBinder<T>(Command command)
         return this;
     }
 
-    /// <summary>Options added by <paramref name="add"/> and read together into the record by <paramref name="bind"/>.</summary>
-    public OptionBinder<T> AddAll(Action<Command> add, Func<T, ParseResult, T> bind)
+    /// <summary>The help heading of the options added next ("Input" → "Input options:").</summary>
+    public OptionBinder<T> Group(string title)
     {
-        add(command);
-        _bindings.Add((r, o) => bind(o, r));
+        _help.Group(title);
+        return this;
+    }
+
+    /// <summary>An example for the help: the command line and what it does.</summary>
+    public OptionBinder<T> Example(string commandLine, string what)
+    {
+        _help.Examples.Add((commandLine, what));
         return this;
     }
 
     /// <summary>Lets a helper add a group of options (e.g. <see cref="Commands.CoefficientArguments"/>) inside a chain.</summary>
     public OptionBinder<T> With(Func<OptionBinder<T>, OptionBinder<T>> add) => add(this);
 
-    /// <summary>The record with every option's value applied; the parsers throw <see cref="ScatUsageException"/>.</summary>
+    /// <summary>The record with every option's value applied (the values were parsed, and refused, while parsing).</summary>
     public T Bind(ParseResult result, T start) => _bindings.Aggregate(start, (o, bind) => bind(result, o));
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
+using System.Globalization;
 using System.Reflection;
 using Scat.Cli.Commands;
 
@@ -22,6 +24,7 @@ internal static class ScatApp
             InfoCommand.Create(console),
         };
         foreach (var version in root.Options.OfType<VersionOption>()) version.Action = new PrintVersion();
+        CommandHelp.Install(root);
         return root;
     }
 
@@ -37,15 +40,23 @@ internal static class ScatApp
     /// <summary>Parses and runs; a bad command line is exit code 2.</summary>
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken)
     {
-        // "scat help" prints the help, like "scat --help"; "scat" alone prints it too, with exit code 1 (nothing was done).
+        // "scat" alone prints the help, with exit code 1 (nothing was done).
         if (args is [])
         {
             await CreateRoot(console).Parse(["--help"]).InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error }, cancellationToken).ConfigureAwait(false);
             return (int)ExitCode.Failed;
         }
-        if (args is ["help"]) args = ["--help"];
-        var parse = CreateRoot(console).Parse(args);
-        if (UnknownOption(parse) is { } unknown)
+        // "scat help [COMMAND]" is "scat [COMMAND] --help"; "scat version" is "scat --version".
+        args = args switch
+        {
+            ["help", "help" or "version"] => ["--help"], // the two words are not commands of the tree
+            ["help", .. var rest] => [.. rest, "--help"],
+            ["version", .. var rest] => ["--version", .. rest],
+            _ => args,
+        };
+        var root = CreateRoot(console);
+        var parse = root.Parse(args);
+        if ((UnknownCommand(parse, root) ?? UnknownOption(parse)) is { } unknown)
         {
             console.WriteError(unknown);
             return (int)ExitCode.BadArguments;
@@ -54,7 +65,7 @@ internal static class ScatApp
         {
             // One line: the first problem, and where the options are explained.
             var command = parse.CommandResult.Command;
-            console.WriteError($"{Messages.OneLine(parse.Errors[0].Message)} (see 'scat {(command is RootCommand ? "" : command.Name + " ")}--help')");
+            console.WriteError($"{Wording(parse.Errors[0])} (see '{Where(command)} --help')");
             return (int)ExitCode.BadArguments;
         }
         var config = new InvocationConfiguration
@@ -66,28 +77,61 @@ internal static class ScatApp
         return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
     }
 
+    private static string Where(Command command) => command is RootCommand ? "scat" : "scat " + command.Name;
+
+    /// <summary>A first word that is no command: one line naming it, with the closest command when one is near.</summary>
+    internal static string? UnknownCommand(ParseResult parse, RootCommand root)
+    {
+        if (parse.CommandResult.Command is not RootCommand || parse.Tokens is not [{ Type: TokenType.Argument } first, ..]) return null;
+        var near = Nearest(first.Value, root.Subcommands.Select(c => c.Name).Append("help").Append("version"));
+        return $"unknown command '{first.Value}'{(near is null ? "" : $"; did you mean {near}?")} (see 'scat --help')";
+    }
+
     /// <summary>
-    /// A token that starts with '-' where the command takes an argument (INPUT, IMAGE) is a misspelt option, not a
-    /// file: one line naming it, with the closest option when one is near. A file named "-x" is given as ./-x.
+    /// A token that starts with '-' where the command takes a value (INPUT, IMAGE, or an option's value, e.g. "--size 64
+    /// --colour") is a misspelt option, not a file: one line naming the first, with the closest option when one is
+    /// near. A file named "-x" is given as ./-x.
     /// </summary>
     internal static string? UnknownOption(ParseResult parse)
     {
         var command = parse.CommandResult.Command;
-        var tokens = parse.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>().SelectMany(a => a.Tokens)
-            .Select(t => t.Value).Concat(parse.UnmatchedTokens);
-        foreach (var text in tokens)
+        var names = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Distinct().ToList();
+        foreach (var token in parse.Tokens)
         {
-            if (text.Length < 2 || text[0] != '-' || char.IsAsciiDigit(text[1]) || text[1] == '.') continue;
-            var names = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Distinct().ToList();
-            var name = text.Split('=', 2)[0];
-            var near = names.Select(n => (Name: n, Distance: Distance(name, n)))
-                .Where(c => c.Distance <= Math.Max(1, c.Name.Length / 4) || (name.StartsWith(c.Name, StringComparison.Ordinal) && c.Name.Length > 2))
-                .OrderBy(c => c.Distance).ThenBy(c => c.Name, StringComparer.Ordinal).Select(c => c.Name).FirstOrDefault();
-            var where = command is RootCommand ? "scat" : "scat " + command.Name;
-            return $"unknown option '{text}'{(near is null ? "" : $"; did you mean {near}?")} (see '{where} --help')";
+            if (token.Type == TokenType.DoubleDash) break;
+            var text = token.Value;
+            if (token.Type != TokenType.Argument || text.Length < 2 || text[0] != '-' || char.IsAsciiDigit(text[1]) || text[1] == '.') continue;
+            var near = Nearest(text.Split('=', 2)[0], names);
+            return $"unknown option '{text}'{(near is null ? "" : $"; did you mean {near}?")} (see '{Where(command)} --help')";
         }
         return null;
     }
+
+    /// <summary>
+    /// A parse error in scat's words: a value that is not a number names the option, not a .NET type ("--scale (-J)
+    /// takes a whole number, got 'two'"); the others (choices, sizes, devices) are already scat's.
+    /// </summary>
+    private static string Wording(ParseError error)
+    {
+        var option = error.SymbolResult as OptionResult ?? (error.SymbolResult as ArgumentResult)?.Parent as OptionResult;
+        var type = option is null ? null : Nullable.GetUnderlyingType(option.Option.ValueType) ?? option.Option.ValueType;
+        string? kind = type == typeof(int) || type == typeof(long) ? "a whole number" : type == typeof(double) ? "a number" : null;
+        var text = option?.Tokens.Count > 0 ? option.Tokens[0].Value : null;
+        bool parses = text is not null && (type == typeof(int) ? int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
+            : type == typeof(long) ? long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
+            : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+        if (option is null || kind is null || text is null || parses)
+            return Messages.OneLine(error.Message); // a number refused by the option's own parser (--order 3) keeps its words
+        var typed = option.IdentifierToken?.Value;
+        var name = typed is null || typed == option.Option.Name ? option.Option.Name : $"{option.Option.Name} ({typed})";
+        return $"{name} takes {kind}, got '{text}'";
+    }
+
+    /// <summary>The candidate nearest to <paramref name="name"/>, when near enough to be a slip; else null.</summary>
+    private static string? Nearest(string name, IEnumerable<string> candidates) =>
+        candidates.Select(n => (Name: n, Distance: Distance(name, n)))
+            .Where(c => c.Distance <= Math.Max(1, c.Name.Length / 4) || (name.StartsWith(c.Name, StringComparison.Ordinal) && c.Name.Length > 2))
+            .OrderBy(c => c.Distance).ThenBy(c => c.Name, StringComparer.Ordinal).Select(c => c.Name).FirstOrDefault();
 
     /// <summary>Edit distance (insertions, deletions, substitutions; an ASCII case change counts half, rounded up).</summary>
     private static int Distance(string a, string b)

@@ -48,13 +48,16 @@ public static class CoefficientPicture
             for (int a = 0; a < jj; a++)
                 for (int b = a + 1; b < jj; b++) pairs.Add((a, b));
 
-        // Order-1 mosaic: J rows of L tiles.
+        // Order-1 mosaic: J rows of L tiles; its panel is as tall as the mosaic's aspect needs.
         int o1Cols = cols * (ow + 1) - 1, o1Rows = jj * (oh + 1) - 1;
         float o1Width = Width - 2 * Margin;
         float o1Height = Math.Clamp((o1Width - 220) * o1Rows / o1Cols + 110, 220, 900);
         int pairCols = pairs.Count >= 2 ? 2 : 1;
         float pairWidth = pairs.Count >= 2 ? (Width - 2 * Margin) / 2f : 760;
-        float pairHeight = pairWidth - 40;
+        // As order 1: the panel is as tall as the mosaic's aspect needs (the heatmap keeps square pixels), so that its tick
+        // labels and colour bar sit at the mosaic rather than at a square panel's edges.
+        int o2Rows = rows2 * (oh + 1) - 1, o2Cols = cols * (ow + 1) - 1;
+        float pairHeight = Math.Clamp((pairWidth - 220) * o2Rows / o2Cols + 110, 220, 900);
         int pairRows = (pairs.Count + pairCols - 1) / pairCols;
         int height = (int)(TitleHeight + TopRowHeight + o1Height + pairRows * pairHeight + Margin);
 
@@ -123,7 +126,7 @@ public static class CoefficientPicture
         for (int i = 0; i < pairs.Count; i++)
         {
             var (a, b) = pairs[i];
-            var mosaic = new double[rows2 * (oh + 1) - 1, cols * (ow + 1) - 1];
+            var mosaic = new double[o2Rows, o2Cols];
             Fill(mosaic, double.NaN);
             double raw = signed ? double.NegativeInfinity : 0;
             for (int t1 = 0; t1 < rows2; t1++)

@@ -12,81 +12,58 @@ internal static class BenchCommand
 {
     public static Command Create(CliConsole console)
     {
-        var device = CommonOptions.Device();
-        var sizes = new Option<string[]>("--size")
-        {
-            Description = "Image sizes to time, N or HxW, repeatable or comma-separated [default: 32,128,256]",
-            HelpName = "N|HxW",
-            AllowMultipleArgumentsPerToken = true,
-        };
-        var batch = new Option<int>("--batch-size") { Description = "Images per batch", DefaultValueFactory = _ => 128 };
-        var color = CommonOptions.Color();
-        var scale = CommonOptions.Scale();
-        var angles = CommonOptions.Angles();
-        var order = CommonOptions.Order();
-        var repeat = new Option<int>("--repeat") { Description = "Timed runs per configuration (the median and minimum are reported)", DefaultValueFactory = _ => 5 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed runs before the timed ones", DefaultValueFactory = _ => 1 };
-        var threads = CommonOptions.Threads();
-        var json = new Option<bool>("--json") { Description = "One JSON object per line and configuration on stdout, nothing else" };
-        var endToEnd = new Option<string?>("--end-to-end")
-        {
-            Description = "Time the whole extract path on INPUT instead (a folder, tar shards, a Parquet image table or an array, as extract reads them; decode, transform and write timed apart)",
-            HelpName = "INPUT",
-        };
-        var command = new Command("bench", "Time the scattering transform of an in-memory batch (decode excluded), like the paper's table")
-        {
-            device, sizes, batch, color, scale, angles, order, repeat, warmup, threads, json, endToEnd,
-        };
-        var coefficients = new CoefficientArguments();
-        coefficients.AddTo(command);
-        command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() => (int)Handle(
-            r.GetValue(device)!, r.GetValue(sizes) ?? [], r.GetValue(batch), r.GetValue(color)!, r.GetValue(scale), r.GetValue(angles),
-            r.GetValue(order), r.GetValue(repeat), r.GetValue(warmup), r.GetValue(threads), r.GetValue(json), r.GetValue(endToEnd),
-            console, ct, coefficients.Read(r)), CancellationToken.None));
+        var command = new Command("bench", "Time the scattering transform of an in-memory batch (decode excluded), like the paper's table");
+        var bind = new OptionBinder<BenchOptions>(command)
+            .Group("Transform")
+            .Add(CommonOptions.Sizes("Image sizes to time, N or HxW, repeatable or comma-separated [default: 32,128,256]; with --end-to-end, the one size the images are resized to"),
+                (o, v) => o with { Sizes = [.. v.Select(s => (s.Height, s.Width))] })
+            .Add(CommonOptions.Color(), (o, v) => o with { Channels = v == ColorMode.Gray ? 1 : 3 })
+            .Add(CommonOptions.Scale(), (o, v) => o with { J = v })
+            .Add(CommonOptions.Angles(), (o, v) => o with { L = v })
+            .Add(CommonOptions.Order(), (o, v) => o with { Order = v })
+            .With(b => new CoefficientArguments().AddTo(b, o => o.Coefficients, (o, c) => o with { Coefficients = c }))
+            .Add(Given(CommonOptions.Pool()), (o, v) => o with { Pool = v })
+            .Group("End-to-end")
+            .Add(new Option<string?>("--end-to-end")
+            {
+                Description = "Time the whole extract path on INPUT instead (a folder, tar shards, a Parquet image table or an array, as extract reads them; decode, transform and write timed apart)",
+                HelpName = "INPUT",
+            }, (o, v) => o with { Input = v })
+            .Add(Given(CommonOptions.Fit()), (o, v) => o with { Fit = v })
+            .Add(Given(CommonOptions.Decode()), (o, v) => o with { Decode = v })
+            .Group("Run")
+            .Add(CommonOptions.Device(), (o, v) => o with { Device = v })
+            .Add(CommonOptions.BatchSize(128), (o, v) => o with { BatchSize = v })
+            .Add(CommonOptions.Threads(), (o, v) => o with { Threads = v })
+            .Add(new Option<int>("--repeat") { Description = "Timed runs per configuration (the median and minimum are reported)", DefaultValueFactory = _ => 5 }, (o, v) => o with { Repeat = v })
+            .Add(new Option<int>("--warmup") { Description = "Untimed runs before the timed ones", DefaultValueFactory = _ => 1 }, (o, v) => o with { Warmup = v })
+            .Add(new Option<bool>("--json") { Description = "One JSON object per line and configuration on stdout, nothing else" }, (o, v) => o with { Json = v })
+            .Example("scat bench --device cpu --size 32,128", "the in-memory table at two sizes on the CPU")
+            .Example("scat bench --end-to-end photos/ --size 64 --fit pad --pool mean --log", "one's extract settings on one's own images: decode, transform and write timed apart");
+        command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() => (int)Handle(() => bind.Bind(r, new BenchOptions()), console, ct), CancellationToken.None));
         return command;
     }
 
-    public static ExitCode Handle(string deviceText, string[] sizeTexts, int batch, string color, int j, int l, int order,
-        int repeat, int warmup, int threads, bool json, string? endToEnd, CliConsole console, CancellationToken ct,
-        Transform.CoefficientOptions? coefficients = null)
+    /// <summary>An option whose value is null when it is not given (bench tells "not asked" from extract's default).</summary>
+    private static Option<T?> Given<T>(Option<T> option) where T : struct
+    {
+        var given = new Option<T?>(option.Name) { Description = option.Description, HelpName = option.HelpName };
+        var parse = option.CustomParser!;
+        given.CustomParser = r => parse(r);
+        foreach (var source in option.CompletionSources) given.CompletionSources.Add(source);
+        return given;
+    }
+
+    public static ExitCode Handle(Func<BenchOptions> bind, CliConsole console, CancellationToken ct)
     {
         return CommandErrors.Run(console, ct, () =>
         {
-            var requested = CommonOptions.ParseDevice(deviceText);
-            Pipeline.OptionRules.TransformShape(j, l, order);
-            Pipeline.OptionRules.AtLeastOne("--batch-size", batch);
-            Pipeline.OptionRules.AtLeastOne("--repeat", repeat);
-            if (warmup < 0) throw new ScatUsageException($"--warmup must be 0 or more, got {warmup}");
-            Pipeline.OptionRules.AtLeastOne("--threads", threads);
-            var parsed = new List<(int, int)>();
-            foreach (var t in sizeTexts.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
-            {
-                if (!ResizeSpec.TryParse(t, FitMode.Crop, out var spec) || spec is null)
-                    throw new ScatUsageException($"bad --size '{t}': use N or HxW with positive integers, e.g. 32 or 48x64");
-                parsed.Add((spec.Height, spec.Width));
-            }
-            if (parsed.Count == 0 && endToEnd is null) parsed.AddRange([(32, 32), (128, 128), (256, 256)]);
-            foreach (var (h, w) in parsed)
-                if (Transform.ScatteringLayout.Problem(h, w, j, l, order) is { } problem)
-                    throw new ScatUsageException(problem);
-
-            var device = EngineFactory.Resolve(requested, notice => { if (!json) console.Error.WriteLine(notice); });
-            var options = new BenchOptions
-            {
-                Device = device, Sizes = parsed, BatchSize = batch, Channels = color == "gray" ? 1 : 3,
-                J = j, L = l, Order = order, Repeat = repeat, Warmup = warmup, Threads = threads,
-                Coefficients = coefficients ?? Transform.CoefficientOptions.Default,
-            };
-            IEnumerable<BenchResult> results;
-            if (endToEnd is not null)
-            {
-                if (!Directory.Exists(endToEnd) && !File.Exists(endToEnd) && endToEnd.IndexOfAny(['*', '?', '{']) < 0 && endToEnd != "-")
-                    throw new ScatException($"{endToEnd}: no such folder or file");
-                if (parsed.Count > 1) throw new ScatUsageException("--end-to-end takes at most one --size (the images are resized to it)");
-                ResizeSpec? resize = parsed.Count == 1 ? new ResizeSpec(parsed[0].Item1, parsed[0].Item2, FitMode.Crop) : null;
-                results = [BenchRunner.EndToEnd(endToEnd, options, resize, ct)];
-            }
-            else results = BenchRunner.Run(options, ct);
+            var options = bind();
+            options.Validate();
+            options = options with { Device = EngineFactory.Resolve(options.Device, notice => { if (!options.Json) console.Error.WriteLine(notice); }) };
+            bool json = options.Json, endToEnd = options.Input is not null;
+            int j = options.J, l = options.L, order = options.Order, repeat = options.Repeat, warmup = options.Warmup;
+            IEnumerable<BenchResult> results = endToEnd ? [BenchRunner.EndToEnd(options, ct)] : BenchRunner.Run(options, ct);
 
             bool header = false;
             foreach (var result in results)
@@ -97,21 +74,30 @@ internal static class BenchCommand
                     var m = result.Machine;
                     console.Out.WriteLine($"scat bench: {m.Cpu}, {m.Cores} cores, {m.Simd}{(m.Gpu is null ? "" : ", GPU " + m.Gpu)}");
                     console.Out.WriteLine($"batch {result.Batch} images, {result.Channels switch { 3 => "RGB", 1 => "gray", var c => $"{c} channels" }}, J={j}, L={l}, order {order}, " +
-                                          (options.Coefficients.IsDefault ? "" : options.Coefficients.Describe() + ", ") +
-                                          (endToEnd is null ? $"median of {repeat} after {warmup} warm-up" : $"input {endToEnd}"));
-                    console.Out.WriteLine(endToEnd is null
+                                          string.Concat(Settings(options).Select(x => x + ", ")) +
+                                          (!endToEnd ? $"median of {repeat} after {warmup} warm-up" : $"input {options.Input}"));
+                    console.Out.WriteLine(!endToEnd
                         ? $"{"size",-10} {"device",-8} {"mode",-10} {"median s",10} {"min s",10} {"images/s",10} {"bank s",8}"
                         : $"{"size",-10} {"device",-8} {"decode s",10} {"transform s",12} {"write s",10} {"total s",10} {"images/s",10} {"feed img/s",11} {"bound by",-9}");
                     header = true;
                 }
                 string size = $"{result.Height}x{result.Width}";
-                console.Out.WriteLine(endToEnd is null
+                console.Out.WriteLine(!endToEnd
                     ? string.Create(CultureInfo.InvariantCulture, $"{size,-10} {result.Device,-8} {result.Mode,-10} {result.MedianSeconds,10:F4} {result.MinSeconds,10:F4} {result.ImagesPerSecond,10:F1} {result.BankSeconds,8:F3}")
                     : string.Create(CultureInfo.InvariantCulture, $"{size,-10} {result.Device,-8} {result.DecodeSeconds,10:F3} {result.TransformSeconds,12:F3} {result.WriteSeconds,10:F3} {result.MedianSeconds,10:F3} {result.ImagesPerSecond,10:F1} {result.FeedImagesPerSecond,11:F1} {result.BoundBy,-9}"));
                 console.Out.Flush();
             }
             return ExitCode.Success;
         });
+    }
+
+    /// <summary>What the run was asked beyond the transform's shape, for the table's header ("padding zero, log, --pool mean").</summary>
+    private static IEnumerable<string> Settings(BenchOptions o)
+    {
+        if (!o.Coefficients.IsDefault) yield return o.Coefficients.Describe();
+        if (o.Pool is { } pool) yield return $"--pool {pool.ToString().ToLowerInvariant()}";
+        if (o.Fit is { } fit) yield return $"--fit {fit.ToString().ToLowerInvariant()}";
+        if (o.Decode is { } decode) yield return $"--decode {decode.ToString().ToLowerInvariant()}";
     }
 
     internal static string ToJson(BenchResult r)

@@ -9,20 +9,9 @@ namespace Scat.Cli.Commands;
 /// </summary>
 internal sealed class CoefficientArguments
 {
-    private readonly bool _steps;
-
-    /// <param name="steps">Also the steps after the transform (rotation-invariant, renorm, log); bench times only the padding.</param>
-    public CoefficientArguments(bool steps = true)
-    {
-        _steps = steps;
-        Padding.AcceptOnlyFromAmong(PadIndex.Names);
-    }
-
-    public Option<string> Padding { get; } = new("--padding")
-    {
-        Description = "How the image is padded before the transform, as numpy.pad: reflect (Kymatio's), symmetric, zero or periodic",
-        DefaultValueFactory = _ => "reflect",
-    };
+    public Option<PaddingMode> Padding { get; } = CommonOptions.Choice("--padding",
+        "How the image is padded before the transform, as numpy.pad: reflect (Kymatio's), symmetric, zero or periodic",
+        [.. PadIndex.Names.Select((name, i) => (name, (PaddingMode)i))], PaddingMode.Reflect);
 
     public Option<bool> RotationInvariant { get; } = new("--rotation-invariant")
     {
@@ -39,25 +28,11 @@ internal sealed class CoefficientArguments
         Description = "log(max(S, 0) + 2^-20) of every feature, as the last step (after --pool)",
     };
 
-    public void AddTo(Command command)
-    {
-        command.Options.Add(Padding);
-        if (!_steps) return;
-        command.Options.Add(RotationInvariant);
-        command.Options.Add(Renorm);
-        command.Options.Add(Log);
-    }
-
-    /// <summary>Adds the options to a command bound by <paramref name="bind"/>; <paramref name="with"/> puts the value in the record.</summary>
-    public OptionBinder<T> AddTo<T>(OptionBinder<T> bind, Func<T, CoefficientOptions, T> with) =>
-        bind.AddAll(this.AddTo, (o, r) => with(o, Read(r)));
-
-    public CoefficientOptions Read(ParseResult r)
-    {
-        if (!PadIndex.TryParse(r.GetValue(Padding), out var padding))
-            throw new ScatUsageException($"unknown --padding '{r.GetValue(Padding)}': use {string.Join(", ", PadIndex.Names)}");
-        var o = new CoefficientOptions { Padding = padding };
-        if (!_steps) return o;
-        return o with { RotationInvariant = r.GetValue(RotationInvariant), Renorm = r.GetValue(Renorm), Log = r.GetValue(Log) };
-    }
+    /// <summary>Adds the options to a command bound by <paramref name="bind"/>, one line each: <paramref name="get"/> reads the
+    /// record's coefficient options, <paramref name="with"/> puts them back.</summary>
+    public OptionBinder<T> AddTo<T>(OptionBinder<T> bind, Func<T, CoefficientOptions> get, Func<T, CoefficientOptions, T> with) => bind
+        .Add(Padding, (o, v) => with(o, get(o) with { Padding = v }))
+        .Add(RotationInvariant, (o, v) => with(o, get(o) with { RotationInvariant = v }))
+        .Add(Renorm, (o, v) => with(o, get(o) with { Renorm = v }))
+        .Add(Log, (o, v) => with(o, get(o) with { Log = v }));
 }

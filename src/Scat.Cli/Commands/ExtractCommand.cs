@@ -18,25 +18,7 @@ internal static class ExtractCommand
                 Description = "Image folders (their first-level subfolders are the classes) or image files; or WebDataset tar shards (.tar, .tar.gz, - for standard input), Parquet image tables (.parquet) or numpy arrays (.npy, .npz). Quoted brace ranges and globs are expanded by scat",
                 Arity = ArgumentArity.ZeroOrMore,
             }, (o, v) => o with { Inputs = v ?? [] })
-            .Add(new Option<string>("--output", "-o")
-            {
-                Description = "Output file: .npz (features, labels, paths, classes, channel meta), .parquet (one row per image: path, label, class, features) or .npy (features only); - writes NPY to standard output. {shard} in the name is replaced by the shard index, {part} by the part number (with --part-size)",
-                Required = true,
-                HelpName = "OUT",
-            }, (o, v) => o with { Output = v })
-            .Add(CommonOptions.Scale(), (o, v) => o with { J = v })
-            .Add(CommonOptions.Angles(), (o, v) => o with { L = v })
-            .Add(CommonOptions.Order(), (o, v) => o with { Order = v })
-            .Add(CommonOptions.Color(), (o, v) => o with { Color = CommonOptions.ParseColor(v) })
-            .Add(CommonOptions.Size(), (o, v) => o with { Resize = CommonOptions.ParseSize(v, "crop") })
-            .Add(CommonOptions.Fit(), (o, v) => o with { Resize = CommonOptions.ParseFit(v) is var fit && o.Resize is { } r ? r with { Fit = fit } : null })
-            .Add(CommonOptions.Device(), (o, v) => o with { Device = CommonOptions.ParseDevice(v) })
-            .Add(CommonOptions.BatchSize(), (o, v) => o with { BatchSize = v })
-            .Add(CommonOptions.Threads(), (o, v) => o with { Threads = v })
-            .Add(CommonOptions.Quiet(), (o, v) => o with { Quiet = v })
-            .Add(CommonOptions.Strict(), (o, v) => o with { Strict = v })
-            .Add(PoolOption(), (o, v) => o with { Pool = Pooling.TryParse(v, out var mode) ? mode : throw new ScatUsageException($"unknown --pool '{v}': use none, mean or max") })
-            .With(b => new CoefficientArguments().AddTo(b, (o, c) => o with { Coefficients = c }))
+            .Group("Input")
             .Add(new Option<string?>("--files-from")
             {
                 Description = "Read the image paths from FILE (- for standard input), one a line, in that order, instead of INPUT",
@@ -51,16 +33,6 @@ internal static class ExtractCommand
                 Description = "Process only the first N images of the listing (before --shard splits it), e.g. for a quick try on a large folder",
                 HelpName = "N",
             }, (o, v) => o with { Limit = v })
-            .Add(new Option<int?>("--shards")
-            {
-                Description = "With --shard auto in a Kubernetes indexed Job: the number of shards (the Job's completions)",
-                HelpName = "N",
-            }, (o, v) => o with { ShardCount = v })
-            .Add(new Option<string?>("--shard")
-            {
-                Description = "Process only part I of N (contiguous ranges of the processing order; over tar shards, whole shards); auto reads SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX (with --shards)",
-                HelpName = "I/N|auto",
-            }, (o, v) => o with { Shard = v is null ? null : Shard.Parse(v, o.ShardCount, Environment.GetEnvironmentVariable) })
             .Add(new Option<string?>("--image-ext")
             {
                 Description = "Tar shards: the image member of a sample that has several, by extension (e.g. jpg, seg.png)",
@@ -81,29 +53,11 @@ internal static class ExtractCommand
                 Description = "numpy .npz inputs: the array holding the images; default x, or the only array",
                 HelpName = "NAME",
             }, (o, v) => o with { ArrayKey = v })
-            .Add(new Option<string?>("--compression")
-            {
-                Description = "Compression of a .parquet output: zstd (default), snappy, gzip or none",
-            }, (o, v) => o with { Compression = v is null ? null : ParquetFeatureWriter.TryParseCompression(v, out var c) ? c : throw new ScatUsageException($"unknown --compression '{v}': use zstd, snappy, gzip or none") })
-            .Add(new Option<string?>("--skipped")
-            {
-                Description = "Write the skipped files to FILE, one line PATH<TAB>REASON each",
-                HelpName = "FILE",
-            }, (o, v) => o with { SkippedList = v })
-            .Add(new Option<int?>("--part-size")
-            {
-                Description = "Write the output in parts of N images of the listing, each a complete file; the output name needs {part} (5 digits, e.g. -o 'feats/part-{part}.parquet'); a MANIFEST.json beside the parts lists them",
-                HelpName = "N",
-            }, (o, v) => o with { PartSize = v })
-            .Add(new Option<bool>("--resume")
-            {
-                Description = "With --part-size: check the manifest of an earlier run of the same command, keep its good parts and compute only the rest",
-            }, (o, v) => o with { Resume = v })
-            .Add(CommonOptions.Choice("--dtype", "Element type of the stored features: float32 (default) or float16 (rounded to nearest even when written; half the size; not for .parquet)", "float32", "float16")
-                , (o, v) => o with { DType = FeatureDTypes.TryParse(v, out var t) ? t : throw new ScatUsageException($"unknown --dtype '{v}': use float32 or float16") })
-            .Add(CommonOptions.Choice("--decode", "scaled (default): a JPEG that --size shrinks to half or less is decoded at the smallest of 1/2, 1/4 or 1/8 scale that covers the size (libjpeg-turbo, as Pillow's draft; much faster, pixels differ slightly); exact: always decode at full size, then resize", "scaled", "exact")
-                , (o, v) => o with { Decode = v switch { "scaled" => DecodeMode.Scaled, "exact" => DecodeMode.Exact, _ => throw new ScatUsageException($"unknown --decode '{v}': use scaled or exact") } })
-            .Add(new Option<bool>("--no-clobber") { Description = "Refuse to replace an existing output file" }, (o, v) => o with { NoClobber = v })
+            .Group("Image")
+            .Add(CommonOptions.Color(), (o, v) => o with { Color = v })
+            .Add(CommonOptions.Size(), (o, v) => o with { Resize = v })
+            .Add(CommonOptions.Fit(), (o, v) => o with { Resize = CommonOptions.WithFit(o.Resize, v) })
+            .Add(CommonOptions.Decode(), (o, v) => o with { Decode = v })
             .Add(new Option<long>("--max-pixels")
             {
                 Description = "Skip images with more pixels than this (read from the header, before decoding)",
@@ -115,21 +69,62 @@ internal static class ExtractCommand
                 Description = "Skip a file whose decoding takes longer than this many seconds",
                 DefaultValueFactory = _ => ExtractOptions.DefaultDecodeTimeout.TotalSeconds,
                 HelpName = "SECONDS",
-            }, (o, v) => o with { DecodeTimeoutSeconds = v });
+            }, (o, v) => o with { DecodeTimeoutSeconds = v })
+            .Add(CommonOptions.Strict(), (o, v) => o with { Strict = v })
+            .Group("Transform")
+            .Add(CommonOptions.Scale(), (o, v) => o with { J = v })
+            .Add(CommonOptions.Angles(), (o, v) => o with { L = v })
+            .Add(CommonOptions.Order(), (o, v) => o with { Order = v })
+            .With(b => new CoefficientArguments().AddTo(b, o => o.Coefficients, (o, c) => o with { Coefficients = c }))
+            .Add(CommonOptions.Pool(), (o, v) => o with { Pool = v })
+            .Group("Output")
+            .Add(new Option<string>("--output", "-o")
+            {
+                Description = "Output file: .npz (features, labels, paths, classes, channel meta), .parquet (one row per image: path, label, class, features) or .npy (features only); - writes NPY to standard output. {shard} in the name is replaced by the shard index, {part} by the part number (with --part-size)",
+                Required = true,
+                HelpName = "OUT",
+            }, (o, v) => o with { Output = v })
+            .Add(CommonOptions.Choice("--dtype", "Element type of the stored features: float32 or float16 (rounded to nearest even when written; half the size; not for .parquet)", FeatureDType.Float32)
+                , (o, v) => o with { DType = v })
+            .Add(CommonOptions.OptionalChoice<ParquetCompression>("--compression", "Compression of a .parquet output: zstd (default), snappy, gzip or none")
+                , (o, v) => o with { Compression = v })
+            .Add(new Option<int?>("--part-size")
+            {
+                Description = "Write the output in parts of N images of the listing, each a complete file; the output name needs {part} (5 digits, e.g. -o 'feats/part-{part}.parquet'); a MANIFEST.json beside the parts lists them",
+                HelpName = "N",
+            }, (o, v) => o with { PartSize = v })
+            .Add(new Option<bool>("--resume")
+            {
+                Description = "With --part-size: check the manifest of an earlier run of the same command, keep its good parts and compute only the rest",
+            }, (o, v) => o with { Resume = v })
+            .Add(new Option<bool>("--no-clobber") { Description = "Refuse to replace an existing output file" }, (o, v) => o with { NoClobber = v })
+            .Add(new Option<string?>("--skipped")
+            {
+                Description = "Write the skipped files to FILE, one line PATH<TAB>REASON each",
+                HelpName = "FILE",
+            }, (o, v) => o with { SkippedList = v })
+            .Group("Run")
+            .Add(CommonOptions.Device(), (o, v) => o with { Device = v })
+            .Add(CommonOptions.BatchSize(), (o, v) => o with { BatchSize = v })
+            .Add(CommonOptions.Threads(), (o, v) => o with { Threads = v })
+            .Add(new Option<int?>("--shards")
+            {
+                Description = "With --shard auto in a Kubernetes indexed Job: the number of shards (the Job's completions)",
+                HelpName = "N",
+            }, (o, v) => o with { ShardCount = v })
+            .Add(new Option<string?>("--shard")
+            {
+                Description = "Process only part I of N (contiguous ranges of the processing order; over tar shards, whole shards); auto reads SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX (with --shards)",
+                HelpName = "I/N|auto",
+            }, (o, v) => o with { Shard = v is null ? null : Shard.Parse(v, o.ShardCount, Environment.GetEnvironmentVariable) })
+            .Add(CommonOptions.Quiet(), (o, v) => o with { Quiet = v })
+            .Example("scat extract photos/ -o feats.npz", "every image of photos/ (its subfolders are the classes) at its own size, J=2, L=8, to one NPZ")
+            .Example("scat extract photos/ --size 64 -J 3 --pool mean --log -o feats.parquet", "resized to 64x64 (centre crop), J=3, each map averaged over its positions and logged, one Parquet row per image")
+            .Example("scat extract 'shards/train-{000..099}.tar' --size 128 --part-size 10000 -o 'feats/part-{part}.npy'", "WebDataset shards in parts of 10000 images; after an interrupt, the same command with --resume computes only the missing parts")
+            .Example("scat extract images.npz --array-key x -o - > feats.npy", "a numpy array of images (N, H, W) or (N, C, H, W), NPY on standard output");
         command.SetAction((ParseResult r, CancellationToken ct) => Task.Run(() => (int)Handle(
             () => bind.Bind(r, new ExtractOptions { Inputs = [], Output = "" }), console, ct), CancellationToken.None));
         return command;
-    }
-
-    private static Option<string> PoolOption()
-    {
-        var o = new Option<string>("--pool")
-        {
-            Description = "Pool each map over its positions: none, mean or max; mean and max give features (N, C, K) instead of (N, C, K, H', W')",
-            DefaultValueFactory = _ => "none",
-        };
-        o.AcceptOnlyFromAmong("none", "mean", "max");
-        return o;
     }
 
     /// <summary>Binds the options and runs the pipeline (which validates them once); every outcome becomes an exit code.</summary>

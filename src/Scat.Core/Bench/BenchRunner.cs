@@ -27,10 +27,14 @@ public sealed record BenchResult(
     public double? BankSeconds { get; init; }
 }
 
+/// <summary>Everything <c>scat bench</c> is asked to do.</summary>
 public sealed record BenchOptions
 {
+    public static readonly IReadOnlyList<(int Height, int Width)> DefaultSizes = [(32, 32), (128, 128), (256, 256)];
+
     public DeviceSpec Device { get; init; } = new(DeviceKind.Cpu, 0);
-    public IReadOnlyList<(int Height, int Width)> Sizes { get; init; } = [(32, 32), (128, 128), (256, 256)];
+    /// <summary>The sizes timed in memory (none given: <see cref="DefaultSizes"/>); end-to-end, the one --size (none: the images' own).</summary>
+    public IReadOnlyList<(int Height, int Width)> Sizes { get; init; } = [];
     public int BatchSize { get; init; } = 128;
     public int Channels { get; init; } = 3;
     public int J { get; init; } = 2;
@@ -41,6 +45,36 @@ public sealed record BenchOptions
     public int Threads { get; init; } = Environment.ProcessorCount;
     /// <summary>Padding of the transform; the steps after it are timed with the transform in host and end-to-end modes.</summary>
     public CoefficientOptions Coefficients { get; init; } = CoefficientOptions.Default;
+    /// <summary>--pool, timed as the last step but one (before --log), as extract runs it; null: none.</summary>
+    public PoolMode? Pool { get; init; }
+    /// <summary>--end-to-end INPUT: time the whole extract path on it instead of an in-memory batch.</summary>
+    public string? Input { get; init; }
+    /// <summary>--fit and --decode of the end-to-end run; null: extract's defaults (crop, scaled).</summary>
+    public FitMode? Fit { get; init; }
+    public DecodeMode? Decode { get; init; }
+    /// <summary>One JSON object per line and configuration instead of the table (how the command reports).</summary>
+    public bool Json { get; init; }
+
+    /// <summary>The sizes the in-memory mode times.</summary>
+    public IReadOnlyList<(int Height, int Width)> TimedSizes => Sizes.Count == 0 ? DefaultSizes : Sizes;
+
+    /// <summary>The end-to-end run's --size and --fit; null: the images' own size.</summary>
+    public ResizeSpec? Resize => Sizes is [var (h, w)] ? new ResizeSpec(h, w, Fit ?? FitMode.Crop) : null;
+
+    /// <summary>Every rule of the options, in one place; throws <see cref="ScatUsageException"/> on the first broken one.</summary>
+    public void Validate()
+    {
+        OptionRules.TransformShape(J, L, Order);
+        OptionRules.AtLeastOne("--batch-size", BatchSize);
+        OptionRules.AtLeastOne("--repeat", Repeat);
+        if (Warmup < 0) throw new ScatUsageException($"--warmup must be 0 or more, got {Warmup}");
+        OptionRules.AtLeastOne("--threads", Threads);
+        foreach (var (h, w) in Input is null ? TimedSizes : Sizes)
+            if (OptionRules.ImageSizeProblem(h, w, J, L, Order, resized: true) is { } problem) throw new ScatUsageException(problem);
+        if (Input is null && (Fit is not null || Decode is not null))
+            throw new ScatUsageException("--fit and --decode go with --end-to-end (an in-memory batch is not decoded)");
+        if (Input is not null && Sizes.Count > 1) throw new ScatUsageException("--end-to-end takes at most one --size (the images are resized to it)");
+    }
 }
 
 /// <summary>
@@ -51,11 +85,11 @@ public static class BenchRunner
 {
     public static IEnumerable<BenchResult> Run(BenchOptions o, CancellationToken cancellationToken = default)
     {
-        foreach (var (h, w) in o.Sizes)
+        foreach (var (h, w) in o.TimedSizes)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var layout = new ScatteringLayout(h, w, o.J, o.L, o.Order, o.Coefficients.Padding);
-            var steps = new CoefficientSteps(layout, o.Coefficients, PoolMode.None);
+            var steps = new CoefficientSteps(layout, o.Coefficients, o.Pool ?? PoolMode.None);
             // The filter bank is built once per size and process (the engine takes it from there): its build is timed
             // apart, never with the batches.
             var bankClock = Stopwatch.StartNew();
@@ -123,15 +157,19 @@ public static class BenchRunner
     /// time is the whole run's; decode, transform and write are the time each stage was busy on its thread
     /// (they overlap, so they may add up to more than the total).
     /// </summary>
-    public static BenchResult EndToEnd(string folder, BenchOptions o, ResizeSpec? resize, CancellationToken cancellationToken = default)
+    public static BenchResult EndToEnd(BenchOptions o, CancellationToken cancellationToken = default)
     {
+        string folder = o.Input ?? throw new ArgumentException("no --end-to-end input", nameof(o));
+        if (!Directory.Exists(folder) && !File.Exists(folder) && folder.IndexOfAny(['*', '?', '{']) < 0 && folder != "-")
+            throw new ScatException($"{folder}: no such folder or file");
         string temp = Path.Combine(Path.GetTempPath(), $"scat-bench-{Environment.ProcessId}.npy");
         var options = new ExtractOptions
         {
-            Inputs = [folder], Output = temp, J = o.J, L = o.L, Order = o.Order, Resize = resize, Device = o.Device,
+            Inputs = [folder], Output = temp, J = o.J, L = o.L, Order = o.Order, Resize = o.Resize, Device = o.Device,
             Color = o.Channels == 1 ? ColorMode.Gray : ColorMode.Rgb, BatchSize = o.BatchSize, Threads = o.Threads, Quiet = true,
-            Coefficients = o.Coefficients,
+            Coefficients = o.Coefficients, Pool = o.Pool ?? PoolMode.None, Decode = o.Decode ?? DecodeMode.Scaled,
         };
+        options.Validate(); // the input kind's own rules (e.g. no --size for arrays), before the listing
         // Any input extract reads (folder, tar shards, Parquet table, array), listed before the clock starts.
         var source = new ExtractPipeline(options).SourceFor(options, cancellationToken);
         ExtractResult result;

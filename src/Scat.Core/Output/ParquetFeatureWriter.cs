@@ -88,7 +88,7 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
             },
             CompressionLevel = System.IO.Compression.CompressionLevel.Optimal,
         };
-        // --dtype float16 is refused for Parquet (ExtractPipeline.Validate): Parquet.Net 6.1 has no FLOAT16 column.
+        // --dtype float16 is refused for Parquet (ExtractOptions.Validate): Parquet.Net 6.1 has no FLOAT16 column.
         if (metadata.DType != FeatureDType.Float32) throw new NotSupportedException("a Parquet output stores float32 features only");
         _writer = ParquetWriter.CreateAsync(Schema, _target.Stream, options).GetAwaiter().GetResult();
         _writer.CustomMetadata = new Dictionary<string, string> { [MetadataKey] = Describe(metadata) };

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Scat.Backends;
+using Scat.Input;
 using Scat.Input.Decoding;
 using Scat.Output;
 using Scat.Transform;
@@ -129,7 +130,11 @@ public sealed record ExtractOptions
     [NotFeatureShaping]
     public string OutputPath => Scat.Pipeline.Shard.FillName(Output, Shard);
 
-    /// <summary>Every rule that needs no file, in one place; throws <see cref="ScatUsageException"/> on the first broken one.</summary>
+    /// <summary>
+    /// Every rule of the options, in one place; throws <see cref="ScatUsageException"/> on the first broken one. Last,
+    /// the two that look at the disk: --no-clobber against an existing output, and the options of the kind of input
+    /// (the INPUT names after brace and glob expansion; a glob matching nothing throws <see cref="ScatException"/>).
+    /// </summary>
     public void Validate()
     {
         if (FilesFrom is null && Inputs.Count == 0) throw new ScatUsageException("no input given (INPUT or --files-from)");
@@ -141,13 +146,17 @@ public sealed record ExtractOptions
         OptionRules.AtLeastOne("--threads", Threads);
         if (Limit is { } limit) OptionRules.AtLeastOne("--limit", limit);
         if (string.IsNullOrEmpty(Output)) throw new ScatUsageException("no output given (-o)");
+        bool toStdout = Output == FeatureWriters.StandardOutput;
         var format = FeatureWriters.FormatOf(Output);
         if (Compression is not null && format != OutputFormat.Parquet)
             throw new ScatUsageException("--compression applies to a .parquet output only");
+        if (DType == FeatureDType.Float16 && !toStdout && format == OutputFormat.Parquet)
+            throw new ScatUsageException(
+                "--dtype float16 is not available for a .parquet output (Parquet.Net 6.1 cannot write Parquet's FLOAT16 type): use .npy or .npz, or --dtype float32");
         _ = OutputPath; // {shard} in the name needs --shard
-        PartedOutput.Validate(this); // --part-size, {part}, --resume, --dtype
-        if (Resize is { } r && ScatteringLayout.Problem(r.Height, r.Width, J, L, Order) is { } problem)
-            throw new ScatUsageException($"{problem} (--size {r.Height}x{r.Width}): use a smaller J or a larger --size");
+        ValidateParts(toStdout);
+        if (Resize is { } r && OptionRules.ImageSizeProblem(r.Height, r.Width, J, L, Order, resized: true) is { } problem)
+            throw new ScatUsageException(problem);
         if (MaxPixels < 1) throw new ScatUsageException($"--max-pixels must be at least 1, got {MaxPixels}");
         if (!(DecodeTimeoutSeconds > 0 && DecodeTimeoutSeconds <= MaxDecodeTimeout.TotalSeconds))
             throw new ScatUsageException(string.Create(CultureInfo.InvariantCulture,
@@ -156,9 +165,51 @@ public sealed record ExtractOptions
         {
             if (list.Length == 0 || list == FeatureWriters.StandardOutput)
                 throw new ScatUsageException("--skipped needs a file path");
-            if (OutputPath != FeatureWriters.StandardOutput && Path.GetFullPath(list) == Path.GetFullPath(OutputPath))
+            if (!toStdout && Path.GetFullPath(list) == Path.GetFullPath(OutputPath))
                 throw new ScatUsageException("--skipped must be another file than the output");
         }
+        // --no-clobber: the output, or a parted run's own files (parts, sidecars, manifest; --resume continues its own run).
+        if (NoClobber && !toStdout && !Resume
+            && (PartSize is null ? [OutputPath] : PartedOutput.ExistingFiles(this)).FirstOrDefault(f => File.Exists(f) || Directory.Exists(f)) is { } existing)
+            throw new ScatException($"{existing} exists; not replaced (--no-clobber)");
+        ValidateInputKind(FilesFrom is null ? InputKinds.Of(InputPatterns.Expand(Inputs)) : InputKind.Files);
+    }
+
+    /// <summary>--part-size, {part} and --resume.</summary>
+    private void ValidateParts(bool toStdout)
+    {
+        const string part = PartedOutput.Placeholder;
+        bool hasPart = Output.Contains(part, StringComparison.Ordinal);
+        if (PartSize is null)
+        {
+            if (hasPart) throw new ScatUsageException($"the output name contains {part} but no --part-size is given");
+            if (Resume) throw new ScatUsageException("--resume goes with --part-size");
+            return;
+        }
+        OptionRules.AtLeastOne("--part-size", PartSize.Value);
+        if (Resume && Inputs.Contains("-"))
+            throw new ScatUsageException("--resume cannot check a tar read from standard input (-): give the shard files");
+        if (toStdout) throw new ScatUsageException("--part-size writes files: it cannot write to standard output (-o -)");
+        var name = Path.GetFileName(Output);
+        if (!name.Contains(part, StringComparison.Ordinal))
+            throw new ScatUsageException($"--part-size needs {part} in the output file name, e.g. -o 'feats/part-{part}.parquet'");
+        if (name.IndexOf(part, StringComparison.Ordinal) != name.LastIndexOf(part, StringComparison.Ordinal))
+            throw new ScatUsageException($"the output name holds {part} more than once");
+        if (Shard is not null && !Output.Contains(Scat.Pipeline.Shard.Placeholder, StringComparison.Ordinal))
+            throw new ScatUsageException($"--part-size with --shard needs {Scat.Pipeline.Shard.Placeholder} in the output name, so that shards do not write the same parts");
+        if (SkippedList is { Length: > 0 } list && PartedOutput.IsOwnFile(this, list))
+            throw new ScatUsageException($"--skipped {list} is a part, sidecar or manifest of the run: give another file");
+    }
+
+    /// <summary>The options that apply to one kind of input only.</summary>
+    private void ValidateInputKind(InputKind kind)
+    {
+        if (ImageExtension is not null && kind != InputKind.Tar) throw new ScatUsageException("--image-ext applies to tar shard inputs only");
+        if (ImageColumn is not null && kind != InputKind.Parquet) throw new ScatUsageException("--image-column applies to Parquet inputs only");
+        if (LabelColumn is not null && kind != InputKind.Parquet) throw new ScatUsageException("--label-column applies to Parquet inputs only");
+        if (ArrayKey is not null && kind != InputKind.Array) throw new ScatUsageException("--array-key applies to .npz inputs only");
+        if (kind == InputKind.Array && Resize is not null)
+            throw new ScatUsageException("--size and --fit do not apply to array inputs: resample your arrays yourself");
     }
 }
 

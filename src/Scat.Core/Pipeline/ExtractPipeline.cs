@@ -60,15 +60,9 @@ public sealed class ExtractPipeline
     /// <param name="cancellationToken">Stops a long listing pass (tar shards, Parquet tables) at an interrupt.</param>
     public IImageSource SourceFor(ExtractOptions o, CancellationToken cancellationToken = default)
     {
-        if (o.FilesFrom is { } list)
-        {
-            InputKinds.CheckOptions(InputKind.Files, o);
-            return FileListSource.FromFile(list, _standardInput, o.ClassesFromParent);
-        }
+        if (o.FilesFrom is { } list) return FileListSource.FromFile(list, _standardInput, o.ClassesFromParent);
         var inputs = InputPatterns.Expand(o.Inputs);
-        var kind = InputKinds.Of(inputs);
-        InputKinds.CheckOptions(kind, o);
-        switch (kind)
+        switch (InputKinds.Of(inputs))
         {
             case InputKind.Tar:
                 if (o.Shard is { } shard)
@@ -91,9 +85,6 @@ public sealed class ExtractPipeline
         o.Validate();
         bool toStdout = o.Output == FeatureWriters.StandardOutput;
         if (toStdout && _standardOutput is null) throw new InvalidOperationException("no standard output stream given");
-        if (o.NoClobber && !toStdout && !o.Resume
-            && (o.PartSize is null ? [o.OutputPath] : PartedOutput.ExistingFiles(o)).FirstOrDefault(f => File.Exists(f) || Directory.Exists(f)) is { } existing)
-            throw new ScatException($"{existing} exists; not replaced (--no-clobber)");
         var source = Source ?? SourceFor(o, cancellationToken); // before the device: a wrong kind of input is a usage error
         using var owned = Source is null ? source as IDisposable : null; // a source given by the caller stays the caller's
         var device = ResolveDevice(o, stderr);
@@ -211,8 +202,8 @@ public sealed class ExtractPipeline
 
     private static ScatteringLayout Layout(int height, int width, ExtractOptions o)
     {
-        if (ScatteringLayout.Problem(height, width, o.J, o.L, o.Order) is { } problem)
-            throw new ScatException(o.Resize is null ? $"{problem}; use --size to resize the images" : problem);
+        if (OptionRules.ImageSizeProblem(height, width, o.J, o.L, o.Order, resized: o.Resize is not null) is { } problem)
+            throw new ScatException(problem); // the images' own size (with --size, Validate has checked it)
         return new ScatteringLayout(height, width, o.J, o.L, o.Order, o.Coefficients.Padding);
     }
 

@@ -6,7 +6,7 @@ namespace Scat.Pipeline;
 /// <summary>The kinds of INPUT a run can read; one kind per run.</summary>
 public enum InputKind { Files, Tar, Parquet, Array }
 
-/// <summary>Which kind the INPUT names are (by their extension, after expansion), and the options that go with each kind.</summary>
+/// <summary>Which kind the INPUT names are (by their extension, after expansion); <see cref="ExtractOptions.Validate"/> checks the options that go with each kind.</summary>
 public static class InputKinds
 {
     public static InputKind KindOf(string input) =>
@@ -26,17 +26,6 @@ public static class InputKinds
         if (kind == InputKind.Tar && inputs.Count > 1 && inputs.Contains("-"))
             throw new ScatUsageException("- (a tar on standard input) cannot be given with other inputs");
         return kind;
-    }
-
-    /// <summary>Refuses the options that do not apply to the kind (one line, exit 2).</summary>
-    public static void CheckOptions(InputKind kind, ExtractOptions o)
-    {
-        if (o.ImageExtension is not null && kind != InputKind.Tar) throw new ScatUsageException("--image-ext applies to tar shard inputs only");
-        if (o.ImageColumn is not null && kind != InputKind.Parquet) throw new ScatUsageException("--image-column applies to Parquet inputs only");
-        if (o.LabelColumn is not null && kind != InputKind.Parquet) throw new ScatUsageException("--label-column applies to Parquet inputs only");
-        if (o.ArrayKey is not null && kind != InputKind.Array) throw new ScatUsageException("--array-key applies to .npz inputs only");
-        if (kind == InputKind.Array && o.Resize is not null)
-            throw new ScatUsageException("--size and --fit do not apply to array inputs: resample your arrays yourself");
     }
 
     public static string Name(InputKind kind) => kind switch

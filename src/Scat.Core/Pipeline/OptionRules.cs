@@ -1,3 +1,5 @@
+using Scat.Transform;
+
 namespace Scat.Pipeline;
 
 /// <summary>The checks several commands share, so that one mistake gets one wording everywhere.</summary>
@@ -15,6 +17,15 @@ public static class OptionRules
         : l < 1 ? $"--angles (L) must be at least 1, got {l}"
         : order is not (1 or 2) ? $"--order must be 1 or 2, got {order}"
         : null;
+
+    /// <summary>
+    /// What is wrong with transforming images of <paramref name="height"/> × <paramref name="width"/>, in the user's words
+    /// (the one message of a J too large for the images), or null. <paramref name="resized"/>: the size is --size's.
+    /// </summary>
+    public static string? ImageSizeProblem(int height, int width, int j, int l, int order, bool resized) =>
+        ScatteringLayout.Problem(height, width, j, l, order) is not { } problem ? null
+        : resized ? $"{problem} (--size {height}x{width}): use a smaller J or a larger --size"
+        : $"{problem}; use --size to resize the images";
 
     /// <summary>A count that must be at least 1.</summary>
     public static void AtLeastOne(string option, long value)

@@ -104,34 +104,6 @@ public sealed class PartedOutput : IDisposable
         return Directory.EnumerateFileSystemEntries(folder).Where(f => own.IsMatch(Path.GetFileName(f))).Order(StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>Checks the part options that need no file (called from ExtractPipeline.Validate).</summary>
-    public static void Validate(ExtractOptions o)
-    {
-        if (o.DType == FeatureDType.Float16 && o.Output != FeatureWriters.StandardOutput
-            && FeatureWriters.FormatOf(o.Output) == OutputFormat.Parquet)
-            throw new ScatUsageException(
-                "--dtype float16 is not available for a .parquet output (Parquet.Net 6.1 cannot write Parquet's FLOAT16 type): use .npy or .npz, or --dtype float32");
-        bool hasPart = o.Output.Contains(Placeholder, StringComparison.Ordinal);
-        if (o.PartSize is null)
-        {
-            if (hasPart) throw new ScatUsageException($"the output name contains {Placeholder} but no --part-size is given");
-            if (o.Resume) throw new ScatUsageException("--resume goes with --part-size");
-            return;
-        }
-        if (o.PartSize < 1) throw new ScatUsageException($"--part-size must be at least 1, got {o.PartSize}");
-        if (o.Resume && o.Inputs.Contains("-"))
-            throw new ScatUsageException("--resume cannot check a tar read from standard input (-): give the shard files");
-        if (o.Output == FeatureWriters.StandardOutput) throw new ScatUsageException("--part-size writes files: it cannot write to standard output (-o -)");
-        if (!Path.GetFileName(o.Output).Contains(Placeholder, StringComparison.Ordinal))
-            throw new ScatUsageException($"--part-size needs {Placeholder} in the output file name, e.g. -o 'feats/part-{Placeholder}.parquet'");
-        if (Path.GetFileName(o.Output).IndexOf(Placeholder, StringComparison.Ordinal) != Path.GetFileName(o.Output).LastIndexOf(Placeholder, StringComparison.Ordinal))
-            throw new ScatUsageException($"the output name holds {Placeholder} more than once");
-        if (o.Shard is not null && !o.Output.Contains(Shard.Placeholder, StringComparison.Ordinal))
-            throw new ScatUsageException($"--part-size with --shard needs {Shard.Placeholder} in the output name, so that shards do not write the same parts");
-        if (o.SkippedList is { Length: > 0 } list && IsOwnFile(o, list))
-            throw new ScatUsageException($"--skipped {list} is a part, sidecar or manifest of the run: give another file");
-    }
-
     /// <summary>
     /// Plans the run: takes the folder's lock (<see cref="OutputLock"/>, held until <see cref="Dispose"/>), removes
     /// stale temporary files of earlier runs, reads and checks the manifest with --resume (refusing with one line

@@ -12,7 +12,7 @@ public class ArgumentAndTimeoutTests
     [InlineData("J=5 needs images of at least 32x32 pixels", "-J", "5", "--size", "16")]
     [InlineData("--angles (L) must be at least 1, got 0", "-L", "0")]
     [InlineData("'3'", "--order", "3")]
-    [InlineData("unknown device 'tpu': use auto, cpu, cuda or cuda:N", "--device", "tpu")]
+    [InlineData("unknown --device 'tpu': use auto, cpu, cuda or cuda:N", "--device", "tpu")]
     [InlineData("--max-pixels must be at least 1, got 0", "--max-pixels", "0")]
     [InlineData("--decode-timeout must be more than 0", "--decode-timeout", "0")]
     [InlineData("--decode-timeout must be more than 0", "--decode-timeout", "-1")]

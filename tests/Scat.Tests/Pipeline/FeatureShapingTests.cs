@@ -62,7 +62,9 @@ public class FeatureShapingTests
             Assert.True(ParquetFeatureWriter.TryParseCompression(FeatureShaping.Text(m), out var r) && r == m, $"{m}");
         foreach (var m in Enum.GetValues<FitMode>())
             Assert.True(ResizeSpec.TryParseFit(FeatureShaping.Text(m), out var r) && r == m, $"{m}");
-        foreach (var m in Enum.GetValues<ColorMode>()) Assert.Equal(m, CommonOptions.ParseColor(FeatureShaping.Text(m)));
+        var color = CommonOptions.Color(); // choices are parsed by the option itself (CommonOptions.Choice)
+        var command = new System.CommandLine.RootCommand { color };
+        foreach (var m in Enum.GetValues<ColorMode>()) Assert.Equal(m, command.Parse(["--color", FeatureShaping.Text(m)]).GetValue(color));
         Assert.Equal(["exact", "scaled"], Enum.GetValues<DecodeMode>().Select(m => FeatureShaping.Text(m)).Order()); // --decode's choices
     }
 

@@ -92,8 +92,10 @@ public class PoolingTests
     {
         using var dir = new TempDir();
         Images(dir["in"]);
-        var (exit, _, _, _) = InProcess.Scat("extract", dir["in"], "--pool", "median", "-o", dir["f.npz"]);
+        var (exit, err, _, _) = InProcess.Scat("extract", dir["in"], "--pool", "median", "-o", dir["f.npz"]);
         Assert.Equal(2, exit);
+        // scat's own wording, once: the option and its choices (not System.CommandLine's "Argument 'median' not recognized").
+        Assert.Equal("scat: error: unknown --pool 'median': use none, mean or max (see 'scat extract --help')", err.TrimEnd('\n'));
         Assert.False(File.Exists(dir["f.npz"]));
     }
 
