@@ -49,7 +49,7 @@ internal static class InfoCommand
         }
         Line("format", i.Format);
         Line("rows", i.Rows);
-        Line("feature shape", Shape(i.FeatureShape) + " per image");
+        Line("feature shape", i.FeatureShape is null ? "one per row (images of several sizes; the shape column)" : Shape(i.FeatureShape) + " per image");
         Line("dtype", i.DType);
         Line("J", i.J);
         Line("L", i.L);
@@ -73,10 +73,6 @@ internal static class InfoCommand
             w.WriteStartObject();
             w.WriteString("format", i.Format);
             w.WriteNumber("rows", i.Rows);
-            w.WriteStartArray("feature_shape");
-            foreach (var d in i.FeatureShape) w.WriteNumberValue(d);
-            w.WriteEndArray();
-            w.WriteString("dtype", i.DType);
             void Int(string name, int? v) { if (v is { } x) w.WriteNumber(name, x); else w.WriteNull(name); }
             void Str(string name, string? v) { if (v is not null) w.WriteString(name, v); else w.WriteNull(name); }
             void Array<T>(string name, IEnumerable<T>? values, Action<Utf8JsonWriter, T> write)
@@ -86,6 +82,8 @@ internal static class InfoCommand
                 foreach (var v in values) write(w, v);
                 w.WriteEndArray();
             }
+            Array("feature_shape", i.FeatureShape, (w, d) => w.WriteNumberValue(d));
+            w.WriteString("dtype", i.DType);
             Int("J", i.J);
             Int("L", i.L);
             Int("order", i.Order);

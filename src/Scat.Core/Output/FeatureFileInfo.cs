@@ -8,13 +8,13 @@ namespace Scat.Output;
 
 /// <summary>
 /// What a scat output holds, read without loading the features: the format, the number of rows (images), the
-/// shape of one image's features, and what the file records about the transform (absent fields are null:
+/// shape of one image's features (null when the rows of a Parquet file differ: each has its own in its shape column), and what the file records about the transform (absent fields are null:
 /// an .npy file holds the features alone).
 /// </summary>
 public sealed record FeatureFileInfo(
     string Format,
     long Rows,
-    IReadOnlyList<long> FeatureShape,
+    IReadOnlyList<long>? FeatureShape,
     int? J,
     int? L,
     int? Order,
@@ -121,7 +121,8 @@ public sealed record FeatureFileInfo(
         var r = doc.RootElement;
         int? Int(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
         string? Str(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-        var shape = r.GetProperty("feature_shape").EnumerateArray().Select(e => e.GetInt64()).ToList();
+        var featureShape = r.GetProperty("feature_shape");
+        var shape = featureShape.ValueKind == JsonValueKind.Null ? null : featureShape.EnumerateArray().Select(e => e.GetInt64()).ToList();
         List<ChannelMeta>? channels = null;
         if (r.TryGetProperty("channels", out var ch))
         {
@@ -130,7 +131,7 @@ public sealed record FeatureFileInfo(
                 : objects.Select(o => (long)o.GetProperty(f).GetInt32()).ToArray()) ?? [];
         }
         return new FeatureFileInfo("parquet", rows, shape, Int("J"), Int("L"), Int("order"), Str("color"),
-            r.TryGetProperty("size", out var size) ? size.EnumerateArray().Select(e => e.GetInt32()).ToList() : null,
+            r.TryGetProperty("size", out var size) && size.ValueKind == JsonValueKind.Array ? size.EnumerateArray().Select(e => e.GetInt32()).ToList() : null,
             channels,
             r.TryGetProperty("classes", out var cl) ? cl.EnumerateArray().Select(e => e.GetString() ?? "").ToList() : null,
             Str("scat_version"), Str("created"))

@@ -29,9 +29,10 @@ public sealed class NpzFeatureWriter(string destination, bool overwrite = true, 
         _features = new OutputTarget(destination, "features");
     }
 
-    public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths)
+    public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths,
+        ReadOnlySpan<RowGeometry> rows = default)
     {
-        FeatureWriters.CheckBatch(_meta, _completed, features, labels, paths);
+        FeatureWriters.CheckBatch(_meta, _completed, features, labels, paths, rows);
         FeatureDTypes.Write(_features!.Stream, features, _meta!.DType);
         foreach (var l in labels) _labels.Add(l);
         _paths.AddRange(paths);

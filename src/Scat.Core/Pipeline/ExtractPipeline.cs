@@ -123,26 +123,37 @@ public sealed class ExtractPipeline
         using var workers = new DecodeWorkers(o.Threads, o.DecodeTimeout, MaxAbandonedDecodes);
         var report = new RunReport(stderr, o, selected.Count, Progress);
 
-        var (items, height, width) = new SizeProbe(source, decoder, workers, report, o.Threads).Find(selected, toStdout, cancellationToken);
+        // An output of one shape (unpooled .npy or .npz) needs one image size, known from the headers before any transform.
+        bool oneShape = o.Pool == PoolMode.None && FeatureWriters.FormatOf(o.Output) != OutputFormat.Parquet;
+        string? TooSmall(int h, int w) => ScatteringLayout.Problem(h, w, o.J, o.L, o.Order);
+        var (items, height, width, varying) = new SizeProbe(source, decoder, workers, report, o.Threads, TooSmall)
+            .Find(selected, identifyAll: toStdout, oneSize: oneShape, cancellationToken);
         // The listing position of items[i] (what parts are cut by): undecodable images before the first good one are gone.
         int leading = selected.Count - items.Count;
         Func<int, int> positionOf = parted is null ? i => leading + i : i => parted.Pending[leading + i];
         var layout = Layout(height, width, o);
-        var steps = new CoefficientSteps(layout, o.Coefficients, o.Pool);
         int channels = source.Channels(decoder);
         int batch = BatchSize(layout, channels, o.BatchSize);
-        using var engine = EngineFactory.Create(device, layout, o.Threads, o.BatchSize * channels);
+        using var engines = new EngineCache(l => EngineFactory.Create(device, l, o.Threads, o.BatchSize * channels),
+            (h, w) => new ScatteringLayout(h, w, o.J, o.L, o.Order, o.Coefficients.Padding),
+            l => new CoefficientSteps(l, o.Coefficients, o.Pool)).Start(height, width);
+        var engine = engines.First.Engine;
+        var steps = engines.First.Steps;
         using var writer = toStdout ? new NpyStreamFeatureWriter(_standardOutput!, items.Count)
             : parted is not null ? new PartedFeatureWriter(parted)
             : FeatureWriters.ForFile(o.OutputPath, o.Compression, overwrite: !o.NoClobber);
-        writer.Begin(new FeatureMetadata(layout, channels, listing.Classes) { Pool = o.Pool, Coefficients = o.Coefficients, ScatChannels = steps.Channels, DType = o.DType, Inputs = InputsAsGiven(o) });
+        writer.Begin(new FeatureMetadata(layout, channels, listing.Classes)
+        {
+            Pool = o.Pool, Coefficients = o.Coefficients, ScatChannels = steps.Channels, DType = o.DType, Inputs = InputsAsGiven(o),
+            NativeSizes = varying,
+        });
 
         using var inputs = new BufferPool<float[]>(InputBuffers, () => new float[batch * channels * height * width]);
         using var outputs = new BufferPool<FeatureBuffer>(OutputBuffers,
             () => new FeatureBuffer(batch * channels * layout.OutputPerPlane, steps.Pools ? batch * channels * steps.K : 0));
-        var decode = new DecodeStage(source, decoder, workers, inputs, batch, channels, height, width, toStdout);
-        var transform = new TransformStage(engine, channels, inputs, outputs);
-        var after = new StepsStage(steps, channels);
+        var decode = new DecodeStage(source, decoder, workers, inputs, batch, channels, height, width, toStdout, varying ? TooSmall : null);
+        var transform = new TransformStage(engines, channels, inputs, outputs);
+        var after = new StepsStage(engines, channels);
         var write = new WriteStage(writer, report, outputs, positionOf);
 
         using (var stages = new StageQueue(cancellationToken))
@@ -207,7 +218,7 @@ public sealed class ExtractPipeline
         long inPerImage = (long)channels * layout.Height * layout.Width;
         long outPerImage = (long)channels * layout.OutputPerPlane;
         if (Math.Max(inPerImage, outPerImage) > Array.MaxLength)
-            throw new ScatException($"images of {layout.Height}x{layout.Width} are too large for one transform");
+            throw new ScatException($"images of {Messages.Size(layout.Height, layout.Width)} are too large for one transform");
         return (int)Math.Min(requested, Math.Max(1, Array.MaxLength / Math.Max(inPerImage, outPerImage)));
     }
 }

@@ -302,11 +302,11 @@ public sealed class ImageDecoder
         var info = detector.Identify(Configuration, stream, cancellationToken)
             ?? throw new ImageDecodeException($"cannot read the {format.Name} header");
         if (info.Width < 1 || info.Height < 1)
-            throw new ImageDecodeException($"{format.Name} header gives an empty size {info.Width}x{info.Height}");
+            throw new ImageDecodeException($"{format.Name} header gives an empty size ({Messages.Size(info.Height, info.Width)})");
         long pixels = (long)info.Width * info.Height;
         if (pixels > MaxPixels)
             throw new ImageDecodeException(string.Create(CultureInfo.InvariantCulture,
-                $"{info.Width}x{info.Height} is {pixels} pixels, more than --max-pixels {MaxPixels}"));
+                $"{Messages.Size(info.Height, info.Width)} is {pixels} pixels, more than --max-pixels {MaxPixels}"));
         return (info, format, decoder);
     }
 

@@ -31,8 +31,9 @@ internal sealed class WriteStage(IFeatureWriter writer, RunReport report, Buffer
             if (batch.Kept > 0)
             {
                 long started = System.Diagnostics.Stopwatch.GetTimestamp();
-                if (_parts is null) writer.WriteBatch(batch.Features.Span, batch.Labels.ToArray(), batch.Paths);
-                else _parts.WriteBatch(batch.Features.Span, batch.Labels.ToArray(), batch.Paths, batch.Indices.Select(positionOf).ToArray());
+                var rows = batch.Rows.Count == 0 ? default : System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batch.Rows);
+                if (_parts is null) writer.WriteBatch(batch.Features.Span, batch.Labels.ToArray(), batch.Paths, rows);
+                else _parts.WriteBatch(batch.Features.Span, batch.Labels.ToArray(), batch.Paths, batch.Indices.Select(positionOf).ToArray(), rows);
                 Busy += System.Diagnostics.Stopwatch.GetElapsedTime(started);
             }
             _parts?.Consumed(positionOf(batch.Start + batch.Listed - 1) + 1);
