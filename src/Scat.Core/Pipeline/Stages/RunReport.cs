@@ -8,6 +8,7 @@ internal sealed class RunReport(TextWriter stderr, ExtractOptions options, int t
 {
     private int _done;
     private readonly List<(string Path, string Reason)> _skipped = [];
+    private string? _firstReason;
 
     public int Skipped { get; private set; }
 
@@ -16,6 +17,7 @@ internal sealed class RunReport(TextWriter stderr, ExtractOptions options, int t
         reason = reason.Replace('\r', ' ').Replace('\n', ' ');
         if (options.Strict) throw new ScatException($"cannot decode {item.FullPath}: {reason} (--strict)");
         Skipped++;
+        _firstReason ??= $"{item.FullPath}: {reason}";
         if (options.SkippedList is not null) _skipped.Add((item.FullPath, reason));
         if (!options.Quiet) stderr.WriteLine($"skipped {item.FullPath}: {reason}");
     }
@@ -30,7 +32,7 @@ internal sealed class RunReport(TextWriter stderr, ExtractOptions options, int t
     public ScatException AllSkipped()
     {
         WriteSkippedList();
-        return new ScatException($"no image could be decoded ({Skipped} file{(Skipped == 1 ? "" : "s")} skipped)");
+        return new ScatException($"no image could be decoded ({Skipped} file{(Skipped == 1 ? "" : "s")} skipped); the first: {_firstReason}");
     }
 
     /// <summary>
