@@ -103,6 +103,17 @@ internal static class ExtractCommand
                 , (o, v) => o with { DType = FeatureDTypes.TryParse(v, out var t) ? t : throw new ScatUsageException($"unknown --dtype '{v}': use float32 or float16") })
             .Add(CommonOptions.Choice("--decode", "scaled (default): a JPEG that --size shrinks to half or less is decoded at the smallest of 1/2, 1/4 or 1/8 scale that covers the size (libjpeg-turbo, as Pillow's draft; much faster, pixels differ slightly); exact: always decode at full size, then resize", "scaled", "exact")
                 , (o, v) => o with { Decode = v switch { "scaled" => DecodeMode.Scaled, "exact" => DecodeMode.Exact, _ => throw new ScatUsageException($"unknown --decode '{v}': use scaled or exact") } })
+            // Tiles (issue 21).
+            .Add(new Option<string?>("--tile")
+            {
+                Description = "Cut each image (after --size) into every tile of N x N or H x W pixels (height x width) that lies wholly inside it, row-major; partial tiles at the right and bottom edges are dropped; each tile is a row with its image's path and label and tile_y, tile_x",
+                HelpName = "N|HxW",
+            }, (o, v) => o with { Tile = v })
+            .Add(new Option<string?>("--tile-stride")
+            {
+                Description = "With --tile: rows and columns between the tiles' top-left corners (N or HxW); default the tile size (no overlap)",
+                HelpName = "N|HxW",
+            }, (o, v) => o with { TileStride = v })
             .Add(new Option<bool>("--no-clobber") { Description = "Refuse to replace an existing output file" }, (o, v) => o with { NoClobber = v })
             .Add(new Option<long>("--max-pixels")
             {

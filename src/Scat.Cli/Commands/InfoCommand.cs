@@ -56,6 +56,7 @@ internal static class InfoCommand
         Line("order", i.Order);
         Line("color", i.Color);
         Line("size", i.Size is null ? null : string.Join("x", i.Size));
+        Line("tile", i.Tile is [var th, var tw] ? $"height {th}, width {tw}" + (i.TileStride is [var sh, var sw] ? $", stride height {sh}, width {sw}" : "") : null);
         Line("channels", i.Channels is null ? null : ChannelSummary(i.Channels));
         Line("classes", i.Classes is null ? null : $"{i.Classes.Count}" + (i.Classes.Count == 0 ? "" : ": " + string.Join(" ", i.Classes)));
         Line("inputs", i.Inputs is null ? null : string.Join(" ", i.Inputs));
@@ -89,6 +90,8 @@ internal static class InfoCommand
             Int("order", i.Order);
             Str("color", i.Color);
             Array("size", i.Size, (w, d) => w.WriteNumberValue(d));
+            Array("tile", i.Tile, (w, d) => w.WriteNumberValue(d));
+            Array("tile_stride", i.TileStride, (w, d) => w.WriteNumberValue(d));
             if (i.Channels is null) w.WriteNull("channels");
             else ScatInfo.WriteChannels(w, "channels", i.Channels);
             Array("classes", i.Classes, (w, c) => w.WriteStringValue(c));

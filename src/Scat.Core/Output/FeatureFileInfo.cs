@@ -28,6 +28,10 @@ public sealed record FeatureFileInfo(
     /// <summary>The inputs extract was given (folders, patterns, shards, tables, arrays), when the file records them.</summary>
     public IReadOnlyList<string>? Inputs { get; init; }
 
+    /// <summary>--tile: the tile (height, width) and the stride between tiles; null when rows are whole images.</summary>
+    public IReadOnlyList<int>? Tile { get; init; }
+    public IReadOnlyList<int>? TileStride { get; init; }
+
     /// <summary>The element type of the stored features: float32 or float16 (--dtype).</summary>
     public string DType { get; init; } = "float32";
 
@@ -97,6 +101,8 @@ public sealed record FeatureFileInfo(
         {
             Inputs = members.ContainsKey("inputs") ? Strings("inputs") : null,
             DType = DTypeOfDescr(h.Descr),
+            Tile = members.ContainsKey("tile") ? Ints("tile").Select(v => (int)v).ToList() : null,
+            TileStride = members.ContainsKey("tile_stride") ? Ints("tile_stride").Select(v => (int)v).ToList() : null,
         };
     }
 
@@ -121,6 +127,7 @@ public sealed record FeatureFileInfo(
         var r = doc.RootElement;
         int? Int(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
         string? Str(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        List<int>? IntArray(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array ? v.EnumerateArray().Select(e => e.GetInt32()).ToList() : null;
         var featureShape = r.GetProperty("feature_shape");
         var shape = featureShape.ValueKind == JsonValueKind.Null ? null : featureShape.EnumerateArray().Select(e => e.GetInt64()).ToList();
         List<ChannelMeta>? channels = null;
@@ -138,6 +145,8 @@ public sealed record FeatureFileInfo(
         {
             Inputs = r.TryGetProperty("inputs", out var ins) ? ins.EnumerateArray().Select(e => e.GetString() ?? "").ToList() : null,
             DType = Str("dtype") ?? "float32",
+            Tile = IntArray("tile"),
+            TileStride = IntArray("tile_stride"),
         };
     }
 }

@@ -37,6 +37,11 @@ public sealed record FeatureMetadata(ScatteringLayout Layout, int Channels, IRea
     /// </summary>
     public bool NativeSizes { get; init; }
 
+    /// <summary>--tile: the tile size; rows are tiles, with their tile_y and tile_x. Null: rows are whole images.</summary>
+    public (int Height, int Width)? Tile { get; init; }
+    /// <summary>--tile-stride: rows and columns between the tiles' corners.</summary>
+    public (int Height, int Width)? TileStride { get; init; }
+
     /// <summary>Whether every row has <see cref="ImageShape"/>: pooled, or one size for every image.</summary>
     public bool OneShape => !NativeSizes || Pool != PoolMode.None;
 
@@ -63,7 +68,9 @@ public sealed record FeatureMetadata(ScatteringLayout Layout, int Channels, IRea
 
 /// <summary>The size a row's image was transformed at and the output size (H', W') of its maps, when rows may differ
 /// (images at their own sizes).</summary>
-public readonly record struct RowGeometry(int Height, int Width, int OutHeight, int OutWidth)
+/// <param name="TileY">--tile: the row of the tile's top-left corner in its image; −1 for a whole image.</param>
+/// <param name="TileX">--tile: its column; −1 for a whole image.</param>
+public readonly record struct RowGeometry(int Height, int Width, int OutHeight, int OutWidth, int TileY = -1, int TileX = -1)
 {
     public static RowGeometry Of(ScatteringLayout layout) => new(layout.Height, layout.Width, layout.OutHeight, layout.OutWidth);
 }

@@ -31,8 +31,12 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
     private static readonly DataField<string> ClassField = new("class", true);
     private static readonly DataField<float> ElementField = new("element", false);
     private static readonly DataField<int> ShapeElementField = new("element", false);
+    private static readonly DataField<int> TileYField = new("tile_y", false);
+    private static readonly DataField<int> TileXField = new("tile_x", false);
     private static readonly ParquetSchema Schema = new(PathField, LabelField, ClassField,
         new ListField("features", ElementField), new ListField("shape", ShapeElementField));
+    private static readonly ParquetSchema TileSchema = new(PathField, LabelField, ClassField,
+        new ListField("features", ElementField), new ListField("shape", ShapeElementField), TileYField, TileXField);
 
     private OutputTarget? _target;
     private ParquetWriter? _writer;
@@ -90,7 +94,7 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
         };
         // --dtype float16 is refused for Parquet (ExtractPipeline.Validate): Parquet.Net 6.1 has no FLOAT16 column.
         if (metadata.DType != FeatureDType.Float32) throw new NotSupportedException("a Parquet output stores float32 features only");
-        _writer = ParquetWriter.CreateAsync(Schema, _target.Stream, options).GetAwaiter().GetResult();
+        _writer = ParquetWriter.CreateAsync(metadata.Tile is null ? Schema : TileSchema, _target.Stream, options).GetAwaiter().GetResult();
     }
 
     public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths,
@@ -147,6 +151,11 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
             Levels(shapeValues, i => _shapes[i].Length, rows);
             group.WriteAllPartsAsync<int>(ShapeElementField, shapeData, _definition.AsMemory(0, shapeValues),
                 _repetition.AsMemory(0, shapeValues), CancellationToken.None).GetAwaiter().GetResult();
+            if (meta.Tile is not null)
+            {
+                group.WriteAsync<int>(TileYField, _geometry.Select(g => g.TileY).ToArray()).GetAwaiter().GetResult();
+                group.WriteAsync<int>(TileXField, _geometry.Select(g => g.TileX).ToArray()).GetAwaiter().GetResult();
+            }
             group.CompleteValidate();
         }
         _floats = 0;
@@ -190,6 +199,15 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
     }
 
     /// <summary>The JSON object stored under <see cref="MetadataKey"/>.</summary>
+    private static void WritePair(Utf8JsonWriter json, string name, (int Height, int Width)? pair)
+    {
+        if (pair is not { } p) { json.WriteNull(name); return; }
+        json.WriteStartArray(name);
+        json.WriteNumberValue(p.Height);
+        json.WriteNumberValue(p.Width);
+        json.WriteEndArray();
+    }
+
     /// <param name="featureShape">The one shape of every row; null when rows differ.</param>
     /// <param name="size">The one size every image was transformed at; null when they differ.</param>
     public static string Describe(FeatureMetadata meta, long[]? featureShape, (int Height, int Width)? size)
@@ -218,6 +236,8 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
                 json.WriteNumberValue(hw.Width);
                 json.WriteEndArray();
             }
+            WritePair(json, "tile", meta.Tile);
+            WritePair(json, "tile_stride", meta.TileStride);
             meta.Coefficients.WriteJson(json);
             ScatInfo.WriteChannels(json, "channels", meta.ScatChannels);
             json.WriteStartArray("classes");

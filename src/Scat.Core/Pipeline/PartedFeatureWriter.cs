@@ -34,6 +34,7 @@ public sealed class PartedFeatureWriter(PartedOutput plan) : IListingFeatureWrit
     private int _currentPart = -1;
     private readonly List<long> _labels = [];
     private readonly List<string> _paths = [];
+    private readonly List<(int Y, int X)> _tiles = [];
     private int _next; // parts below are finished (now or before)
     private bool _completed;
 
@@ -75,6 +76,7 @@ public sealed class PartedFeatureWriter(PartedOutput plan) : IListingFeatureWrit
             {
                 foreach (var l in labels[i..j]) _labels.Add(l);
                 _paths.AddRange(pathSlice);
+                if (meta.Tile is not null) NpzFeatureWriter.AddTiles(_tiles, rows[i..j]);
             }
             Count += j - i;
             i = j;
@@ -108,6 +110,7 @@ public sealed class PartedFeatureWriter(PartedOutput plan) : IListingFeatureWrit
         _currentPart = part;
         _labels.Clear();
         _paths.Clear();
+        _tiles.Clear();
     }
 
     private void Finish()
@@ -146,7 +149,7 @@ public sealed class PartedFeatureWriter(PartedOutput plan) : IListingFeatureWrit
     {
         using var target = new OutputTarget(path);
         using (var zip = new ZipArchive(target.Stream, ZipArchiveMode.Create, leaveOpen: true))
-            NpzFeatureWriter.WriteRowMembers(zip, _meta!, _labels, _paths, SidecarTime);
+            NpzFeatureWriter.WriteRowMembers(zip, _meta!, _labels, _paths, _tiles, SidecarTime);
         target.Commit(overwrite: true, durable: true);
     }
 

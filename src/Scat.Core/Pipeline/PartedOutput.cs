@@ -165,6 +165,8 @@ public sealed class PartedOutput
         ["color"] = o.Color.ToString().ToLowerInvariant(),
         ["size"] = o.Resize is { } r ? string.Create(CultureInfo.InvariantCulture, $"{r.Height}x{r.Width} {r.Fit}").ToLowerInvariant() : "none",
         ["pool"] = o.Pool.ToString().ToLowerInvariant(),
+        ["tile"] = o.Tiling is { } t ? string.Create(CultureInfo.InvariantCulture, $"{t.Height}x{t.Width}") : "none",
+        ["tile_stride"] = o.Tiling is { } s ? string.Create(CultureInfo.InvariantCulture, $"{s.StrideY}x{s.StrideX}") : "none",
         ["dtype"] = FeatureDTypes.Name(o.DType),
         ["compression"] = FeatureWriters.FormatOf(o.Output) == OutputFormat.Parquet
             ? ParquetFeatureWriter.CompressionName(o.Compression ?? ParquetCompression.Zstd) : "none",

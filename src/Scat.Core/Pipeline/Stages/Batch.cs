@@ -25,6 +25,10 @@ internal sealed class Batch(int start, int listed)
     public List<(int Height, int Width)> Sizes { get; } = [];
     /// <summary>Images at their own sizes: each kept image's geometry, set by the transform (empty otherwise).</summary>
     public List<Scat.Output.RowGeometry> Rows { get; } = [];
+    /// <summary>--tile: the (y, x) of each row's tile in its image (empty otherwise).</summary>
+    public List<(int Y, int X)> Tiles { get; } = [];
+    /// <summary>Lines to tell the user in listing order with the skips (an image smaller than the tile).</summary>
+    public List<string> Notes { get; } = [];
     /// <summary>Index in the run's items of each kept image (the write maps them to listing positions for parts).</summary>
     public List<int> Indices { get; } = new(listed);
     /// <summary>Skipped entries before any <see cref="Failure"/>, in listing order, with their reasons.</summary>

@@ -22,6 +22,12 @@ internal sealed class RunReport(TextWriter stderr, ExtractOptions options, int t
         if (!options.Quiet) stderr.WriteLine($"skipped {item.FullPath}: {reason}");
     }
 
+    /// <summary>A line for the user that is not a skip (an image smaller than the tile).</summary>
+    public void Note(string line)
+    {
+        if (!options.Quiet) stderr.WriteLine(line.Replace('\r', ' ').Replace('\n', ' '));
+    }
+
     public void Done(int count)
     {
         _done += count;

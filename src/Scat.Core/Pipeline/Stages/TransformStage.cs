@@ -39,6 +39,7 @@ internal sealed class TransformStage(EngineCache engines, int channels, BufferPo
     {
         var layout = engines.First.Layout;
         int planes = batch.Kept * channels;
+        output.Ensure((long)planes * layout.OutputPerPlane, (long)planes * engines.First.Steps.K); // --tile: a batch may hold more rows than images
         engines.First.Engine.Transform(input.AsSpan(0, planes * layout.Height * layout.Width), planes,
             output.Maps.AsSpan(0, planes * layout.OutputPerPlane), cancellationToken);
         return planes * layout.OutputPerPlane;
