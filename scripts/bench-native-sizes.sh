@@ -2,10 +2,12 @@
 # Images at their own sizes against images of one size (issue 21): 240 photos of 240 different sizes (heights 240-400,
 # widths 300-520, crops of one photo) against 240 photos of height 320, width 416 (about the same mean area), each
 # extracted natively with --pool mean -J 3 --color gray, runs alternated, wall time and peak memory (/usr/bin/time -v).
-# Usage: scripts/bench-native-sizes.sh [ROUNDS] (default 2); SCAT (default: dotnet src/Scat.Cli/bin/Release/net10.0/scat.dll).
+# Usage: scripts/bench-native-sizes.sh [ROUNDS] [COUNT] (default 2 rounds of all 240 photos of each kind; COUNT: --limit,
+# the first COUNT of each); SCAT (default: dotnet src/Scat.Cli/bin/Release/net10.0/scat.dll). Reports wall and CPU time.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-2}
+limit=${2:-240}
 scat=${SCAT:-dotnet $here/src/Scat.Cli/bin/Release/net10.0/scat.dll}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -32,9 +34,10 @@ PY
 echo "load: $(uptime)"
 for r in $(seq 1 "$rounds"); do
   for kind in mixed one; do
-    /usr/bin/time -v $scat extract "$work/$kind" -o "$work/$kind.npy" --pool mean -J 3 --color gray --device cpu -q 2> "$work/time.txt"
+    /usr/bin/time -v $scat extract "$work/$kind" -o "$work/$kind.npy" --pool mean -J 3 --color gray --device cpu -q --limit "$limit" 2> "$work/time.txt"
     wall=$(grep "Elapsed (wall clock)" "$work/time.txt" | awk '{print $NF}')
     rss=$(grep "Maximum resident" "$work/time.txt" | awk '{print $NF}')
-    echo "round $r $kind: wall $wall, peak RSS $((rss / 1024)) MB, load $(cut -d' ' -f1-3 /proc/loadavg)"
+    cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$work/time.txt")
+    echo "round $r $kind ($limit photos): wall $wall, CPU $cpu s, peak RSS $((rss / 1024)) MB, load $(cut -d' ' -f1-3 /proc/loadavg)"
   done
 done

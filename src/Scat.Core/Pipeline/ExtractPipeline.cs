@@ -175,7 +175,7 @@ public sealed class ExtractPipeline
         clock.Stop();
         if (!o.Quiet)
             stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{writer.Count} images, {report.Skipped} skipped, in {clock.Elapsed.TotalSeconds:0.0} s"));
+                $"{writer.Count} {(tiling is null ? "images" : "tiles")}, {report.Skipped} skipped, in {clock.Elapsed.TotalSeconds:0.0} s"));
         return new ExtractResult(writer.Count, report.Skipped, clock.Elapsed, engine.Description)
         {
             StageTimes = (decode.Busy, transform.Busy, write.Busy),

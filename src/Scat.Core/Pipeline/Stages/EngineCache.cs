@@ -12,7 +12,7 @@ namespace Scat.Pipeline;
 internal sealed class EngineCache(Func<ScatteringLayout, IScatteringEngine> create, Func<int, int, ScatteringLayout> layoutOf,
     Func<ScatteringLayout, CoefficientSteps> stepsOf, int capacity = EngineCache.DefaultCapacity) : IDisposable
 {
-    public const int DefaultCapacity = 4;
+    public const int DefaultCapacity = 2;
 
     public sealed record Entry(IScatteringEngine Engine, CoefficientSteps Steps)
     {
