@@ -9,8 +9,8 @@ using Scat.Transform;
 namespace Scat.Pipeline;
 
 /// <summary>
-/// The extract run, wired from its stages: source → (size probe) → decode and batch → transform → pool →
-/// write. Decode, transform and write run at once on their own threads, joined by bounded queues, and
+/// The extract run, wired from its stages: source → (size probe) → decode and batch → transform → steps →
+/// finiteness check → write. Decode, transform and write run at once on their own threads, joined by bounded queues, and
 /// batches reach the writer in listing order. Anticipated failures throw <see cref="ScatException"/> (one line;
 /// <see cref="ScatUsageException"/> for bad arguments); a failed or cancelled run leaves no output file.
 /// </summary>
@@ -158,12 +158,13 @@ public sealed class ExtractPipeline
         var decode = new DecodeStage(source, decoder, workers, inputs, batch, channels, height, width, toStdout, varying ? TooSmall : null, tiling);
         var transform = new TransformStage(engines, channels, inputs, outputs);
         var after = new StepsStage(engines, channels);
+        var finite = new FiniteStage(items, toStdout, channels * steps.K, steps.Pools);
         var write = new WriteStage(writer, report, outputs, positionOf, RowGeometry.Of(layout));
 
         using (var stages = new StageQueue(cancellationToken))
         {
             var decoded = stages.Start<Batch>(1, (give, token) => decode.Run(items, give, token));
-            var computed = stages.Then(decoded, 1, (b, token) => { transform.Process(b, token); after.Process(b, token); });
+            var computed = stages.Then(decoded, 1, (b, token) => { transform.Process(b, token); after.Process(b, token); finite.Process(b); });
             foreach (var b in stages.Consume(computed)) write.Process(b);
         }
 

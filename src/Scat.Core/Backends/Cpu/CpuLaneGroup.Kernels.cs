@@ -10,9 +10,9 @@ internal sealed partial class CpuLaneGroup
             MulPeriodize<TV>(srcRe, srcIm, half, f, dstRe, dstIm, h, w, oh, ow, columns, k);
     }
 
-    private readonly struct ModulusKernel(float[] re, float[] im, int offset, float[] dst, int dstOffset, int n, float scale) : ISimdKernel
+    private readonly struct ModulusKernel(float[] re, float[] im, float[] dstRe, float[] dstIm, int h, int row, float scale) : ISimdKernel
     {
-        public void Run<TV>() where TV : unmanaged, IVec<TV> => Modulus<TV>(re, im, offset, dst, dstOffset, n, scale);
+        public void Run<TV>() where TV : unmanaged, IVec<TV> => Modulus<TV>(re, im, dstRe, dstIm, h, row, scale);
     }
 
     private readonly struct PackRowPairsKernel(float[] re, float[] im, float[] packRe, float[] packIm, int h, int w) : ISimdKernel

@@ -284,30 +284,61 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         int h = a.Height, w = a.Width;
         if (a.Half) throw new InvalidOperationException("the band must be a full spectrum");
         Fft2D(a, inverse: true);
-        float scale = 1f / (h * w);
-        int row = w * Lanes;
-        // |F⁻¹ band| row y goes to packed row y / 2 of the destination: even rows real, odd rows imaginary.
-        for (int y = 0; y < h; y++)
-        {
-            var target = (y & 1) == 0 ? d.Re : d.Im;
-            int so = y * row, to = (y >> 1) * row;
-            Simd.Run(Simd.Width, new ModulusKernel(a.Re, a.Im, so, target, to, row, scale));
-        }
+        Simd.Run(Simd.Width, new ModulusKernel(a.Re, a.Im, d.Re, d.Im, h, w * Lanes, 1f / (h * w)));
         RealForward2D(d, h, w);
     }
 
+    /// <summary>
+    /// |re + i·im| · scale, as sqrt(re² + im²) · scale, for the h rows of a band; row y goes to packed row y / 2 of
+    /// the destination: even rows real, odd rows imaginary. Where re² + im² overflows (|z| beyond 1.8e19, as in the
+    /// unnormalised inverse of a band of inputs near 1e15 and above) that gives infinity although the result is
+    /// finite: found by one sum of the band's results, those elements are computed again by
+    /// <see cref="ModulusOfHuge"/>. Every other element keeps the bits of the plain formula.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Modulus<TV>(float[] re, float[] im, int offset, float[] dst, int dstOffset, int n, float scale) where TV : unmanaged, IVec<TV>
+    private static void Modulus<TV>(float[] re, float[] im, float[] dstRe, float[] dstIm, int h, int row, float scale) where TV : unmanaged, IVec<TV>
     {
-        ref float r = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(re), offset);
-        ref float i = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(im), offset);
-        ref float o = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(dst), dstOffset);
         TV vs = TV.Splat(scale);
-        for (int e = 0; e < n; e += TV.Count)
+        TV sum = TV.Splat(0f);
+        for (int y = 0; y < h; y++)
         {
-            TV x = TV.Load(ref Unsafe.Add(ref r, e)), y = TV.Load(ref Unsafe.Add(ref i, e));
-            TV.Store(TV.Mul(TV.Sqrt(TV.MulAdd(x, x, TV.Mul(y, y))), vs), ref Unsafe.Add(ref o, e));
+            ref float r = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(re), y * row);
+            ref float i = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(im), y * row);
+            ref float o = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference((y & 1) == 0 ? dstRe : dstIm), (y >> 1) * row);
+            for (int e = 0; e < row; e += TV.Count)
+            {
+                TV x = TV.Load(ref Unsafe.Add(ref r, e)), v = TV.Load(ref Unsafe.Add(ref i, e));
+                TV m = TV.Mul(TV.Sqrt(TV.MulAdd(x, x, TV.Mul(v, v))), vs);
+                sum = TV.Add(sum, m);
+                TV.Store(m, ref Unsafe.Add(ref o, e));
+            }
         }
+        // The sum is finite when every result is (a false alarm, values summing past float's range, only costs the scan).
+        Span<float> lanes = stackalloc float[TV.Count];
+        TV.Store(sum, ref MemoryMarshal.GetReference(lanes));
+        foreach (float total in lanes)
+        {
+            if (float.IsFinite(total)) continue;
+            for (int y = 0; y < h; y++)
+            {
+                var o = ((y & 1) == 0 ? dstRe : dstIm).AsSpan((y >> 1) * row, row);
+                for (int e = 0; e < row; e++)
+                    if (!float.IsFinite(o[e])) o[e] = ModulusOfHuge(re[y * row + e], im[y * row + e], scale);
+            }
+            return;
+        }
+    }
+
+    /// <summary>
+    /// |x + i·y| · scale without overflow: x and y scaled by 2⁻⁹⁶ first (exact, but for a part too small to
+    /// matter beside the other), the result by 2⁹⁶ last (exact). Infinite only where the result is; NaN stays NaN.
+    /// </summary>
+    internal static float ModulusOfHuge(float x, float y, float scale)
+    {
+        const float Up = 79228162514264337593543950336f; // 2^96
+        const float Down = 1f / Up;
+        float a = x * Down, b = y * Down;
+        return MathF.Sqrt(MathF.FusedMultiplyAdd(a, a, b * b)) * scale * Up;
     }
 
     /// <summary>

@@ -73,8 +73,10 @@ internal sealed class DecodeStage(
     {
         using (image)
         {
-            if (image.Height == height && image.Width == width) image.CopyPlanes(target.AsSpan(offset, _perImage));
-            return new DecodeOutcome(image.Height, image.Width, null);
+            if (image.Height != height || image.Width != width) return new DecodeOutcome(image.Height, image.Width, null);
+            var planes = target.AsSpan(offset, _perImage);
+            image.CopyPlanes(planes);
+            return new DecodeOutcome(image.Height, image.Width, FiniteStage.InputProblem(planes));
         }
     }
 
@@ -85,9 +87,13 @@ internal sealed class DecodeStage(
             int floats = checked(channels * image.Height * image.Width);
             var planes = System.Buffers.ArrayPool<float>.Shared.Rent(floats);
             image.CopyPlanes(planes.AsSpan(0, floats));
-            return new DecodeOutcome(image.Height, image.Width, null, planes);
+            return new DecodeOutcome(image.Height, image.Width, FiniteStage.InputProblem(planes.AsSpan(0, floats)), planes);
         }
     }
+
+    /// <summary>Why a run to standard output fails at an image found unusable after its header was read (and N written).</summary>
+    public static string StreamFailure(ImageItem item, string reason) =>
+        $"cannot decode {item.FullPath}: {reason} (its header was read, but standard output cannot be corrected once written)";
 
     /// <summary>Waits for the batch's decodes; in listing order: records skips, compacts the good images, stops at a mismatch.</summary>
     private Batch Collect(IReadOnlyList<ImageItem> items, Pending pending, CancellationToken cancellationToken)
@@ -110,7 +116,7 @@ internal sealed class DecodeStage(
             {
                 if (toStandardOutput)
                 {
-                    batch.Failure = new ScatException($"cannot decode {item.FullPath}: {reason} (its header was read, but standard output cannot be corrected once written)");
+                    batch.Failure = new ScatException(StreamFailure(item, reason));
                     break;
                 }
                 batch.Skips.Add((item, reason));
@@ -146,7 +152,7 @@ internal sealed class DecodeStage(
                 {
                     if (toStandardOutput)
                     {
-                        batch.Failure = new ScatException($"cannot decode {item.FullPath}: {reason} (its header was read, but standard output cannot be corrected once written)");
+                        batch.Failure = new ScatException(StreamFailure(item, reason));
                         break;
                     }
                     batch.Skips.Add((item, reason));
