@@ -55,7 +55,7 @@ internal static class InfoCommand
         Line("L", i.L);
         Line("order", i.Order);
         Line("color", i.Color);
-        Line("size", i.Size is null ? null : string.Join("x", i.Size));
+        Line("size", i.Size is [var h, var w] ? $"height {h}, width {w}" : null);
         Line("tile", i.Tile is [var th, var tw] ? $"height {th}, width {tw}" + (i.TileStride is [var sh, var sw] ? $", stride height {sh}, width {sw}" : "") : null);
         Line("channels", i.Channels is null ? null : ChannelSummary(i.Channels));
         Line("classes", i.Classes is null ? null : $"{i.Classes.Count}" + (i.Classes.Count == 0 ? "" : ": " + string.Join(" ", i.Classes)));
