@@ -154,7 +154,11 @@ internal static class ExtractCommand
             if (options.Output == FeatureWriters.StandardOutput && console.OutputIsTerminal)
                 throw new ScatUsageException("standard output is a terminal: redirect it (e.g. > features.npy) or give -o FILE");
             bar = console.ErrorIsTerminal && !options.Quiet ? new ProgressBar(console.Error) : null;
-            var pipeline = new ExtractPipeline(options, stdout, console.In) { Progress = bar is null ? null : bar.Report };
+            var pipeline = new ExtractPipeline(options, stdout, console.In)
+            {
+                Progress = bar is null ? null : bar.Report,
+                AnnounceOutputOver = console.ErrorIsTerminal ? ExtractPipeline.LargeOutput : null,
+            };
             pipeline.Run(bar ?? console.Error, cancellationToken);
             return ExitCode.Success;
         }, onError: () => bar?.Clear(),

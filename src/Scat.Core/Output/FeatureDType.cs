@@ -16,6 +16,9 @@ public static class FeatureDTypes
 {
     public static string Name(FeatureDType t) => t == FeatureDType.Float16 ? "float16" : "float32";
 
+    /// <summary>Bytes per stored value: 4 or 2.</summary>
+    public static int Size(FeatureDType t) => t == FeatureDType.Float16 ? 2 : 4;
+
     /// <summary>Parses --dtype (float32, float16).</summary>
     public static bool TryParse(string text, out FeatureDType dtype)
     {

@@ -35,6 +35,17 @@ public sealed record FeatureFileInfo(
     /// <summary>The element type of the stored features: float32 or float16 (--dtype).</summary>
     public string DType { get; init; } = "float32";
 
+    /// <summary>The options that shaped the features (<see cref="FeatureMetadata.Options"/>), when the file records them.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? Options { get; init; }
+
+    /// <summary>Distinct labels other than -1 (no label), read when the file names no class; null otherwise.</summary>
+    public int? DistinctLabels { get; init; }
+
+    /// <summary>The suffix of an NPY part's sidecar ("part-00003.npy" has "part-00003.meta.npz").</summary>
+    public const string SidecarSuffix = ".meta.npz";
+
+    private static int Distinct(IEnumerable<long> labels) => labels.Where(l => l >= 0).Distinct().Count();
+
     private static string DTypeOfDescr(string descr) => descr switch
     {
         "<f2" => "float16",
@@ -54,7 +65,7 @@ public sealed record FeatureFileInfo(
                 ".npy" => ReadNpy(path),
                 ".npz" => ReadNpz(path),
                 ".parquet" => ReadParquet(path),
-                _ => throw new ScatUsageException($"unknown format '{ext}': scat info reads .npy, .npz and .parquet files"),
+                _ => throw new ScatUsageException($"unknown format '{ext}': scat info reads .npy, .npz and .parquet files, and a parts folder or its MANIFEST.json"),
             };
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException or JsonException
@@ -75,13 +86,11 @@ public sealed record FeatureFileInfo(
         };
     }
 
+    /// <summary>An NPZ output, or an NPY part's sidecar (its features are the .npy beside it, read when there).</summary>
     private static FeatureFileInfo ReadNpz(string path)
     {
         using var zip = ZipFile.OpenRead(path);
         var members = NpyReader.OpenNpz(zip);
-        if (!members.TryGetValue("features", out var features)) throw new InvalidDataException("no 'features' array: not a scat NPZ file");
-        NpyHeader h;
-        using (var s = features()) h = NpyReader.ReadHeader(s);
         long[] Ints(string name)
         {
             using var s = members[name]();
@@ -92,17 +101,36 @@ public sealed record FeatureFileInfo(
             using var s = members[name]();
             return NpyReader.ReadUnicode(s).Data;
         }
+        string format = "npz";
+        NpyHeader h;
+        if (members.TryGetValue("features", out var features))
+        {
+            using var s = features();
+            h = NpyReader.ReadHeader(s);
+        }
+        else if (path.EndsWith(SidecarSuffix, StringComparison.OrdinalIgnoreCase) && members.ContainsKey("labels"))
+        {
+            var part = path[..^SidecarSuffix.Length] + ".npy";
+            if (!File.Exists(part)) throw new InvalidDataException($"the sidecar's features {part} are missing");
+            using var s = File.OpenRead(part);
+            h = NpyReader.ReadHeader(s);
+            format = "npy part with sidecar";
+        }
+        else throw new InvalidDataException("no 'features' array: not a scat NPZ file");
+        if (h.Shape.Length < 1) throw new InvalidDataException("the array has no image axis");
         int? Scalar(string name) => members.ContainsKey(name) ? (int)Ints(name)[0] : null;
         var channels = ChannelFields.Read(f => members.ContainsKey(f) ? Ints(f) : null);
         string? color = h.Shape.Length > 1 ? h.Shape[1] switch { 1 => "gray", 3 => "rgb", _ => null } : null;
-        return new FeatureFileInfo("npz", h.Shape[0], h.Shape[1..], Scalar("J"), Scalar("L"),
-            channels is null ? null : channels.Max(c => c.Order), color, null, channels,
-            members.ContainsKey("classes") ? Strings("classes") : null, null, null)
+        var classes = members.ContainsKey("classes") ? Strings("classes") : null;
+        return new FeatureFileInfo(format, h.Shape[0], h.Shape[1..], Scalar("J"), Scalar("L"),
+            channels is null ? null : channels.Max(c => c.Order), color, null, channels, classes, null, null)
         {
             Inputs = members.ContainsKey("inputs") ? Strings("inputs") : null,
             DType = DTypeOfDescr(h.Descr),
             Tile = members.ContainsKey("tile") ? Ints("tile").Select(v => (int)v).ToList() : null,
             TileStride = members.ContainsKey("tile_stride") ? Ints("tile_stride").Select(v => (int)v).ToList() : null,
+            Options = members.ContainsKey("options") ? Strings("options").Select(FeatureShaping.ParsePair).ToList() : null,
+            DistinctLabels = classes is { Length: > 0 } || !members.ContainsKey("labels") ? null : Distinct(Ints("labels")),
         };
     }
 
@@ -111,11 +139,26 @@ public sealed record FeatureFileInfo(
         var reader = ParquetReader.CreateAsync(path).GetAwaiter().GetResult();
         try
         {
-            return Describe(reader, reader.Metadata?.NumRows ?? 0);
+            var info = Describe(reader, reader.Metadata?.NumRows ?? 0);
+            return info.Classes is { Count: > 0 } ? info : info with { DistinctLabels = Distinct(Labels(reader)) };
         }
         finally
         {
             reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>The label column, row group by row group.</summary>
+    private static IEnumerable<long> Labels(ParquetReader reader)
+    {
+        var field = reader.Schema.DataFields.FirstOrDefault(f => f.Name == "label") ?? throw new InvalidDataException("no 'label' column");
+        for (int g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            if (field.ClrType != typeof(long) || field.IsNullable) throw new InvalidDataException("the 'label' column is not int64");
+            var data = new long[checked((int)group.RowCount)];
+            group.ReadAsync<long>(field, data.AsMemory(), null, CancellationToken.None).GetAwaiter().GetResult();
+            foreach (var label in data) yield return label;
         }
     }
 
@@ -147,6 +190,8 @@ public sealed record FeatureFileInfo(
             DType = Str("dtype") ?? "float32",
             Tile = IntArray("tile"),
             TileStride = IntArray("tile_stride"),
+            Options = r.TryGetProperty("options", out var opts) && opts.ValueKind == JsonValueKind.Object
+                ? opts.EnumerateObject().Select(p => new KeyValuePair<string, string>(p.Name, p.Value.GetString() ?? "")).ToList() : null,
         };
     }
 }

@@ -9,15 +9,19 @@ public static class FeatureWriters
     public const string StandardOutput = "-";
 
     /// <summary>The format of an output path by its extension; throws <see cref="ScatUsageException"/> for others.</summary>
-    public static OutputFormat FormatOf(string path)
+    public static OutputFormat FormatOf(string path) => TryFormatOf(path, out var format) ? format
+        : throw new ScatUsageException(
+            $"unknown output format '{(Path.GetExtension(path) is { Length: > 0 } ext ? ext : path)}': use a .npy, .npz or .parquet file, or - for NPY on standard output");
+
+    /// <summary>The format of an output path by its extension ("-": NPY); false for another extension.</summary>
+    public static bool TryFormatOf(string path, out OutputFormat format)
     {
-        if (path == StandardOutput) return OutputFormat.Npy;
         var ext = Path.GetExtension(path);
-        if (string.Equals(ext, ".npy", StringComparison.OrdinalIgnoreCase)) return OutputFormat.Npy;
-        if (string.Equals(ext, ".npz", StringComparison.OrdinalIgnoreCase)) return OutputFormat.Npz;
-        if (string.Equals(ext, ".parquet", StringComparison.OrdinalIgnoreCase)) return OutputFormat.Parquet;
-        throw new ScatUsageException(
-            $"unknown output format '{(ext.Length == 0 ? path : ext)}': use a .npy, .npz or .parquet file, or - for NPY on standard output");
+        format = path == StandardOutput || string.Equals(ext, ".npy", StringComparison.OrdinalIgnoreCase) ? OutputFormat.Npy
+            : string.Equals(ext, ".npz", StringComparison.OrdinalIgnoreCase) ? OutputFormat.Npz
+            : string.Equals(ext, ".parquet", StringComparison.OrdinalIgnoreCase) ? OutputFormat.Parquet
+            : (OutputFormat)(-1);
+        return Enum.IsDefined(format);
     }
 
     /// <summary>A writer for a file path (.npy, .npz or .parquet).</summary>

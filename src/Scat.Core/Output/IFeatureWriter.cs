@@ -25,6 +25,11 @@ public sealed record FeatureMetadata(ScatteringLayout Layout, int Channels, IRea
     /// <summary>The inputs as given to extract (folders, patterns, tar shards, tables, arrays); recorded so that scat info can say where the features came from.</summary>
     public IReadOnlyList<string>? Inputs { get; init; }
 
+    /// <summary>The options that shape the features, as extract was given them (<see cref="FeatureShaping"/>), in
+    /// declaration order; every format records them (NPZ and an NPY part's sidecar: <c>options</c>, "name=value" each;
+    /// Parquet: the <c>options</c> object of its JSON).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? Options { get; init; }
+
     /// <summary>Channels K per image channel.</summary>
     public int K => ScatChannels.Count;
 

@@ -74,7 +74,7 @@ public sealed class NpzFeatureWriter(string destination, bool overwrite = true, 
         }
     }
 
-    /// <summary>The members besides the features: labels, paths, (tile_y, tile_x, tile, tile_stride,) classes, channel meta, J, L
+    /// <summary>The members besides the features: labels, paths, (tile_y, tile_x, tile, tile_stride,) classes, inputs, options, channel meta, J, L
     /// (also an NPY part's sidecar).</summary>
     /// <param name="time">The members' time stamp; null: now. A fixed one makes the archive's bytes reproducible.</param>
     internal static void WriteRowMembers(ZipArchive zip, FeatureMetadata meta, IReadOnlyList<long> labels, IReadOnlyList<string> paths,
@@ -92,6 +92,7 @@ public sealed class NpzFeatureWriter(string destination, bool overwrite = true, 
         }
         Member(zip, "classes", s => NpyFormat.WriteUnicodeArray(s, meta.Classes));
         if (meta.Inputs is { } inputs) Member(zip, "inputs", s => NpyFormat.WriteUnicodeArray(s, inputs));
+        if (meta.Options is { } options) Member(zip, "options", s => NpyFormat.WriteUnicodeArray(s, options.Select(FeatureShaping.Pair).ToList()));
         var channels = meta.ScatChannels;
         foreach (var field in ChannelFields.Of(channels))
             Member(zip, field, s => NpyFormat.WriteInt64Array(s, channels.Select(c => (long)ChannelFields.Value(c, field)).ToArray()));

@@ -249,6 +249,12 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
                 foreach (var i in inputs) json.WriteStringValue(i);
                 json.WriteEndArray();
             }
+            if (meta.Options is { } options)
+            {
+                json.WriteStartObject("options");
+                foreach (var (name, value) in options) json.WriteString(name, value);
+                json.WriteEndObject();
+            }
             json.WriteString("dtype", FeatureDTypes.Name(meta.DType));
             json.WriteString("scat_version", ScatInfo.Version);
             json.WriteString("created", DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));

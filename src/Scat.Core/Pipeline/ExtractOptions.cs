@@ -11,79 +11,125 @@ public sealed record ExtractOptions
 {
     /// <summary>Folders (classes are their first-level subfolders) and image files, tar shards, Parquet tables or numpy
     /// arrays (one kind per run; brace ranges and globs are expanded by scat).</summary>
+    [NotFeatureShaping] // recorded apart: the manifest's inputs and listing fingerprint, the outputs' inputs
     public required IReadOnlyList<string> Inputs { get; init; }
     /// <summary>A .npy, .npz or .parquet path (may hold {shard}), or "-" for NPY on standard output.</summary>
+    [NotFeatureShaping] // the manifest compares the part files' names
     public required string Output { get; init; }
+    [FeatureShaping("J")]
     public int J { get; init; } = 2;
+    [FeatureShaping("L")]
     public int L { get; init; } = 8;
+    [FeatureShaping("order")]
     public int Order { get; init; } = 2;
     /// <summary>Pool each map over its positions (features (N, C, K) instead of (N, C, K, H', W')).</summary>
+    [FeatureShaping("pool")]
     public PoolMode Pool { get; init; } = PoolMode.None;
     /// <summary>Padding mode, rotation invariance, renormalisation, log (issue 16); the defaults change nothing.</summary>
+    [FeatureShaping] // padding, rotation_invariant, renorm, log
     public Scat.Transform.CoefficientOptions Coefficients { get; init; } = Scat.Transform.CoefficientOptions.Default;
+    [FeatureShaping("color")]
     public ColorMode Color { get; init; } = ColorMode.Rgb;
     /// <summary>Resize every image to this size; null: all images must share one size.</summary>
+    [NotFeatureShaping] // as size and fit, below
     public ResizeSpec? Resize { get; init; }
+    /// <summary>--size as given: "N" or "HxW"; null without --size.</summary>
+    [FeatureShaping("size")]
+    public string? Size => Resize is { } r ? (r.Height == r.Width ? $"{r.Height}" : $"{r.Height}x{r.Width}") : null;
+    /// <summary>--fit; null without --size (it then does nothing).</summary>
+    [FeatureShaping("fit")]
+    public FitMode? Fit => Resize?.Fit;
+    [NotFeatureShaping]
     public DeviceSpec Device { get; init; } = new(DeviceKind.Auto, 0);
+    [NotFeatureShaping]
     public int BatchSize { get; init; } = 64;
+    [NotFeatureShaping]
     public int Threads { get; init; } = Environment.ProcessorCount;
     /// <summary>Only errors on stderr.</summary>
+    [NotFeatureShaping]
     public bool Quiet { get; init; }
     /// <summary>A file that cannot be decoded fails the run instead of being skipped.</summary>
+    [FeatureShaping("strict")]
     public bool Strict { get; init; }
     /// <summary>--files-from: a file of image paths ("-": standard input) to process in that order instead of <see cref="Inputs"/>.</summary>
+    [NotFeatureShaping] // recorded apart, as the inputs
     public string? FilesFrom { get; init; }
     /// <summary>With <see cref="FilesFrom"/>: the class of a file is its parent folder's name.</summary>
+    [FeatureShaping("classes_from_parent")]
     public bool ClassesFromParent { get; init; }
     /// <summary>--limit: process only the first N images of the listing (applied before <see cref="Shard"/>); null: all.</summary>
+    [FeatureShaping("limit")]
     public int? Limit { get; init; }
     /// <summary>--shards: the shard count for --shard auto under a Kubernetes indexed Job (read while parsing --shard).</summary>
+    [NotFeatureShaping] // read into Shard
     public int? ShardCount { get; init; }
     /// <summary>Process only this part of the input; the output name may hold {shard}.</summary>
+    [FeatureShaping("shard")]
     public Shard? Shard { get; init; }
     /// <summary>--image-ext: the image member of a tar sample that has several (e.g. "jpg"); null: the only (or plain) one.</summary>
+    [FeatureShaping("image_ext")]
     public string? ImageExtension { get; init; }
     /// <summary>--image-column: the image column of a Parquet table; null: "image".</summary>
+    [FeatureShaping("image_column")]
     public string? ImageColumn { get; init; }
     /// <summary>--label-column: the integer label column of a Parquet table; null: "label" when there.</summary>
+    [FeatureShaping("label_column")]
     public string? LabelColumn { get; init; }
     /// <summary>--array-key: the array of an .npz holding the images; null: "x", or the only one.</summary>
+    [FeatureShaping("array_key")]
     public string? ArrayKey { get; init; }
     /// <summary>Compression of a Parquet output; null: zstd.</summary>
+    [NotFeatureShaping] // as compression, below
     public ParquetCompression? Compression { get; init; }
+    /// <summary>The compression of a Parquet output (zstd when not given); null for NPY and NPZ.</summary>
+    [FeatureShaping("compression")]
+    public ParquetCompression? StoredCompression =>
+        FeatureWriters.TryFormatOf(Output, out var f) && f == OutputFormat.Parquet ? Compression ?? ParquetCompression.Zstd : null;
     /// <summary>Scaled (DCT-domain) or full-size decoding of JPEGs that --size shrinks (<c>--decode</c>).</summary>
+    [FeatureShaping("decode")]
     public DecodeMode Decode { get; init; } = DecodeMode.Scaled;
 
     // Safety: bad files, decompression bombs, hanging decodes, the output file.
     /// <summary>Images with more pixels than this (from the header) are skipped before decoding.</summary>
+    [FeatureShaping("max_pixels")]
     public long MaxPixels { get; init; } = ImageDecoder.DefaultMaxPixels;
     /// <summary>A decode that runs longer is abandoned and its file skipped.</summary>
+    [NotFeatureShaping]
     public TimeSpan DecodeTimeout
     {
         get => TimeSpan.FromSeconds(DecodeTimeoutSeconds);
         init => DecodeTimeoutSeconds = value.TotalSeconds;
     }
     /// <summary><see cref="DecodeTimeout"/> in seconds, as given (checked by <see cref="Validate"/>).</summary>
+    [NotFeatureShaping]
     public double DecodeTimeoutSeconds { get; init; } = DefaultDecodeTimeout.TotalSeconds;
     /// <summary>Where to write the skipped files (PATH TAB REASON per line); null: nowhere.</summary>
+    [NotFeatureShaping]
     public string? SkippedList { get; init; }
     /// <summary>Refuse to replace an existing output file (checked before any work and at the final rename).</summary>
+    [NotFeatureShaping]
     public bool NoClobber { get; init; }
 
     /// <summary>--part-size N: images of the listing per output part; null: one file (today's behaviour).</summary>
+    [NotFeatureShaping] // the manifest's own part_size
     public int? PartSize { get; init; }
     /// <summary>--resume: finish the parts the manifest does not list as good.</summary>
+    [NotFeatureShaping]
     public bool Resume { get; init; }
     /// <summary>--dtype: the element type features are stored in.</summary>
+    [FeatureShaping("dtype")]
     public Scat.Output.FeatureDType DType { get; init; } = Scat.Output.FeatureDType.Float32;
 
     // Tiles (issue 21): --tile and --tile-stride as given (HxW or N), parsed into Tiling by Validate's rules.
     /// <summary>--tile N|HxW: cut each image (after --size) into tiles of this size, each a row; null: whole images.</summary>
+    [FeatureShaping("tile")]
     public string? Tile { get; init; }
     /// <summary>--tile-stride N|HxW: rows and columns between tiles' corners; null: the tile size (no overlap).</summary>
+    [FeatureShaping("tile_stride")]
     public string? TileStride { get; init; }
 
     /// <summary>The tiling asked for (checked by <see cref="Validate"/>), or null.</summary>
+    [NotFeatureShaping] // as tile and tile_stride, above
     public Tiling? Tiling
     {
         get
@@ -102,6 +148,7 @@ public sealed record ExtractOptions
     public static readonly TimeSpan MaxDecodeTimeout = TimeSpan.FromDays(1);
 
     /// <summary>The output path with {shard} filled in.</summary>
+    [NotFeatureShaping]
     public string OutputPath => Scat.Pipeline.Shard.FillName(Output, Shard);
 
     /// <summary>Every rule that needs no file, in one place; throws <see cref="ScatUsageException"/> on the first broken one.</summary>

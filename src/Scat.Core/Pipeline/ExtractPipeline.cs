@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Scat.Backends;
 using Scat.Input;
 using Scat.Input.Decoding;
@@ -33,6 +32,13 @@ public sealed class ExtractPipeline
 
     /// <summary>Called after each batch is written (from the calling thread).</summary>
     public Action<ExtractProgress>? Progress { get; init; }
+
+    /// <summary>Say how large the output will be, before computing, when it exceeds this many bytes (not with --quiet);
+    /// null: never. The command sets <see cref="LargeOutput"/> when standard error is a terminal.</summary>
+    public long? AnnounceOutputOver { get; init; }
+
+    /// <summary>An output above 1 GB is announced on a terminal.</summary>
+    public const long LargeOutput = 1_000_000_000;
 
     /// <summary>Where the images come from; by default chosen from the options (<see cref="SourceFor"/>).</summary>
     public IImageSource? Source { get; init; }
@@ -85,8 +91,9 @@ public sealed class ExtractPipeline
         o.Validate();
         bool toStdout = o.Output == FeatureWriters.StandardOutput;
         if (toStdout && _standardOutput is null) throw new InvalidOperationException("no standard output stream given");
-        if (o.NoClobber && !toStdout && (File.Exists(o.OutputPath) || Directory.Exists(o.OutputPath)))
-            throw new ScatException($"{o.OutputPath} exists; not replaced (--no-clobber)");
+        if (o.NoClobber && !toStdout && !o.Resume
+            && (o.PartSize is null ? [o.OutputPath] : PartedOutput.ExistingFiles(o)).FirstOrDefault(f => File.Exists(f) || Directory.Exists(f)) is { } existing)
+            throw new ScatException($"{existing} exists; not replaced (--no-clobber)");
         var source = Source ?? SourceFor(o, cancellationToken); // before the device: a wrong kind of input is a usage error
         using var owned = Source is null ? source as IDisposable : null; // a source given by the caller stays the caller's
         var device = ResolveDevice(o, stderr);
@@ -109,9 +116,10 @@ public sealed class ExtractPipeline
     {
         var o = _options;
         var listing = source.List();
+        OutputGuard.CheckNotInputs(o, listing); // before the folder's lock and anything it removes
         var (selected, shardFirst) = Select(listing.Items, o, shardItems: !source.Sharded);
         // --part-size: the parts to write; with --resume only the listing positions no good part covers.
-        var parted = _parted = o.PartSize is null ? null : PartedOutput.Open(o, listing, shardFirst, selected.Count, stderr);
+        using var parted = _parted = o.PartSize is null ? null : PartedOutput.Open(o, listing, shardFirst, selected.Count, stderr, cancellationToken);
         if (parted is { Pending.Count: 0 })
         {
             parted.MarkComplete();
@@ -122,6 +130,7 @@ public sealed class ExtractPipeline
         var decoder = new ImageDecoder(o.Color, o.Resize, maxPixels: o.MaxPixels, decode: o.Decode);
         using var workers = new DecodeWorkers(o.Threads, o.DecodeTimeout, MaxAbandonedDecodes);
         var report = new RunReport(stderr, o, selected.Count, Progress);
+        report.Start(); // the progress bar, from the first image
 
         // An output of one shape (unpooled .npy or .npz) needs one image size, known from the headers before any transform.
         bool oneShape = o.Pool == PoolMode.None && FeatureWriters.FormatOf(o.Output) != OutputFormat.Parquet;
@@ -141,16 +150,19 @@ public sealed class ExtractPipeline
             l => new CoefficientSteps(l, o.Coefficients, o.Pool)).Start(height, width);
         var engine = engines.First.Engine;
         var steps = engines.First.Steps;
-        using var writer = toStdout ? new NpyStreamFeatureWriter(_standardOutput!, items.Count)
-            : parted is not null ? new PartedFeatureWriter(parted)
-            : FeatureWriters.ForFile(o.OutputPath, o.Compression, overwrite: !o.NoClobber);
-        writer.Begin(new FeatureMetadata(layout, channels, listing.Classes)
+        var metadata = new FeatureMetadata(layout, channels, listing.Classes)
         {
             Pool = o.Pool, Coefficients = o.Coefficients, ScatChannels = steps.Channels, DType = o.DType, Inputs = InputsAsGiven(o),
+            Options = FeatureShaping.Of(o),
             NativeSizes = varying,
             Tile = tiling is null ? null : (tiling.Height, tiling.Width),
             TileStride = tiling is null ? null : (tiling.StrideY, tiling.StrideX),
-        });
+        };
+        if (AnnounceOutputOver is { } over) report.AnnounceSize(metadata, items.Count, over);
+        using var writer = toStdout ? new NpyStreamFeatureWriter(_standardOutput!, items.Count)
+            : parted is not null ? new PartedFeatureWriter(parted)
+            : FeatureWriters.ForFile(o.OutputPath, o.Compression, overwrite: !o.NoClobber);
+        writer.Begin(metadata);
 
         using var inputs = new BufferPool<float[]>(InputBuffers, () => new float[batch * channels * height * width]);
         using var outputs = new BufferPool<FeatureBuffer>(OutputBuffers,
@@ -174,9 +186,8 @@ public sealed class ExtractPipeline
         report.WriteSkippedList(); // first: if it cannot be written, the run fails with no output in place
         write.Complete();
         clock.Stop();
-        if (!o.Quiet)
-            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{writer.Count} {(tiling is null ? "images" : "tiles")}, {report.Skipped} skipped, in {clock.Elapsed.TotalSeconds:0.0} s"));
+        long kept = parted?.GoodRows ?? 0;
+        report.Closing(writer.Count - kept, o.Resume ? kept : null, clock.Elapsed);
         return new ExtractResult(writer.Count, report.Skipped, clock.Elapsed, engine.Description)
         {
             StageTimes = (decode.Busy, transform.Busy, write.Busy),

@@ -3,9 +3,7 @@ using System.IO.Hashing;
 using System.Text;
 using System.Text.RegularExpressions;
 using Scat.Input;
-using Scat.Input.Decoding;
 using Scat.Output;
-using Scat.Transform;
 
 namespace Scat.Pipeline;
 
@@ -14,13 +12,14 @@ namespace Scat.Pipeline;
 /// listing ranges are already covered by good parts. Positions are those of the run's listing (the shard's
 /// images with --shard): part k covers [k·N, min((k+1)·N, count)).
 /// </summary>
-public sealed class PartedOutput
+public sealed class PartedOutput : IDisposable
 {
     /// <summary>The placeholder of the part number in the output name, zero-padded to 5 digits.</summary>
     public const string Placeholder = "{part}";
 
     private readonly string _prefix, _suffix; // the file name around {part}
     private readonly bool[] _good;
+    private OutputLock? _lock;
 
     public ExtractOptions Options { get; }
     public string Folder { get; }
@@ -65,8 +64,45 @@ public sealed class PartedOutput
     public string FileName(int part) => _prefix + part.ToString("D5", CultureInfo.InvariantCulture) + _suffix;
     public string PartPath(int part) => Path.Combine(Folder, FileName(part));
     /// <summary>An NPY part's sidecar: labels, paths and metadata as NPZ ("part-00003.npy" → "part-00003.meta.npz").</summary>
-    public string? SidecarPath(int part) =>
-        Format == OutputFormat.Npy ? Path.Combine(Folder, Path.GetFileNameWithoutExtension(FileName(part)) + ".meta.npz") : null;
+    public string? SidecarPath(int part) => SidecarName(part) is { } name ? Path.Combine(Folder, name) : null;
+    private string? SidecarName(int part) =>
+        Format == OutputFormat.Npy ? Path.GetFileNameWithoutExtension(FileName(part)) + SidecarSuffix : null;
+
+    private const string SidecarSuffix = ".meta.npz";
+
+    /// <summary>The manifest of a run: MANIFEST.json beside the parts, MANIFEST-SHARD.json with --shard.</summary>
+    public static string ManifestPathOf(ExtractOptions o) =>
+        Path.Combine(FolderOf(o), o.Shard is null ? "MANIFEST.json" : $"MANIFEST-{o.Shard.Label}.json");
+
+    private static string FolderOf(ExtractOptions o) => Path.GetDirectoryName(Path.GetFullPath(Shard.FillName(o.Output, o.Shard)))!;
+
+    /// <summary>
+    /// The names of the run's own files in its folder: its parts and their sidecars, whatever their number
+    /// (prefix, five digits or more, suffix), and its manifest. Only these are ever removed (issue 22).
+    /// </summary>
+    private static Regex OwnNames(ExtractOptions o) => new("^(" + OwnNamePattern(o) + ")$", RegexOptions.CultureInvariant);
+
+    private static string OwnNamePattern(ExtractOptions o)
+    {
+        var name = Path.GetFileName(Shard.FillName(o.Output, o.Shard));
+        int at = name.IndexOf(Placeholder, StringComparison.Ordinal);
+        string prefix = name[..at], suffix = name[(at + Placeholder.Length)..];
+        string sidecar = FeatureWriters.FormatOf(name) == OutputFormat.Npy ? "|" + Regex.Escape(Path.GetFileNameWithoutExtension(suffix) + SidecarSuffix) : "";
+        return Regex.Escape(prefix) + "[0-9]{5,}(" + Regex.Escape(suffix) + sidecar + ")|" + Regex.Escape(Path.GetFileName(ManifestPathOf(o)));
+    }
+
+    /// <summary>Whether <paramref name="path"/> is one of the files the run writes: a part, a sidecar or the manifest.</summary>
+    public static bool IsOwnFile(ExtractOptions o, string path) =>
+        Path.GetDirectoryName(Path.GetFullPath(path)) == FolderOf(o) && OwnNames(o).IsMatch(Path.GetFileName(path));
+
+    /// <summary>The run's own files (parts, sidecars, manifest) that exist now in its folder.</summary>
+    public static IReadOnlyList<string> ExistingFiles(ExtractOptions o)
+    {
+        var folder = FolderOf(o);
+        if (!Directory.Exists(folder)) return [];
+        var own = OwnNames(o);
+        return Directory.EnumerateFileSystemEntries(folder).Where(f => own.IsMatch(Path.GetFileName(f))).Order(StringComparer.Ordinal).ToList();
+    }
 
     /// <summary>Checks the part options that need no file (called from ExtractPipeline.Validate).</summary>
     public static void Validate(ExtractOptions o)
@@ -92,20 +128,43 @@ public sealed class PartedOutput
             throw new ScatUsageException($"the output name holds {Placeholder} more than once");
         if (o.Shard is not null && !o.Output.Contains(Shard.Placeholder, StringComparison.Ordinal))
             throw new ScatUsageException($"--part-size with --shard needs {Shard.Placeholder} in the output name, so that shards do not write the same parts");
+        if (o.SkippedList is { Length: > 0 } list && IsOwnFile(o, list))
+            throw new ScatUsageException($"--skipped {list} is a part, sidecar or manifest of the run: give another file");
     }
 
     /// <summary>
-    /// Plans the run: removes stale temporary files of earlier runs, reads and checks the manifest with --resume
-    /// (refusing with one line naming what differs), verifies the listed parts, and writes the manifest.
+    /// Plans the run: takes the folder's lock (<see cref="OutputLock"/>, held until <see cref="Dispose"/>), removes
+    /// stale temporary files of earlier runs, reads and checks the manifest with --resume (refusing with one line
+    /// naming what differs), verifies the listed parts, removes the run's own part files that its manifest does not
+    /// list (an earlier run's, which the glob of the parts would otherwise return), and writes the manifest.
     /// </summary>
     /// <param name="listing">The whole input listing (fingerprinted).</param>
     /// <param name="shardFirst">The first position of the run's images in <paramref name="listing"/>.</param>
     /// <param name="count">The run's images.</param>
-    public static PartedOutput Open(ExtractOptions o, ImageListing listing, int shardFirst, int count, TextWriter stderr)
+    /// <param name="cancellationToken">Stops the hashing of the parts --resume verifies.</param>
+    public static PartedOutput Open(ExtractOptions o, ImageListing listing, int shardFirst, int count, TextWriter stderr,
+        CancellationToken cancellationToken = default)
+    {
+        string manifestPath = ManifestPathOf(o);
+        var held = OutputLock.Acquire(manifestPath, notice => { if (!o.Quiet) stderr.WriteLine(notice); });
+        try
+        {
+            var plan = Open(o, listing, shardFirst, count, stderr, manifestPath, cancellationToken);
+            plan._lock = held;
+            return plan;
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    private static PartedOutput Open(ExtractOptions o, ImageListing listing, int shardFirst, int count, TextWriter stderr,
+        string manifestPath, CancellationToken cancellationToken)
     {
         string pattern = Shard.FillName(o.Output, o.Shard);
-        var folder = Path.GetDirectoryName(Path.GetFullPath(pattern))!;
-        string manifestPath = Path.Combine(folder, o.Shard is null ? "MANIFEST.json" : $"MANIFEST-{o.Shard.Label}.json");
+        var folder = FolderOf(o);
         int partSize = o.PartSize!.Value;
         int parts = (int)((count + (long)partSize - 1) / partSize);
 
@@ -120,70 +179,46 @@ public sealed class PartedOutput
             PartCount = parts,
         };
         var good = new bool[parts];
-        int stale = RemoveStaleTemporaries(folder, pattern, manifestPath);
+        int stale = RemoveStaleTemporaries(o);
         if (stale > 0 && !o.Quiet) stderr.WriteLine($"removed {stale} stale temporary file{(stale == 1 ? "" : "s")} of an interrupted run in {folder}");
 
         Manifest manifest = fresh;
         if (o.Resume && File.Exists(manifestPath))
         {
-            var old = Manifest.Read(manifestPath);
-            if (Difference(old, fresh) is { } why)
-                throw new ScatException($"--resume refused: {why} ({manifestPath}); no part was touched: rerun without --resume to start over");
-            var kept = new List<ManifestPart>();
-            var planned = new PartedOutput(o, pattern, fresh, manifestPath, good, count);
-            foreach (var p in old.Parts.OrderBy(p => p.Index))
+            Manifest old;
+            try
             {
-                if (p.Index < 0 || p.Index >= parts || good[p.Index] || p.File != planned.FileName(p.Index)) continue;
-                var problem = Verify(Path.Combine(folder, p.File), p.Bytes, p.Xxh128)
-                              ?? (p.Sidecar is null ? null : Verify(Path.Combine(folder, p.Sidecar), p.SidecarBytes ?? -1, p.SidecarXxh128 ?? ""));
-                if (problem is null) { good[p.Index] = true; kept.Add(p); }
-                else if (!o.Quiet) stderr.WriteLine($"part {p.Index} ({p.File}) {problem}: redoing it");
+                old = Manifest.Read(manifestPath, folder);
             }
+            catch (ScatException e)
+            {
+                throw Refused(e.Message, e);
+            }
+            if (Difference(old, fresh) is { } why)
+                throw Refused($"{why} ({manifestPath})");
+            var planned = new PartedOutput(o, pattern, fresh, manifestPath, good, count);
+            var (kept, bad) = CheckParts(old, folder, partSize, count, shardFirst,
+                p => (planned.FileName(p.Index), planned.SidecarName(p.Index)), cancellationToken);
+            foreach (var p in kept) good[p.Index] = true;
+            if (!o.Quiet)
+                foreach (var (p, problem) in bad) stderr.WriteLine($"part {p.Index} ({planned.FileName(p.Index)}) {problem}: redoing it");
             manifest = fresh with { Parts = kept, FeatureShape = old.FeatureShape };
             if (!o.Quiet)
                 stderr.WriteLine($"resuming: {kept.Count} of {parts} parts are done, {parts - kept.Count} to compute");
         }
-        else
-        {
-            if (o.Resume && !o.Quiet) stderr.WriteLine($"no manifest {manifestPath}: starting from the beginning");
-            if (!o.Resume && o.NoClobber && File.Exists(manifestPath))
-                throw new ScatException($"{manifestPath} exists; not replaced (--no-clobber)");
-        }
+        else if (o.Resume && !o.Quiet) stderr.WriteLine($"no manifest {manifestPath}: starting from the beginning");
+        int removed = RemoveUnlisted(o, manifest, manifestPath);
+        if (removed > 0 && !o.Quiet)
+            stderr.WriteLine($"removed {removed} part file{(removed == 1 ? "" : "s")} in {folder} that {Path.GetFileName(manifestPath)} does not list");
         manifest.Write(manifestPath);
         return new PartedOutput(o, pattern, manifest, manifestPath, good, count);
     }
 
-    /// <summary>The options that shape the features (or the parts' bytes and numbering), as text.</summary>
-    private static SortedDictionary<string, string> OptionsOf(ExtractOptions o) => new(StringComparer.Ordinal)
-    {
-        ["output"] = Path.GetFileName(Shard.FillName(o.Output, o.Shard)), // the folder is where the manifest is
-        ["part_size"] = o.PartSize!.Value.ToString(CultureInfo.InvariantCulture),
-        ["shard"] = o.Shard?.ToString() ?? "none",
-        ["J"] = o.J.ToString(CultureInfo.InvariantCulture),
-        ["L"] = o.L.ToString(CultureInfo.InvariantCulture),
-        ["order"] = o.Order.ToString(CultureInfo.InvariantCulture),
-        ["color"] = o.Color.ToString().ToLowerInvariant(),
-        ["size"] = o.Resize is { } r ? string.Create(CultureInfo.InvariantCulture, $"{r.Height}x{r.Width} {r.Fit}").ToLowerInvariant() : "none",
-        ["pool"] = o.Pool.ToString().ToLowerInvariant(),
-        ["tile"] = o.Tiling is { } t ? string.Create(CultureInfo.InvariantCulture, $"{t.Height}x{t.Width}") : "none",
-        ["tile_stride"] = o.Tiling is { } s ? string.Create(CultureInfo.InvariantCulture, $"{s.StrideY}x{s.StrideX}") : "none",
-        ["dtype"] = FeatureDTypes.Name(o.DType),
-        ["compression"] = FeatureWriters.FormatOf(o.Output) == OutputFormat.Parquet
-            ? ParquetFeatureWriter.CompressionName(o.Compression ?? ParquetCompression.Zstd) : "none",
-        ["max_pixels"] = o.MaxPixels.ToString(CultureInfo.InvariantCulture),
-        ["strict"] = o.Strict ? "true" : "false",
-        ["classes_from_parent"] = o.ClassesFromParent ? "true" : "false",
-        ["decode"] = o.Decode == DecodeMode.Exact ? "exact" : "scaled",
-        ["padding"] = PadIndex.Name(o.Coefficients.Padding),
-        ["renorm"] = o.Coefficients.Renorm ? "true" : "false",
-        ["rotation_invariant"] = o.Coefficients.RotationInvariant ? "true" : "false",
-        ["log"] = o.Coefficients.Log ? "true" : "false",
-        ["limit"] = o.Limit?.ToString(CultureInfo.InvariantCulture) ?? "none",
-        ["image_ext"] = o.ImageExtension ?? "none",
-        ["image_column"] = o.ImageColumn ?? "none",
-        ["label_column"] = o.LabelColumn ?? "none",
-        ["array_key"] = o.ArrayKey ?? "none",
-    };
+    private static ScatException Refused(string why, Exception? inner = null) =>
+        new($"--resume refused: {why}; no part was touched: rerun without --resume to start over", inner);
+
+    /// <summary>The options that shape the features (<see cref="FeatureShaping"/> on <see cref="ExtractOptions"/>), as text.</summary>
+    private static SortedDictionary<string, string> OptionsOf(ExtractOptions o) => new(FeatureShaping.Of(o).ToDictionary(), StringComparer.Ordinal);
 
     /// <summary>What differs between the manifest and this run, in words, or null.</summary>
     private static string? Difference(Manifest old, Manifest now)
@@ -195,23 +230,116 @@ public sealed class PartedOutput
         }
         foreach (var key in old.Options.Keys.Where(k => !now.Options.ContainsKey(k)))
             return $"option {key} is absent now but {old.Options[key]} in the manifest";
+        if (old.PartSize != now.PartSize)
+            return string.Create(CultureInfo.InvariantCulture, $"the part size is {now.PartSize} now but {old.PartSize} in the manifest");
         if (!old.Inputs.SequenceEqual(now.Inputs))
             return $"the inputs are {string.Join(" ", now.Inputs)} now but {string.Join(" ", old.Inputs)} in the manifest";
         if (old.Listing.Count != now.Listing.Count)
             return $"the input listing has {now.Listing.Count} images now but {old.Listing.Count} in the manifest";
         if (old.Listing.Xxh128 != now.Listing.Xxh128)
             return $"the input listing's names, sizes or modification times differ from the manifest's (same {now.Listing.Count} images)";
+        if (old.PartCount != now.PartCount)
+            return string.Create(CultureInfo.InvariantCulture, $"the run has {now.PartCount} parts now but {old.PartCount} in the manifest");
         return null;
     }
 
-    private static string? Verify(string path, long bytes, string checksum)
+    /// <summary>
+    /// The parts of a manifest (read by <see cref="Manifest.Read"/>) that are good, and the others with what is wrong:
+    /// what --resume keeps and redoes, and what scat info counts. A good part has the expected names, its file and
+    /// sidecar are present with the recorded size and checksum, and its rows, read from the file, fit its range. Ranges
+    /// come from the plan and rows from the part file itself, never from the manifest.
+    /// </summary>
+    /// <param name="partSize">Images per part, and <paramref name="count"/> the run's images: part k covers
+    /// [k·partSize, min((k+1)·partSize, count)), <paramref name="shardFirst"/> onwards in the whole listing.</param>
+    /// <param name="names">The file and sidecar names part k must have (this run's, with --resume).</param>
+    public static (List<ManifestPart> Good, List<(ManifestPart Part, string Problem)> Bad) CheckParts(Manifest manifest, string folder,
+        int partSize, long count, long shardFirst, Func<ManifestPart, (string File, string? Sidecar)> names, CancellationToken cancellationToken)
     {
-        if (!File.Exists(path)) return "is missing";
+        var good = new List<ManifestPart>();
+        var bad = new List<(ManifestPart, string)>();
+        foreach (var p in manifest.Parts.OrderBy(p => p.Index))
+        {
+            long first = p.Index * (long)partSize, end = Math.Min(first + partSize, count);
+            if (first >= count) continue;
+            var (name, sidecar) = names(p);
+            var file = Path.Combine(folder, name);
+            long rows = -1;
+            var problem = p.File != name || p.Sidecar != sidecar
+                    ? $"is recorded as {p.File}{(p.Sidecar is null ? "" : " with " + p.Sidecar)}, not this run's file names"
+                : Verify(file, p.Bytes, p.Xxh128, cancellationToken)
+                  ?? (p.Sidecar is null ? null
+                      : Verify(Path.Combine(folder, p.Sidecar), p.SidecarBytes!.Value, p.SidecarXxh128!, cancellationToken) is { } wrong
+                          ? $"has a sidecar {p.Sidecar} that {wrong}" : null)
+                  ?? RowsProblem(file, end - first, out rows);
+            if (problem is null)
+                good.Add(p with { First = shardFirst + first, End = shardFirst + end, Rows = rows, Skipped = end - first - rows });
+            else bad.Add((p, problem));
+        }
+        return (good, bad);
+    }
+
+    /// <summary>What a parts folder holds, for scat info: each manifest read and its parts checked as --resume does.</summary>
+    /// <param name="path">A MANIFEST*.json, or the folder holding one or more (one per shard).</param>
+    public static IReadOnlyList<PartsInfo> Inspect(string path)
+    {
+        IEnumerable<string> manifests = Directory.Exists(path)
+            ? Directory.EnumerateFiles(path, "MANIFEST*.json").Order(StringComparer.Ordinal).ToList()
+            : File.Exists(path) ? [path] : throw new ScatException($"file not found: {path}");
+        var infos = new List<PartsInfo>();
+        foreach (var file in manifests)
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
+            var m = Manifest.Read(file, folder);
+            var (good, bad) = CheckParts(m, folder, m.PartSize, m.ShardEnd - m.ShardFirst, m.ShardFirst, p => (p.File, p.Sidecar), CancellationToken.None);
+            infos.Add(new PartsInfo(file, m, good, bad));
+        }
+        return infos.Count > 0 ? infos : throw new ScatException($"no MANIFEST.json in {path}: not a folder of --part-size parts");
+    }
+
+    /// <summary>Why a listed file is not good, or null. Only a regular file of the recorded size is hashed (never a link,
+    /// a device or a pipe), so hashing reads at most the recorded bytes.</summary>
+    private static string? Verify(string path, long bytes, string checksum, CancellationToken cancellationToken)
+    {
+        if (Manifest.Problem(path, long.MaxValue) is { } problem) return problem;
         long size = new FileInfo(path).Length;
         if (size != bytes) return string.Create(CultureInfo.InvariantCulture, $"has {size} bytes instead of {bytes}");
-        if (!string.Equals(PartChecksum.OfFile(path), checksum, StringComparison.OrdinalIgnoreCase)) return "has a wrong checksum";
+        if (!string.Equals(PartChecksum.OfFile(path, cancellationToken), checksum, StringComparison.OrdinalIgnoreCase)) return "has a wrong checksum";
         return null;
     }
+
+    /// <summary>Reads a verified part's row count from the file (the manifest's is not trusted); why it is not usable, or null.</summary>
+    private static string? RowsProblem(string path, long images, out long rows)
+    {
+        rows = -1;
+        try
+        {
+            rows = FeatureFileInfo.Read(path).Rows;
+        }
+        catch (ScatException e)
+        {
+            return $"cannot be read back ({e.Message})";
+        }
+        return rows < 0 || rows > images ? $"holds {rows} rows, not at most the {images} images of its range" : null;
+    }
+
+    /// <summary>Deletes the run's own part files and sidecars that <paramref name="manifest"/> does not list (a fresh run
+    /// lists none): they are an earlier run's, and would be read as this run's. Returns how many.</summary>
+    private static int RemoveUnlisted(ExtractOptions o, Manifest manifest, string manifestPath)
+    {
+        var listed = manifest.Parts.SelectMany(p => new[] { p.File, p.Sidecar }).OfType<string>().Append(Path.GetFileName(manifestPath))
+            .ToHashSet(StringComparer.Ordinal);
+        int removed = 0;
+        foreach (var file in ExistingFiles(o).Where(f => !listed.Contains(Path.GetFileName(f))))
+        {
+            if (Directory.Exists(file)) throw new ScatException($"{file} is a folder where the run writes a part: remove or rename it");
+            File.Delete(file);
+            removed++;
+        }
+        return removed;
+    }
+
+    /// <summary>Releases the folder's lock.</summary>
+    public void Dispose() => Interlocked.Exchange(ref _lock, null)?.Dispose();
 
     /// <summary>Count plus XXH128 of every image's key, class, size and mtime, in listing order.</summary>
     /// <param name="containers">The inputs as expanded: the size and time of each that is a file (a tar shard, a
@@ -251,21 +379,14 @@ public sealed class PartedOutput
     /// parts, sidecars and manifest. They are hidden files and never match the part names, so they are never
     /// counted as parts; other runs' files are left alone.
     /// </summary>
-    private static int RemoveStaleTemporaries(string folder, string pattern, string manifestPath)
+    private static int RemoveStaleTemporaries(ExtractOptions o)
     {
+        var folder = FolderOf(o);
         if (!Directory.Exists(folder)) return 0;
-        var name = Path.GetFileName(pattern);
-        int at = name.IndexOf(Placeholder, StringComparison.Ordinal);
-        string prefix = name[..at], suffix = name[(at + Placeholder.Length)..];
-        string sidecarSuffix = Path.GetFileNameWithoutExtension(suffix) + ".meta.npz";
-        var part = new Regex("^\\." + Regex.Escape(prefix) + "[0-9]{5,}(" + Regex.Escape(suffix) + "|" + Regex.Escape(sidecarSuffix)
-                             + ")\\.(tmp|features)-[A-Za-z0-9]+$", RegexOptions.CultureInvariant);
-        var manifest = new Regex("^\\." + Regex.Escape(Path.GetFileName(manifestPath)) + "\\.tmp-[A-Za-z0-9]+$", RegexOptions.CultureInvariant);
+        var temporary = new Regex("^\\.(" + OwnNamePattern(o) + ")\\.(tmp|features)-[A-Za-z0-9]+$", RegexOptions.CultureInvariant);
         int removed = 0;
-        foreach (var file in Directory.EnumerateFiles(folder, ".*"))
+        foreach (var file in Directory.EnumerateFiles(folder, ".*").Where(f => temporary.IsMatch(Path.GetFileName(f))))
         {
-            var n = Path.GetFileName(file);
-            if (!part.IsMatch(n) && !manifest.IsMatch(n)) continue;
             try { File.Delete(file); removed++; }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
@@ -305,6 +426,15 @@ public sealed class PartedOutput
     }
 
     public long GlobalPosition(int position) => Manifest.ShardFirst + position;
+}
+
+/// <summary>A manifest as scat info shows it: the parts that are done (good) and those that are not.</summary>
+public sealed record PartsInfo(string Path, Manifest Manifest, IReadOnlyList<ManifestPart> Good, IReadOnlyList<(ManifestPart Part, string Problem)> Bad)
+{
+    /// <summary>Rows of the good parts.</summary>
+    public long Rows => Good.Sum(p => p.Rows);
+    /// <summary>Bytes of the good parts and their sidecars.</summary>
+    public long Bytes => Good.Sum(p => p.Bytes + (p.SidecarBytes ?? 0));
 }
 
 /// <summary>The end of a run interrupted with finished parts in place: its message says what was kept.</summary>

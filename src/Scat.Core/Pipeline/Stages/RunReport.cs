@@ -1,9 +1,11 @@
+using System.Globalization;
 using Scat.Input;
 using Scat.Output;
 
 namespace Scat.Pipeline;
 
-/// <summary>What a run tells its user: skipped files (stderr, --skipped list, --strict), progress, the all-skipped failure.</summary>
+/// <summary>What a run tells its user: skipped files (stderr, --skipped list, --strict), progress, the size of a large
+/// output, the closing line, the all-skipped failure.</summary>
 internal sealed class RunReport(TextWriter stderr, ExtractOptions options, int total, Action<ExtractProgress>? progress)
 {
     private int _done;
@@ -26,6 +28,32 @@ internal sealed class RunReport(TextWriter stderr, ExtractOptions options, int t
     public void Note(string line)
     {
         if (!options.Quiet) stderr.WriteLine(line.Replace('\r', ' ').Replace('\n', ' '));
+    }
+
+    /// <summary>Progress before the first image is done: a progress bar shows from the start of the run.</summary>
+    public void Start() => progress?.Invoke(new ExtractProgress(0, total, 0));
+
+    /// <summary>
+    /// The line before computing when the features to write exceed <paramref name="over"/> bytes:
+    /// <paramref name="rows"/> × the floats per image × the dtype's size (before compression, for Parquet).
+    /// </summary>
+    public void AnnounceSize(FeatureMetadata meta, long rows, long over)
+    {
+        long bytes = rows * meta.FloatsPerImage * FeatureDTypes.Size(meta.DType);
+        if (options.Quiet || bytes <= over) return;
+        stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"this run writes about {bytes / 1e9:0.0} GB of features ({rows} images x {meta.FloatsPerImage} {FeatureDTypes.Name(meta.DType)} values{(options.StoredCompression is null ? "" : ", before compression")})"));
+    }
+
+    /// <summary>
+    /// The closing line: "N images, K skipped, in T s"; after --resume (<paramref name="kept"/> not null)
+    /// "N images computed, M kept from earlier parts, K skipped, in T s".
+    /// </summary>
+    public void Closing(long computed, long? kept, TimeSpan elapsed)
+    {
+        if (options.Quiet) return;
+        string images = kept is { } k ? $"{computed} images computed, {k} kept from earlier parts" : $"{computed} images";
+        stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{images}, {Skipped} skipped, in {elapsed.TotalSeconds:0.0} s"));
     }
 
     public void Done(int count)
