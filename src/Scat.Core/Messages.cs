@@ -29,4 +29,7 @@ public static class Messages
         int at = line.IndexOf(" : '", StringComparison.Ordinal);
         return at > 0 ? line[..at] : line;
     }
+
+    /// <summary>An image size as every message spells it, so that its order cannot be misread: "height 616, width 494".</summary>
+    public static string Size(long height, long width) => $"height {height}, width {width}";
 }

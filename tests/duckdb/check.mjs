@@ -1,5 +1,5 @@
 // Reads Parquet files written by scat with DuckDB and prints one JSON document on stdout:
-// the column types, every row (path, label, class, features) and the 'scat' key-value metadata.
+// the column types, every row (path, label, class, features, shape) and the 'scat' key-value metadata.
 // Usage: node check.mjs 'GLOB.parquet'
 import { DuckDBInstance } from '@duckdb/node-api';
 
@@ -9,7 +9,7 @@ const c = await db.connect();
 const rows = async (sql) => (await c.runAndReadAll(sql)).getRowObjectsJson();
 const out = {
   columns: await rows(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${glob}'))`),
-  rows: await rows(`SELECT path, label, class, features FROM read_parquet('${glob}', filename = true, file_row_number = true)
+  rows: await rows(`SELECT path, label, class, features, shape FROM read_parquet('${glob}', filename = true, file_row_number = true)
                     ORDER BY filename, file_row_number`),
   metadata: await rows(`SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata('${glob}')`),
 };

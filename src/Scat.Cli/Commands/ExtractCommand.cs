@@ -58,6 +58,17 @@ internal static class ExtractCommand
             .Add(CommonOptions.Size(), (o, v) => o with { Resize = v })
             .Add(CommonOptions.Fit(), (o, v) => o with { Resize = CommonOptions.WithFit(o.Resize, v) })
             .Add(CommonOptions.Decode(), (o, v) => o with { Decode = v })
+            // Tiles (issue 21).
+            .Add(new Option<string?>("--tile")
+            {
+                Description = "Cut each image (after --size) into every tile of N x N or H x W pixels (height x width) that lies wholly inside it, row-major; partial tiles at the right and bottom edges are dropped; each tile is a row with its image's path and label and tile_y, tile_x",
+                HelpName = "N|HxW",
+            }, (o, v) => o with { Tile = v })
+            .Add(new Option<string?>("--tile-stride")
+            {
+                Description = "With --tile: rows and columns between the tiles' top-left corners (N or HxW); default the tile size (no overlap)",
+                HelpName = "N|HxW",
+            }, (o, v) => o with { TileStride = v })
             .Add(new Option<long>("--max-pixels")
             {
                 Description = "Skip images with more pixels than this (read from the header, before decoding)",

@@ -71,13 +71,14 @@ internal static class InfoCommand
         void Line(string name, object? value) => InfoCommand.Line(sb, name, value);
         Line("format", i.Format);
         Line("rows", i.Rows);
-        Line("feature shape", Shape(i.FeatureShape) + " per image");
+        Line("feature shape", i.FeatureShape is null ? "one per row (images of several sizes; the shape column)" : Shape(i.FeatureShape) + " per image");
         Line("dtype", i.DType);
         Line("J", i.J);
         Line("L", i.L);
         Line("order", i.Order);
         Line("color", i.Color);
-        Line("size", i.Size is null ? null : string.Join("x", i.Size));
+        Line("size", i.Size is [var h, var w] ? $"height {h}, width {w}" : null);
+        Line("tile", i.Tile is [var th, var tw] ? $"height {th}, width {tw}" + (i.TileStride is [var sh, var sw] ? $", stride height {sh}, width {sw}" : "") : null);
         Line("channels", i.Channels is null ? null : ChannelSummary(i.Channels));
         if (i.Classes is { Count: > 0 }) Line("classes", $"{i.Classes.Count}: " + string.Join(" ", i.Classes));
         else Line("labels", i.DistinctLabels is { } d ? (d == 0 ? "none" : $"{d} distinct") : null);
@@ -97,10 +98,6 @@ internal static class InfoCommand
             w.WriteStartObject();
             w.WriteString("format", i.Format);
             w.WriteNumber("rows", i.Rows);
-            w.WriteStartArray("feature_shape");
-            foreach (var d in i.FeatureShape) w.WriteNumberValue(d);
-            w.WriteEndArray();
-            w.WriteString("dtype", i.DType);
             void Int(string name, int? v) { if (v is { } x) w.WriteNumber(name, x); else w.WriteNull(name); }
             void Str(string name, string? v) { if (v is not null) w.WriteString(name, v); else w.WriteNull(name); }
             void Array<T>(string name, IEnumerable<T>? values, Action<Utf8JsonWriter, T> write)
@@ -110,11 +107,15 @@ internal static class InfoCommand
                 foreach (var v in values) write(w, v);
                 w.WriteEndArray();
             }
+            Array("feature_shape", i.FeatureShape, (w, d) => w.WriteNumberValue(d));
+            w.WriteString("dtype", i.DType);
             Int("J", i.J);
             Int("L", i.L);
             Int("order", i.Order);
             Str("color", i.Color);
             Array("size", i.Size, (w, d) => w.WriteNumberValue(d));
+            Array("tile", i.Tile, (w, d) => w.WriteNumberValue(d));
+            Array("tile_stride", i.TileStride, (w, d) => w.WriteNumberValue(d));
             if (i.Channels is null) w.WriteNull("channels");
             else ScatInfo.WriteChannels(w, "channels", i.Channels);
             Array("classes", i.Classes, (w, c) => w.WriteStringValue(c));

@@ -225,11 +225,14 @@ public static class BenchRunner
         var decoder = new ImageDecoder(o.Color, o.Resize, maxPixels: o.MaxPixels, decode: o.Decode);
         using var workers = new DecodeWorkers(o.Threads, o.DecodeTimeout, ExtractPipeline.MaxAbandonedDecodes);
         var report = new RunReport(TextWriter.Null, o, items.Count, null);
-        var (kept, height, width) = new SizeProbe(source, decoder, workers, report, o.Threads).Find(items, false, cancellationToken);
+        string? TooSmall(int h, int w) => ScatteringLayout.Problem(h, w, o.J, o.L, o.Order);
+        var (kept, height, width, varying) = new SizeProbe(source, decoder, workers, report, o.Threads, TooSmall)
+            .Find(items, identifyAll: false, oneSize: false, cancellationToken);
         int channels = source.Channels(decoder);
         int perImage = channels * height * width;
         using var inputs = new BufferPool<float[]>(3, () => new float[o.BatchSize * perImage]);
-        var decode = new DecodeStage(source, decoder, workers, inputs, o.BatchSize, channels, height, width, toStandardOutput: false);
+        var decode = new DecodeStage(source, decoder, workers, inputs, o.BatchSize, channels, height, width, toStandardOutput: false,
+            varying ? TooSmall : null);
         int images = 0;
         decode.Run(kept, batch =>
         {

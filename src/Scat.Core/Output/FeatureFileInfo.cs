@@ -8,13 +8,13 @@ namespace Scat.Output;
 
 /// <summary>
 /// What a scat output holds, read without loading the features: the format, the number of rows (images), the
-/// shape of one image's features, and what the file records about the transform (absent fields are null:
+/// shape of one image's features (null when the rows of a Parquet file differ: each has its own in its shape column), and what the file records about the transform (absent fields are null:
 /// an .npy file holds the features alone).
 /// </summary>
 public sealed record FeatureFileInfo(
     string Format,
     long Rows,
-    IReadOnlyList<long> FeatureShape,
+    IReadOnlyList<long>? FeatureShape,
     int? J,
     int? L,
     int? Order,
@@ -27,6 +27,10 @@ public sealed record FeatureFileInfo(
 {
     /// <summary>The inputs extract was given (folders, patterns, shards, tables, arrays), when the file records them.</summary>
     public IReadOnlyList<string>? Inputs { get; init; }
+
+    /// <summary>--tile: the tile (height, width) and the stride between tiles; null when rows are whole images.</summary>
+    public IReadOnlyList<int>? Tile { get; init; }
+    public IReadOnlyList<int>? TileStride { get; init; }
 
     /// <summary>The element type of the stored features: float32 or float16 (--dtype).</summary>
     public string DType { get; init; } = "float32";
@@ -123,6 +127,8 @@ public sealed record FeatureFileInfo(
         {
             Inputs = members.ContainsKey("inputs") ? Strings("inputs") : null,
             DType = DTypeOfDescr(h.Descr),
+            Tile = members.ContainsKey("tile") ? Ints("tile").Select(v => (int)v).ToList() : null,
+            TileStride = members.ContainsKey("tile_stride") ? Ints("tile_stride").Select(v => (int)v).ToList() : null,
             Options = members.ContainsKey("options") ? Strings("options").Select(FeatureShaping.ParsePair).ToList() : null,
             DistinctLabels = classes is { Length: > 0 } || !members.ContainsKey("labels") ? null : Distinct(Ints("labels")),
         };
@@ -164,7 +170,9 @@ public sealed record FeatureFileInfo(
         var r = doc.RootElement;
         int? Int(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
         string? Str(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-        var shape = r.GetProperty("feature_shape").EnumerateArray().Select(e => e.GetInt64()).ToList();
+        List<int>? IntArray(string name) => r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array ? v.EnumerateArray().Select(e => e.GetInt32()).ToList() : null;
+        var featureShape = r.GetProperty("feature_shape");
+        var shape = featureShape.ValueKind == JsonValueKind.Null ? null : featureShape.EnumerateArray().Select(e => e.GetInt64()).ToList();
         List<ChannelMeta>? channels = null;
         if (r.TryGetProperty("channels", out var ch))
         {
@@ -173,13 +181,15 @@ public sealed record FeatureFileInfo(
                 : objects.Select(o => (long)o.GetProperty(f).GetInt32()).ToArray()) ?? [];
         }
         return new FeatureFileInfo("parquet", rows, shape, Int("J"), Int("L"), Int("order"), Str("color"),
-            r.TryGetProperty("size", out var size) ? size.EnumerateArray().Select(e => e.GetInt32()).ToList() : null,
+            r.TryGetProperty("size", out var size) && size.ValueKind == JsonValueKind.Array ? size.EnumerateArray().Select(e => e.GetInt32()).ToList() : null,
             channels,
             r.TryGetProperty("classes", out var cl) ? cl.EnumerateArray().Select(e => e.GetString() ?? "").ToList() : null,
             Str("scat_version"), Str("created"))
         {
             Inputs = r.TryGetProperty("inputs", out var ins) ? ins.EnumerateArray().Select(e => e.GetString() ?? "").ToList() : null,
             DType = Str("dtype") ?? "float32",
+            Tile = IntArray("tile"),
+            TileStride = IntArray("tile_stride"),
             Options = r.TryGetProperty("options", out var opts) && opts.ValueKind == JsonValueKind.Object
                 ? opts.EnumerateObject().Select(p => new KeyValuePair<string, string>(p.Name, p.Value.GetString() ?? "")).ToList() : null,
         };

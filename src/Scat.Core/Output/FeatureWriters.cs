@@ -38,15 +38,29 @@ public static class FeatureWriters
             _ => new NpyFeatureWriter(path, overwrite, durable),
         };
 
+    /// <param name="fixedShape">The format stores one array of one shape (NPY, NPZ): every row must have the layout's.</param>
     internal static FeatureMetadata CheckBatch(FeatureMetadata? meta, bool completed, ReadOnlySpan<float> features,
-        ReadOnlySpan<long> labels, IReadOnlyList<string> paths)
+        ReadOnlySpan<long> labels, IReadOnlyList<string> paths, ReadOnlySpan<RowGeometry> rows = default, bool fixedShape = true)
     {
         if (meta is null) throw new InvalidOperationException("Begin was not called");
         if (completed) throw new InvalidOperationException("the writer is complete");
         if (paths.Count != labels.Length)
             throw new ArgumentException($"{labels.Length} labels but {paths.Count} paths");
-        if (features.Length != (long)labels.Length * meta.FloatsPerImage)
-            throw new ArgumentException($"{features.Length} floats for {labels.Length} images of {meta.FloatsPerImage}");
+        if (rows.IsEmpty)
+        {
+            if (features.Length != (long)labels.Length * meta.FloatsPerImage)
+                throw new ArgumentException($"{features.Length} floats for {labels.Length} images of {meta.FloatsPerImage}");
+            return meta;
+        }
+        if (rows.Length != labels.Length) throw new ArgumentException($"{labels.Length} labels but {rows.Length} row sizes");
+        long floats = 0;
+        foreach (var row in rows)
+        {
+            if (fixedShape && meta.FloatsPerRow(row) != meta.FloatsPerImage)
+                throw new ArgumentException($"a row of output height {row.OutHeight}, width {row.OutWidth} in a file of one shape");
+            floats += meta.FloatsPerRow(row);
+        }
+        if (features.Length != floats) throw new ArgumentException($"{features.Length} floats for rows of {floats}");
         return meta;
     }
 }

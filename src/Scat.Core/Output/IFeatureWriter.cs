@@ -36,16 +36,48 @@ public sealed record FeatureMetadata(ScatteringLayout Layout, int Channels, IRea
     /// <summary>The element type the features are stored in (--dtype; issue 14). The transform is float32 either way.</summary>
     public FeatureDType DType { get; init; } = FeatureDType.Float32;
 
+    /// <summary>
+    /// Images are transformed at their own sizes (no --size): <see cref="Layout"/> is the first image's, and each row's
+    /// own size comes with it (<see cref="RowGeometry"/>). Unpooled rows of several sizes go to Parquet only.
+    /// </summary>
+    public bool NativeSizes { get; init; }
+
+    /// <summary>--tile: the tile size; rows are tiles, with their tile_y and tile_x. Null: rows are whole images.</summary>
+    public (int Height, int Width)? Tile { get; init; }
+    /// <summary>--tile-stride: rows and columns between the tiles' corners.</summary>
+    public (int Height, int Width)? TileStride { get; init; }
+
+    /// <summary>Whether every row has <see cref="ImageShape"/>: pooled, or one size for every image.</summary>
+    public bool OneShape => !NativeSizes || Pool != PoolMode.None;
+
     /// <summary>Shape of one image's features: (C, K, H', W'), or (C, K) when pooled.</summary>
     public long[] ImageShape => Pool == PoolMode.None
         ? [Channels, K, Layout.OutHeight, Layout.OutWidth]
         : [Channels, K];
 
+    /// <summary>Shape of one row's features, <see cref="ImageShape"/> at the row's own output size.</summary>
+    public long[] RowShape(RowGeometry row) => Pool == PoolMode.None ? [Channels, K, row.OutHeight, row.OutWidth] : [Channels, K];
+
     /// <summary>Floats per image: C · K · H' · W', or C · K when pooled.</summary>
     public int FloatsPerImage => Pool == PoolMode.None ? Channels * K * Layout.OutPlaneSize : Channels * K;
 
+    /// <summary>Floats of one row at its own output size.</summary>
+    public int FloatsPerRow(RowGeometry row) => Pool == PoolMode.None ? Channels * K * row.OutHeight * row.OutWidth : Channels * K;
+
+    /// <summary>The geometry of a row of the layout's own size.</summary>
+    public RowGeometry CommonRow => RowGeometry.Of(Layout);
+
     /// <summary>Shape of the features array for <paramref name="count"/> images: (N, C, K, H', W'), or (N, C, K) when pooled.</summary>
     public long[] FeatureShape(long count) => [count, .. ImageShape];
+}
+
+/// <summary>The size a row's image was transformed at and the output size (H', W') of its maps, when rows may differ
+/// (images at their own sizes).</summary>
+/// <param name="TileY">--tile: the row of the tile's top-left corner in its image; −1 for a whole image.</param>
+/// <param name="TileX">--tile: its column; −1 for a whole image.</param>
+public readonly record struct RowGeometry(int Height, int Width, int OutHeight, int OutWidth, int TileY = -1, int TileX = -1)
+{
+    public static RowGeometry Of(ScatteringLayout layout) => new(layout.Height, layout.Width, layout.OutHeight, layout.OutWidth);
 }
 
 /// <summary>
@@ -58,7 +90,10 @@ public interface IFeatureWriter : IDisposable
     /// <summary>Images written so far.</summary>
     long Count { get; }
     void Begin(FeatureMetadata metadata);
-    /// <summary>Appends images: <paramref name="features"/> holds labels.Length × FloatsPerImage floats.</summary>
-    void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths);
+    /// <summary>
+    /// Appends images: <paramref name="features"/> holds each row's floats back to back; <paramref name="rows"/> gives
+    /// each row's output size (empty: every row has the layout's, FloatsPerImage floats).
+    /// </summary>
+    void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths, ReadOnlySpan<RowGeometry> rows = default);
     void Complete();
 }

@@ -22,9 +22,10 @@ public sealed class NpyFeatureWriter(string destination, bool overwrite = true, 
         _target.Stream.Write(NpyFormat.Header(FeatureDTypes.NpyDescr(metadata.DType), metadata.FeatureShape(0)));
     }
 
-    public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths)
+    public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths,
+        ReadOnlySpan<RowGeometry> rows = default)
     {
-        FeatureWriters.CheckBatch(_meta, _completed, features, labels, paths);
+        FeatureWriters.CheckBatch(_meta, _completed, features, labels, paths, rows);
         FeatureDTypes.Write(_target!.Stream, features, _meta!.DType);
         Count += labels.Length;
     }
@@ -65,9 +66,10 @@ public sealed class NpyStreamFeatureWriter(Stream output, long expectedCount) : 
         output.Write(NpyFormat.Header(FeatureDTypes.NpyDescr(metadata.DType), metadata.FeatureShape(expectedCount)));
     }
 
-    public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths)
+    public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths,
+        ReadOnlySpan<RowGeometry> rows = default)
     {
-        FeatureWriters.CheckBatch(_meta, _completed, features, labels, paths);
+        FeatureWriters.CheckBatch(_meta, _completed, features, labels, paths, rows);
         if (Count + labels.Length > expectedCount)
             throw new InvalidOperationException($"more images than the {expectedCount} announced in the header");
         FeatureDTypes.Write(output, features, _meta!.DType);

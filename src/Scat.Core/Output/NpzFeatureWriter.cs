@@ -18,6 +18,7 @@ public sealed class NpzFeatureWriter(string destination, bool overwrite = true, 
     private FeatureMetadata? _meta;
     private readonly List<long> _labels = [];
     private readonly List<string> _paths = [];
+    private readonly List<(int Y, int X)> _tiles = [];
     private bool _completed;
 
     public long Count => _labels.Count;
@@ -29,12 +30,14 @@ public sealed class NpzFeatureWriter(string destination, bool overwrite = true, 
         _features = new OutputTarget(destination, "features");
     }
 
-    public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths)
+    public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths,
+        ReadOnlySpan<RowGeometry> rows = default)
     {
-        FeatureWriters.CheckBatch(_meta, _completed, features, labels, paths);
+        FeatureWriters.CheckBatch(_meta, _completed, features, labels, paths, rows);
         FeatureDTypes.Write(_features!.Stream, features, _meta!.DType);
         foreach (var l in labels) _labels.Add(l);
         _paths.AddRange(paths);
+        if (_meta.Tile is not null) AddTiles(_tiles, rows);
     }
 
     public void Complete()
@@ -53,7 +56,7 @@ public sealed class NpzFeatureWriter(string destination, bool overwrite = true, 
                 s.Write(NpyFormat.Header(FeatureDTypes.NpyDescr(meta.DType), meta.FeatureShape(Count)));
                 featureData.CopyTo(s, 1 << 20);
             });
-            WriteRowMembers(zip, meta, _labels, _paths);
+            WriteRowMembers(zip, meta, _labels, _paths, _tiles);
         }
         _archive.Commit(overwrite, durable);
         _completed = true;
@@ -61,14 +64,32 @@ public sealed class NpzFeatureWriter(string destination, bool overwrite = true, 
         _features = null;
     }
 
-    /// <summary>The members besides the features: labels, paths, classes, inputs, options, channel meta, J, L (also an NPY part's sidecar).</summary>
+    /// <summary>--tile: each row's (tile_y, tile_x), which every row must have.</summary>
+    internal static void AddTiles(List<(int Y, int X)> tiles, ReadOnlySpan<RowGeometry> rows)
+    {
+        foreach (var row in rows)
+        {
+            if (row.TileY < 0) throw new ArgumentException("a tiled output needs each row's tile");
+            tiles.Add((row.TileY, row.TileX));
+        }
+    }
+
+    /// <summary>The members besides the features: labels, paths, (tile_y, tile_x, tile, tile_stride,) classes, inputs, options, channel meta, J, L
+    /// (also an NPY part's sidecar).</summary>
     /// <param name="time">The members' time stamp; null: now. A fixed one makes the archive's bytes reproducible.</param>
     internal static void WriteRowMembers(ZipArchive zip, FeatureMetadata meta, IReadOnlyList<long> labels, IReadOnlyList<string> paths,
-        DateTimeOffset? time = null)
+        IReadOnlyList<(int Y, int X)> tiles, DateTimeOffset? time = null)
     {
         void Member(ZipArchive zip, string name, Action<Stream> write) => NpzFeatureWriter.Member(zip, name, write, time);
         Member(zip, "labels", s => NpyFormat.WriteInt64Array(s, labels.ToArray()));
         Member(zip, "paths", s => NpyFormat.WriteUnicodeArray(s, paths));
+        if (meta.Tile is { } tile && meta.TileStride is { } stride)
+        {
+            Member(zip, "tile_y", s => NpyFormat.WriteInt64Array(s, tiles.Select(t => (long)t.Y).ToArray()));
+            Member(zip, "tile_x", s => NpyFormat.WriteInt64Array(s, tiles.Select(t => (long)t.X).ToArray()));
+            Member(zip, "tile", s => NpyFormat.WriteInt64Array(s, [tile.Height, tile.Width]));
+            Member(zip, "tile_stride", s => NpyFormat.WriteInt64Array(s, [stride.Height, stride.Width]));
+        }
         Member(zip, "classes", s => NpyFormat.WriteUnicodeArray(s, meta.Classes));
         if (meta.Inputs is { } inputs) Member(zip, "inputs", s => NpyFormat.WriteUnicodeArray(s, inputs));
         if (meta.Options is { } options) Member(zip, "options", s => NpyFormat.WriteUnicodeArray(s, options.Select(FeatureShaping.Pair).ToList()));

@@ -30,23 +30,36 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
     private static readonly DataField<long> LabelField = new("label", false);
     private static readonly DataField<string> ClassField = new("class", true);
     private static readonly DataField<float> ElementField = new("element", false);
-    private static readonly ParquetSchema Schema = new(PathField, LabelField, ClassField, new ListField("features", ElementField));
+    private static readonly DataField<int> ShapeElementField = new("element", false);
+    private static readonly DataField<int> TileYField = new("tile_y", false);
+    private static readonly DataField<int> TileXField = new("tile_x", false);
+    private static readonly ParquetSchema Schema = new(PathField, LabelField, ClassField,
+        new ListField("features", ElementField), new ListField("shape", ShapeElementField));
+    private static readonly ParquetSchema TileSchema = new(PathField, LabelField, ClassField,
+        new ListField("features", ElementField), new ListField("shape", ShapeElementField), TileYField, TileXField);
 
     private OutputTarget? _target;
     private ParquetWriter? _writer;
     private FeatureMetadata? _meta;
     private bool _completed;
 
-    // The row group being gathered.
+    // The row group being gathered: each row's features back to back, its shape, label and path.
     private float[] _features = [];
-    private long[] _labels = [];
-    private string[] _paths = [];
-    private int _rows;
-    private int _rowsPerGroup;
-    // Levels of the list column: definition levels all at the maximum (no null or empty list), repetition
-    // levels 0 at the start of each image's list and 1 inside it. The same for every full group.
+    private int _floats;
+    private readonly List<long[]> _shapes = [];
+    private readonly List<RowGeometry> _geometry = [];
+    private readonly List<long> _labels = [];
+    private readonly List<string> _paths = [];
+    // Levels of the list columns, rebuilt per group: definition levels all at the maximum (no null or empty list),
+    // repetition levels 0 at the start of each row's list and 1 inside it.
     private int[] _definition = [];
     private int[] _repetition = [];
+    // The one shape of every row written so far (null once two differ), for the metadata's feature_shape.
+    private long[]? _commonShape;
+    private bool _shapesDiffer;
+    // The one image size of every row (null once two differ), for the metadata's size.
+    private (int Height, int Width)? _commonSize;
+    private bool _sizesDiffer;
 
     public long Count { get; private set; }
 
@@ -65,16 +78,7 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
     {
         if (_meta is not null) throw new InvalidOperationException("Begin was already called");
         _meta = metadata;
-        int perImage = metadata.FloatsPerImage;
-        _rowsPerGroup = Math.Max(1, rowGroupBytes / 4 / Math.Max(1, perImage));
-        _features = new float[(long)_rowsPerGroup * perImage];
-        _labels = new long[_rowsPerGroup];
-        _paths = new string[_rowsPerGroup];
-        _definition = new int[_features.Length];
-        _repetition = new int[_features.Length];
-        _definition.AsSpan().Fill(ElementField.MaxDefinitionLevel);
-        _repetition.AsSpan().Fill(1);
-        for (int i = 0; i < _rowsPerGroup; i++) _repetition[(long)i * perImage] = 0;
+        _features = new float[Math.Max(rowGroupBytes / 4, metadata.FloatsPerImage)];
 
         _target = new OutputTarget(destination);
         var options = new ParquetOptions
@@ -90,46 +94,88 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
         };
         // --dtype float16 is refused for Parquet (ExtractOptions.Validate): Parquet.Net 6.1 has no FLOAT16 column.
         if (metadata.DType != FeatureDType.Float32) throw new NotSupportedException("a Parquet output stores float32 features only");
-        _writer = ParquetWriter.CreateAsync(Schema, _target.Stream, options).GetAwaiter().GetResult();
-        _writer.CustomMetadata = new Dictionary<string, string> { [MetadataKey] = Describe(metadata) };
+        _writer = ParquetWriter.CreateAsync(metadata.Tile is null ? Schema : TileSchema, _target.Stream, options).GetAwaiter().GetResult();
     }
 
-    public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths)
+    public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths,
+        ReadOnlySpan<RowGeometry> rows = default)
     {
-        var meta = FeatureWriters.CheckBatch(_meta, _completed, features, labels, paths);
-        int perImage = meta.FloatsPerImage;
+        var meta = FeatureWriters.CheckBatch(_meta, _completed, features, labels, paths, rows, fixedShape: false);
+        int offset = 0;
         for (int i = 0; i < labels.Length; i++)
         {
-            features.Slice(i * perImage, perImage).CopyTo(_features.AsSpan(_rows * perImage));
-            _labels[_rows] = labels[i];
-            _paths[_rows] = paths[i];
-            if (++_rows == _rowsPerGroup) Flush();
+            var row = rows.IsEmpty ? meta.CommonRow : rows[i];
+            int n = meta.FloatsPerRow(row);
+            if (_floats > 0 && _floats + n > _features.Length) Flush();
+            if (n > _features.Length) _features = new float[n];
+            features.Slice(offset, n).CopyTo(_features.AsSpan(_floats));
+            offset += n;
+            _floats += n;
+            var shape = meta.RowShape(row);
+            if (_commonShape is null && !_shapesDiffer) _commonShape = shape;
+            else if (_commonShape is { } common && !common.AsSpan().SequenceEqual(shape)) { _commonShape = null; _shapesDiffer = true; }
+            _shapes.Add(shape);
+            _geometry.Add(row);
+            if (_commonSize is null && !_sizesDiffer) _commonSize = (row.Height, row.Width);
+            else if (_commonSize != (row.Height, row.Width)) { _commonSize = null; _sizesDiffer = true; }
+            _labels.Add(labels[i]);
+            _paths.Add(paths[i]);
         }
         Count += labels.Length;
     }
 
     private void Flush()
     {
-        if (_rows == 0) return;
+        int rows = _labels.Count;
+        if (rows == 0) return;
         var meta = _meta!;
-        int floats = _rows * meta.FloatsPerImage;
-        var paths = _paths.AsSpan(0, _rows).ToArray();
-        var classes = new string?[_rows];
-        for (int i = 0; i < _rows; i++)
+        var classes = new string?[rows];
+        for (int i = 0; i < rows; i++)
         {
             long label = _labels[i];
             classes[i] = label >= 0 && label < meta.Classes.Count ? meta.Classes[(int)label] : null;
         }
+        int shapeValues = _shapes.Sum(s => s.Length);
+        var shapeData = new int[shapeValues];
+        int at = 0;
+        foreach (var shape in _shapes)
+            foreach (var d in shape) shapeData[at++] = checked((int)d);
         using (var group = _writer!.CreateRowGroup())
         {
-            group.WriteAsync(PathField, paths).GetAwaiter().GetResult();
-            group.WriteAsync<long>(LabelField, _labels.AsMemory(0, _rows)).GetAwaiter().GetResult();
+            group.WriteAsync(PathField, _paths.ToArray()).GetAwaiter().GetResult();
+            group.WriteAsync<long>(LabelField, _labels.ToArray()).GetAwaiter().GetResult();
             group.WriteAsync(ClassField, classes!).GetAwaiter().GetResult();
-            group.WriteAllPartsAsync<float>(ElementField, _features.AsMemory(0, floats), _definition.AsMemory(0, floats),
-                _repetition.AsMemory(0, floats), CancellationToken.None).GetAwaiter().GetResult();
+            Levels(_floats, i => meta.FloatsPerRow(_geometry[i]), rows);
+            group.WriteAllPartsAsync<float>(ElementField, _features.AsMemory(0, _floats), _definition.AsMemory(0, _floats),
+                _repetition.AsMemory(0, _floats), CancellationToken.None).GetAwaiter().GetResult();
+            Levels(shapeValues, i => _shapes[i].Length, rows);
+            group.WriteAllPartsAsync<int>(ShapeElementField, shapeData, _definition.AsMemory(0, shapeValues),
+                _repetition.AsMemory(0, shapeValues), CancellationToken.None).GetAwaiter().GetResult();
+            if (meta.Tile is not null)
+            {
+                group.WriteAsync<int>(TileYField, _geometry.Select(g => g.TileY).ToArray()).GetAwaiter().GetResult();
+                group.WriteAsync<int>(TileXField, _geometry.Select(g => g.TileX).ToArray()).GetAwaiter().GetResult();
+            }
             group.CompleteValidate();
         }
-        _rows = 0;
+        _floats = 0;
+        _shapes.Clear();
+        _geometry.Clear();
+        _labels.Clear();
+        _paths.Clear();
+    }
+
+    /// <summary>The levels of a list column of <paramref name="values"/> values in <paramref name="rows"/> lists of the given lengths.</summary>
+    private void Levels(int values, Func<int, int> length, int rows)
+    {
+        if (_definition.Length < values)
+        {
+            _definition = new int[values];
+            _repetition = new int[values];
+        }
+        _definition.AsSpan(0, values).Fill(ElementField.MaxDefinitionLevel);
+        _repetition.AsSpan(0, values).Fill(1);
+        for (int i = 0, start = 0; i < rows; start += length(i), i++) _repetition[start] = 0;
     }
 
     public void Complete()
@@ -137,7 +183,8 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
         if (_meta is null) throw new InvalidOperationException("Begin was not called");
         if (_completed) throw new InvalidOperationException("Complete was already called");
         Flush();
-        _writer!.DisposeAsync().AsTask().GetAwaiter().GetResult(); // writes the footer
+        _writer!.CustomMetadata = new Dictionary<string, string> { [MetadataKey] = Describe(_meta, _shapesDiffer ? null : _commonShape ?? _meta.ImageShape, _sizesDiffer ? null : _commonSize ?? (_meta.Layout.Height, _meta.Layout.Width)) };
+        _writer.DisposeAsync().AsTask().GetAwaiter().GetResult(); // writes the footer
         _writer = null;
         _target!.Commit(overwrite, durable);
         _completed = true;
@@ -152,25 +199,45 @@ public sealed class ParquetFeatureWriter(string destination, ParquetCompression 
     }
 
     /// <summary>The JSON object stored under <see cref="MetadataKey"/>.</summary>
-    public static string Describe(FeatureMetadata meta)
+    private static void WritePair(Utf8JsonWriter json, string name, (int Height, int Width)? pair)
+    {
+        if (pair is not { } p) { json.WriteNull(name); return; }
+        json.WriteStartArray(name);
+        json.WriteNumberValue(p.Height);
+        json.WriteNumberValue(p.Width);
+        json.WriteEndArray();
+    }
+
+    /// <param name="featureShape">The one shape of every row; null when rows differ.</param>
+    /// <param name="size">The one size every image was transformed at; null when they differ.</param>
+    public static string Describe(FeatureMetadata meta, long[]? featureShape, (int Height, int Width)? size)
     {
         var layout = meta.Layout;
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteStartArray("feature_shape");
-            var shape = meta.FeatureShape(0);
-            for (int i = 1; i < shape.Length; i++) json.WriteNumberValue(shape[i]);
-            json.WriteEndArray();
+            if (featureShape is null) json.WriteNull("feature_shape");
+            else
+            {
+                json.WriteStartArray("feature_shape");
+                foreach (var d in featureShape) json.WriteNumberValue(d);
+                json.WriteEndArray();
+            }
             json.WriteNumber("J", layout.J);
             json.WriteNumber("L", layout.L);
             json.WriteNumber("order", layout.Channels.Max(c => c.Order)); // the highest order kept, as NPZ and info report it (order 2 needs J >= 2)
             json.WriteString("color", meta.Channels switch { 1 => "gray", 3 => "rgb", _ => "none" }); // none: array bands
-            json.WriteStartArray("size");
-            json.WriteNumberValue(layout.Height);
-            json.WriteNumberValue(layout.Width);
-            json.WriteEndArray();
+            if (size is not { } hw) json.WriteNull("size"); // each image at its own size
+            else
+            {
+                json.WriteStartArray("size");
+                json.WriteNumberValue(hw.Height);
+                json.WriteNumberValue(hw.Width);
+                json.WriteEndArray();
+            }
+            WritePair(json, "tile", meta.Tile);
+            WritePair(json, "tile_stride", meta.TileStride);
             meta.Coefficients.WriteJson(json);
             ScatInfo.WriteChannels(json, "channels", meta.ScatChannels);
             json.WriteStartArray("classes");

@@ -121,6 +121,28 @@ public sealed record ExtractOptions
     [FeatureShaping("dtype")]
     public Scat.Output.FeatureDType DType { get; init; } = Scat.Output.FeatureDType.Float32;
 
+    // Tiles (issue 21): --tile and --tile-stride as given (HxW or N), parsed into Tiling by Validate's rules.
+    /// <summary>--tile N|HxW: cut each image (after --size) into tiles of this size, each a row; null: whole images.</summary>
+    [FeatureShaping("tile")]
+    public string? Tile { get; init; }
+    /// <summary>--tile-stride N|HxW: rows and columns between tiles' corners; null: the tile size (no overlap).</summary>
+    [FeatureShaping("tile_stride")]
+    public string? TileStride { get; init; }
+
+    /// <summary>The tiling asked for (checked by <see cref="Validate"/>), or null.</summary>
+    [NotFeatureShaping] // as tile and tile_stride, above
+    public Tiling? Tiling
+    {
+        get
+        {
+            if (Tile is null) return null;
+            var tile = Tiling.ParseSize(Tile) ?? throw new ScatUsageException($"bad --tile '{Tile}': use N or HxW (height x width) with positive integers, e.g. 64 or 40x32");
+            var stride = TileStride is null ? tile
+                : Tiling.ParseSize(TileStride) ?? throw new ScatUsageException($"bad --tile-stride '{TileStride}': use N or HxW (height x width) with positive integers, e.g. 32 or 20x16");
+            return new Tiling(tile.Height, tile.Width, stride.Height, stride.Width);
+        }
+    }
+
     public static readonly TimeSpan DefaultDecodeTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>The longest --decode-timeout accepted: one day.</summary>
@@ -157,6 +179,14 @@ public sealed record ExtractOptions
         ValidateParts(toStdout);
         if (Resize is { } r && OptionRules.ImageSizeProblem(r.Height, r.Width, J, L, Order, resized: true) is { } problem)
             throw new ScatUsageException(problem);
+        if (TileStride is not null && Tile is null) throw new ScatUsageException("--tile-stride goes with --tile");
+        if (Tiling is { } tiling)
+        {
+            if (ScatteringLayout.Problem(tiling.Height, tiling.Width, J, L, Order) is { } tileProblem)
+                throw new ScatUsageException($"{tileProblem} (--tile {tiling.Height}x{tiling.Width}): use a smaller J or a larger --tile");
+            if (toStdout)
+                throw new ScatUsageException("--tile does not go with -o - (standard output needs the number of rows first): give -o FILE");
+        }
         if (MaxPixels < 1) throw new ScatUsageException($"--max-pixels must be at least 1, got {MaxPixels}");
         if (!(DecodeTimeoutSeconds > 0 && DecodeTimeoutSeconds <= MaxDecodeTimeout.TotalSeconds))
             throw new ScatUsageException(string.Create(CultureInfo.InvariantCulture,

@@ -123,21 +123,33 @@ public sealed class ExtractPipeline
         var report = new RunReport(stderr, o, selected.Count, Progress);
         report.Start(); // the progress bar, from the first image
 
-        var (items, height, width) = new SizeProbe(source, decoder, workers, report, o.Threads).Find(selected, toStdout, cancellationToken);
+        // An output of one shape (unpooled .npy or .npz) needs one image size, known from the headers before any transform.
+        bool oneShape = o.Pool == PoolMode.None && FeatureWriters.FormatOf(o.Output) != OutputFormat.Parquet;
+        string? TooSmall(int h, int w) => ScatteringLayout.Problem(h, w, o.J, o.L, o.Order);
+        // --tile: every row is a tile of one size, whatever the images' sizes (which the decode stage learns).
+        var tiling = o.Tiling;
+        var (items, height, width, varying) = tiling is not null ? new SizeProbe.Sizes(selected, tiling.Height, tiling.Width, false)
+            : new SizeProbe(source, decoder, workers, report, o.Threads, TooSmall).Find(selected, identifyAll: toStdout, oneSize: oneShape, cancellationToken);
         // The listing position of items[i] (what parts are cut by): undecodable images before the first good one are gone.
         int leading = selected.Count - items.Count;
         Func<int, int> positionOf = parted is null ? i => leading + i : i => parted.Pending[leading + i];
         var layout = Layout(height, width, o);
-        var steps = new CoefficientSteps(layout, o.Coefficients, o.Pool);
         int channels = source.Channels(decoder);
         int batch = BatchBudget.ImagesPerBatch(layout, channels, o.BatchSize);
+        using var engines = new EngineCache(l => EngineFactory.Create(device, l, o.Threads, batch * channels),
+            (h, w) => new ScatteringLayout(h, w, o.J, o.L, o.Order, o.Coefficients.Padding),
+            l => new CoefficientSteps(l, o.Coefficients, o.Pool)).Start(height, width);
+        var engine = engines.First.Engine;
+        var steps = engines.First.Steps;
         var metadata = new FeatureMetadata(layout, channels, listing.Classes)
         {
             Pool = o.Pool, Coefficients = o.Coefficients, ScatChannels = steps.Channels, DType = o.DType, Inputs = InputsAsGiven(o),
             Options = FeatureShaping.Of(o),
+            NativeSizes = varying,
+            Tile = tiling is null ? null : (tiling.Height, tiling.Width),
+            TileStride = tiling is null ? null : (tiling.StrideY, tiling.StrideX),
         };
         if (AnnounceOutputOver is { } over) report.AnnounceSize(metadata, items.Count, over);
-        using var engine = EngineFactory.Create(device, layout, o.Threads, batch * channels);
         using var writer = toStdout ? new NpyStreamFeatureWriter(_standardOutput!, items.Count)
             : parted is not null ? new PartedFeatureWriter(parted)
             : FeatureWriters.ForFile(o.OutputPath, o.Compression, overwrite: !o.NoClobber);
@@ -146,11 +158,11 @@ public sealed class ExtractPipeline
         using var inputs = new BufferPool<float[]>(InputBuffers, () => new float[batch * channels * height * width]);
         using var outputs = new BufferPool<FeatureBuffer>(OutputBuffers,
             () => new FeatureBuffer(batch * channels * layout.OutputPerPlane, steps.Pools ? batch * channels * steps.K : 0));
-        var decode = new DecodeStage(source, decoder, workers, inputs, batch, channels, height, width, toStdout);
-        var transform = new TransformStage(engine, channels, inputs, outputs);
-        var after = new StepsStage(steps, channels);
-        var finite = new FiniteStage(items, toStdout);
-        var write = new WriteStage(writer, report, outputs, positionOf);
+        var decode = new DecodeStage(source, decoder, workers, inputs, batch, channels, height, width, toStdout, varying ? TooSmall : null, tiling);
+        var transform = new TransformStage(engines, channels, inputs, outputs);
+        var after = new StepsStage(engines, channels);
+        var finite = new FiniteStage(items, toStdout, channels * steps.K, steps.Pools);
+        var write = new WriteStage(writer, report, outputs, positionOf, RowGeometry.Of(layout));
 
         using (var stages = new StageQueue(cancellationToken))
         {
@@ -159,6 +171,8 @@ public sealed class ExtractPipeline
             foreach (var b in stages.Consume(computed)) write.Process(b);
         }
 
+        if (writer.Count == 0 && tiling is not null && report.Skipped < items.Count)
+            throw new ScatException($"no image gives a tile of {Messages.Size(tiling.Height, tiling.Width)}: nothing written");
         if (writer.Count == 0) throw report.AllSkipped();
         report.WriteSkippedList(); // first: if it cannot be written, the run fails with no output in place
         write.Complete();

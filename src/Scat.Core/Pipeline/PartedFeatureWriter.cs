@@ -10,8 +10,10 @@ namespace Scat.Pipeline;
 /// </summary>
 public interface IListingFeatureWriter : IFeatureWriter
 {
-    /// <summary>Appends images; <paramref name="positions"/> holds each image's listing position, ascending.</summary>
-    void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths, ReadOnlySpan<int> positions);
+    /// <summary>Appends images; <paramref name="positions"/> holds each image's listing position, ascending;
+    /// <paramref name="rows"/> as in <see cref="IFeatureWriter.WriteBatch"/>.</summary>
+    void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths, ReadOnlySpan<int> positions,
+        ReadOnlySpan<RowGeometry> rows);
 
     /// <summary>Every listing position below <paramref name="end"/> is done (written or skipped).</summary>
     void Consumed(int end);
@@ -32,6 +34,7 @@ public sealed class PartedFeatureWriter(PartedOutput plan) : IListingFeatureWrit
     private int _currentPart = -1;
     private readonly List<long> _labels = [];
     private readonly List<string> _paths = [];
+    private readonly List<(int Y, int X)> _tiles = [];
     private int _next; // parts below are finished (now or before)
     private bool _completed;
 
@@ -41,18 +44,20 @@ public sealed class PartedFeatureWriter(PartedOutput plan) : IListingFeatureWrit
     public void Begin(FeatureMetadata metadata)
     {
         if (_meta is not null) throw new InvalidOperationException("Begin was already called");
-        plan.SetFeatureShape(metadata.ImageShape);
+        if (metadata.OneShape) plan.SetFeatureShape(metadata.ImageShape);
         _meta = metadata;
     }
 
-    public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths) =>
+    public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths,
+        ReadOnlySpan<RowGeometry> rows = default) =>
         throw new InvalidOperationException("a parted output needs the listing positions of the images");
 
-    public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths, ReadOnlySpan<int> positions)
+    public void WriteBatch(ReadOnlySpan<float> features, ReadOnlySpan<long> labels, IReadOnlyList<string> paths, ReadOnlySpan<int> positions,
+        ReadOnlySpan<RowGeometry> rows)
     {
-        var meta = FeatureWriters.CheckBatch(_meta, _completed, features, labels, paths);
+        var meta = FeatureWriters.CheckBatch(_meta, _completed, features, labels, paths, rows, fixedShape: false);
         if (positions.Length != labels.Length) throw new ArgumentException($"{labels.Length} labels but {positions.Length} positions");
-        int per = meta.FloatsPerImage;
+        int offset = 0;
         for (int i = 0; i < labels.Length;)
         {
             int part = positions[i] / plan.PartSize;
@@ -63,11 +68,15 @@ public sealed class PartedFeatureWriter(PartedOutput plan) : IListingFeatureWrit
             int j = i + 1;
             while (j < labels.Length && positions[j] / plan.PartSize == part) j++;
             var pathSlice = paths is List<string> list ? list.GetRange(i, j - i) : paths.Skip(i).Take(j - i).ToList();
-            _current!.WriteBatch(features.Slice(i * per, (j - i) * per), labels[i..j], pathSlice);
+            int floats = rows.IsEmpty ? (j - i) * meta.FloatsPerImage : 0;
+            for (int r = i; r < j && !rows.IsEmpty; r++) floats += meta.FloatsPerRow(rows[r]);
+            _current!.WriteBatch(features.Slice(offset, floats), labels[i..j], pathSlice, rows.IsEmpty ? default : rows[i..j]);
+            offset += floats;
             if (plan.Format == OutputFormat.Npy)
             {
                 foreach (var l in labels[i..j]) _labels.Add(l);
                 _paths.AddRange(pathSlice);
+                if (meta.Tile is not null) NpzFeatureWriter.AddTiles(_tiles, rows[i..j]);
             }
             Count += j - i;
             i = j;
@@ -101,6 +110,7 @@ public sealed class PartedFeatureWriter(PartedOutput plan) : IListingFeatureWrit
         _currentPart = part;
         _labels.Clear();
         _paths.Clear();
+        _tiles.Clear();
     }
 
     private void Finish()
@@ -139,7 +149,7 @@ public sealed class PartedFeatureWriter(PartedOutput plan) : IListingFeatureWrit
     {
         using var target = new OutputTarget(path);
         using (var zip = new ZipArchive(target.Stream, ZipArchiveMode.Create, leaveOpen: true))
-            NpzFeatureWriter.WriteRowMembers(zip, _meta!, _labels, _paths, SidecarTime);
+            NpzFeatureWriter.WriteRowMembers(zip, _meta!, _labels, _paths, _tiles, SidecarTime);
         target.Commit(overwrite: true, durable: true);
     }
 

@@ -18,6 +18,9 @@ internal static class Fft64
         var line = new Complex[cols];
         for (int r = 0; r < rows; r++)
         {
+            // The DFT of a row of +0 is +0 exactly (every product and sum of the butterflies is a +0 or −0 added to
+            // +0): the row is left as it is. The small wavelets are zero on most rows.
+            if (IsPositiveZero(data.AsSpan(r * cols, cols))) continue;
             Array.Copy(data, r * cols, line, 0, cols);
             var y = Forward(line, rowRoots);
             Array.Copy(y, 0, data, r * cols, cols);
@@ -29,6 +32,13 @@ internal static class Fft64
             var y = Forward(col, colRoots);
             for (int r = 0; r < rows; r++) data[r * cols + c] = y[r];
         }
+    }
+
+    private static bool IsPositiveZero(ReadOnlySpan<Complex> values)
+    {
+        foreach (var v in values)
+            if (BitConverter.DoubleToInt64Bits(v.Real) != 0 || BitConverter.DoubleToInt64Bits(v.Imaginary) != 0) return false;
+        return true;
     }
 
     /// <summary>Unnormalised forward DFT X[k] = Σ x[n] e^{−2πi kn/N}.</summary>

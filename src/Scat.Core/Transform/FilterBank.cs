@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Numerics;
 
 namespace Scat.Transform;
@@ -23,12 +22,42 @@ public sealed class FilterBank
     /// <summary>φ at resolutions 0..J−1.</summary>
     public float[][] LowPass { get; }
 
-    private static readonly ConcurrentDictionary<(int, int, int, int), Lazy<FilterBank>> Cache = new();
+    private static readonly Dictionary<(int, int, int, int), FilterBank> Cache = new();
+    private static readonly Queue<(int, int, int, int)> CacheOrder = new();
+    private static long _cachedBytes;
 
-    /// <summary>The bank for a layout, built at most once per process for each (Hp, Wp, J, L).</summary>
-    public static FilterBank For(ScatteringLayout layout) =>
-        Cache.GetOrAdd((layout.PaddedHeight, layout.PaddedWidth, layout.J, layout.L),
-            k => new Lazy<FilterBank>(() => new FilterBank(k.Item1, k.Item2, k.Item3, k.Item4))).Value;
+    /// <summary>The most bytes of filters the cache keeps (images at their own sizes need a bank per padded size);
+    /// the oldest banks are dropped first (an engine still using one keeps it alive).</summary>
+    public const long CacheBytes = 256L << 20;
+
+    /// <summary>Banks in the cache now (for tests).</summary>
+    internal static int CachedCount { get { lock (Cache) return Cache.Count; } }
+
+    /// <summary>The bank for a layout, built once per (Hp, Wp, J, L) while it stays in the cache (bounded by
+    /// <see cref="CacheBytes"/>): images of different sizes with one padded size share it. Built under the cache's
+    /// lock (the build itself runs on every core).</summary>
+    public static FilterBank For(ScatteringLayout layout)
+    {
+        var key = (layout.PaddedHeight, layout.PaddedWidth, layout.J, layout.L);
+        lock (Cache)
+        {
+            if (Cache.TryGetValue(key, out var known)) return known;
+            var bank = new FilterBank(key.PaddedHeight, key.PaddedWidth, key.J, key.L);
+            Cache[key] = bank;
+            CacheOrder.Enqueue(key);
+            _cachedBytes += bank.Bytes;
+            while (_cachedBytes > CacheBytes && CacheOrder.Count > 1)
+            {
+                var old = CacheOrder.Dequeue();
+                _cachedBytes -= Cache[old].Bytes;
+                Cache.Remove(old);
+            }
+            return bank;
+        }
+    }
+
+    /// <summary>The memory of the bank's filters.</summary>
+    public long Bytes => 4L * (Wavelets.Sum(w => w.Levels.Sum(l => (long)l.Length)) + LowPass.Sum(l => (long)l.Length));
 
     public FilterBank(int paddedHeight, int paddedWidth, int j, int l)
     {
@@ -53,6 +82,15 @@ public sealed class FilterBank
         LowPass = new float[j][];
         for (int r = 0; r < j; r++) LowPass[r] = PeriodizeFilter(phi, m, n, r);
     }
+
+    /// <summary>
+    /// A periodised copy's term with exponent q below −this is left out of the Gabor sums: e^−200 ≈ 1.4e−87, and the
+    /// filters are stored in float32, whose smallest value is 1.4e−45, so the terms left out (fewer than 25 per pixel
+    /// times the pixels, summed by the DFT) are some 1e−80 in absolute value and do not reach a float's last bit. It
+    /// makes most of the periodised copies (and whole rows of the small wavelets, which the DFT then skips) vanish;
+    /// the banks were compared bit for bit with those of the exact cut at exp's underflow (−746) over many sizes.
+    /// </summary>
+    internal const double NegligibleExponent = 200;
 
     /// <summary>Gabor filter in space, summed over the 5 × 5 periodic copies, divided by 2·3.1415·σ²/s.</summary>
     internal static Complex[] Gabor(int m, int n, double sigma, double theta, double xi, double slant) =>
@@ -82,7 +120,7 @@ public sealed class FilterBank
                     {
                         double y = y0 + b * n;
                         double q = -(c00 * x * x + 2 * c01 * x * y + c11 * y * y);
-                        if (q < -746) continue; // exp underflows to exactly 0 in double
+                        if (q < -NegligibleExponent) continue; // see NegligibleExponent
                         double e = Math.Exp(q);
                         sum += e;
                         if (xi == 0) { re += e; continue; }

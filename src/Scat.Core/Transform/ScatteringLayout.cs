@@ -104,9 +104,9 @@ public sealed class ScatteringLayout
         if (j > 30) return $"J={j} is far too large";
         if (l < 1) return $"L must be at least 1 (got {l})";
         if (order is not (1 or 2)) return $"order must be 1 or 2 (got {order})";
-        if (height < 1 || width < 1) return $"image size {height}x{width} is empty";
+        if (height < 1 || width < 1) return $"image size {Messages.Size(height, width)} is empty";
         if ((1 << j) > Math.Min(height, width))
-            return $"J={j} needs images of at least {1 << j}x{1 << j} pixels (2^J <= min(H, W)), got {height}x{width}";
+            return $"J={j} needs images of at least {1 << j} pixels on each side (2^J <= min(height, width)), got {Messages.Size(height, width)}";
         return null;
     }
 

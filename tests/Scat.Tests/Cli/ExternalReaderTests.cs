@@ -35,7 +35,7 @@ public class ExternalReaderTests
         Assert.True(duck.Exit == 0, duck.Err);
         var doc = JsonDocument.Parse(duck.Out).RootElement;
 
-        Assert.Equal(["path:VARCHAR", "label:BIGINT", "class:VARCHAR", "features:FLOAT[]"],
+        Assert.Equal(["path:VARCHAR", "label:BIGINT", "class:VARCHAR", "features:FLOAT[]", "shape:INTEGER[]"],
             doc.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("column_name").GetString() + ":" + c.GetProperty("column_type").GetString()));
         var npz = NpyFile.ReadNpz(dir["f.npz"]);
         var rows = doc.GetProperty("rows").EnumerateArray().ToList();

@@ -165,11 +165,14 @@ public class ExtractCommandTests
         Fixtures.Png(dir["in/c.png"], 20, 16);
         foreach (var output in new[] { dir["f.npz"], "-" })
         {
+            // Refused from the headers, before any transform: a usage error naming the ways out.
             var run = InProcess.Scat("extract", dir["in"], "-o", output, "--batch-size", "2");
-            Assert.Equal(1, run.Exit);
+            Assert.Equal(2, run.Exit);
             var line = Assert.Single(InProcess.Lines(run.Stderr), l => l.StartsWith("scat: error:", StringComparison.Ordinal));
-            Assert.Contains("c.png", line);
+            Assert.Contains("c.png is height 16, width 20 but the images before it are height 16, width 16", line);
             Assert.Contains("--size", line);
+            Assert.Contains("--pool", line);
+            Assert.Contains(".parquet", line);
             Assert.Empty(run.Stdout);
         }
         Assert.Equal([], FilesIn(dir.Path));
@@ -209,7 +212,8 @@ public class ExtractCommandTests
         using var dir = new TempDir();
         for (int i = 0; i < 4; i++) Fixtures.Png(dir[$"in/{i}.png"], 8, 8);
         Fixtures.Corrupt(dir["in/2b.png"]);
-        var run = InProcess.Scat(new ConsoleSetup(ErrorIsTerminal: true), "extract", dir["in"], "-o", dir["f.npy"], "-J", "1", "-L", "2", "--batch-size", "2");
+        // A .parquet output: no header pass first (an unpooled .npy reads every header first, and skips the bad ones then).
+        var run = InProcess.Scat(new ConsoleSetup(ErrorIsTerminal: true), "extract", dir["in"], "-o", dir["f.parquet"], "-J", "1", "-L", "2", "--batch-size", "2");
         Assert.Equal(0, run.Exit);
         Assert.Contains("5/5 images", run.Stderr);
         Assert.Contains("img/s", run.Stderr);
@@ -247,11 +251,11 @@ public class ExtractCommandTests
     public void FailureAfterWritingStartedLeavesNoTemporaryFile()
     {
         using var dir = new TempDir();
-        for (int i = 0; i < 5; i++) Fixtures.Png(dir[$"in/{i}.png"], 8, 8);
-        Fixtures.Png(dir["in/9.png"], 9, 8); // another size, in the second batch
+        for (int i = 0; i < 6; i++) Fixtures.Png(dir[$"in/{i}.png"], 8, 8);
         Directory.CreateDirectory(dir["out"]);
         File.WriteAllBytes(dir["out/f.npy"], [1, 2, 3]);
-        var run = InProcess.Scat("extract", dir["in"], "-o", dir["out/f.npy"], "--batch-size", "3", "-J", "1");
+        // The --skipped list, written after the last batch, cannot be (its folder is a file).
+        var run = InProcess.Scat("extract", dir["in"], "-o", dir["out/f.npy"], "--batch-size", "3", "-J", "1", "--skipped", dir["out/f.npy"] + "/s.txt");
         Assert.Equal(1, run.Exit);
         Assert.Equal(["f.npy"], FilesIn(dir["out"]));
         Assert.Equal([1, 2, 3], File.ReadAllBytes(dir["out/f.npy"]));

@@ -23,7 +23,7 @@ public class ParquetShardTests
         try
         {
             var fields = reader.Schema.GetDataFields();
-            Assert.Equal(["path", "label", "class", "features/list/element"], fields.Select(f => f.Path.ToString()));
+            Assert.Equal(["path", "label", "class", "features/list/element", "shape/list/element"], fields.Select(f => f.Path.ToString()));
             var t = new ParquetTable([], [], [], [], reader.Schema.ToString(),
                 JsonDocument.Parse(reader.CustomMetadata["scat"]).RootElement.Clone(), reader.RowGroupCount);
             for (int g = 0; g < reader.RowGroupCount; g++)

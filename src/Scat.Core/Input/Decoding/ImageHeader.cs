@@ -26,7 +26,7 @@ internal sealed record ImageHeader(IImageFormat Format, IImageDecoder Decoder, i
     {
         var header = DecodeFailure.InImageSharp((configuration, stream, cancellationToken), static s => Parse(s.configuration, s.stream, s.cancellationToken));
         if (header.Width < 1 || header.Height < 1)
-            throw new ImageDecodeException($"{header.Format.Name} header gives an empty size {header.Width}x{header.Height}");
+            throw new ImageDecodeException($"{header.Format.Name} header gives an empty size ({Messages.Size(header.Height, header.Width)})");
         CheckPixels(header.Width, header.Height, maxPixels);
         return header;
     }
@@ -37,7 +37,7 @@ internal sealed record ImageHeader(IImageFormat Format, IImageDecoder Decoder, i
         long pixels = width * height;
         if (pixels > maxPixels)
             throw new ImageDecodeException(string.Create(CultureInfo.InvariantCulture,
-                $"{width}x{height} is {pixels} pixels, more than --max-pixels {maxPixels}"));
+                $"{Messages.Size(height, width)} is {pixels} pixels, more than --max-pixels {maxPixels}"));
     }
 
     private static ImageHeader Parse(Configuration configuration, Stream stream, CancellationToken cancellationToken)

@@ -98,12 +98,12 @@ internal static class ScaledJpeg
         // The codec read the header on its own: it must agree with the one that was checked (--max-pixels).
         if (codec.Info.Width != width || codec.Info.Height != height)
             throw new ImageDecodeException(string.Create(CultureInfo.InvariantCulture,
-                $"JPEG header is ambiguous ({width}x{height} or {codec.Info.Width}x{codec.Info.Height})"));
+                $"JPEG header is ambiguous ({Messages.Size(height, width)} or {Messages.Size(codec.Info.Height, codec.Info.Width)})"));
         var size = codec.GetScaledDimensions(1f / denominator);
         int w = ScaledSide(width, denominator), h = ScaledSide(height, denominator);
         if (size.Width != w || size.Height != h)
             throw new ImageDecodeException(string.Create(CultureInfo.InvariantCulture,
-                $"JPEG cannot be decoded at 1/{denominator} ({size.Width}x{size.Height}, expected {w}x{h})"));
+                $"JPEG cannot be decoded at 1/{denominator} ({Messages.Size(size.Height, size.Width)}, expected {Messages.Size(h, w)})"));
         cancellationToken.ThrowIfCancellationRequested();
 
         // No colour space on the destination: no colour management, as ImageSharp 2.1 does not apply ICC profiles.

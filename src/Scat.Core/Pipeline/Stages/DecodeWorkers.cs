@@ -27,6 +27,8 @@ public sealed class DecodeWorkers : IDisposable
 
     public TimeSpan Timeout { get; }
     public int MaxAbandoned { get; }
+    /// <summary>Decode threads.</summary>
+    public int Threads { get; }
     /// <summary>Decodes abandoned after their deadline that are still running.</summary>
     public int AbandonedRunning => Volatile.Read(ref _abandoned);
 
@@ -37,6 +39,7 @@ public sealed class DecodeWorkers : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(maxAbandoned);
         Timeout = timeout;
         MaxAbandoned = maxAbandoned;
+        Threads = threads;
         for (int i = 0; i < threads; i++) StartThread();
     }
 

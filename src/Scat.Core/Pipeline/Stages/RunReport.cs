@@ -10,6 +10,7 @@ internal sealed class RunReport(TextWriter stderr, ExtractOptions options, int t
 {
     private int _done;
     private readonly List<(string Path, string Reason)> _skipped = [];
+    private string? _firstReason;
 
     public int Skipped { get; private set; }
 
@@ -20,8 +21,15 @@ internal sealed class RunReport(TextWriter stderr, ExtractOptions options, int t
         // so that a name holding a newline cannot forge a line.
         if (options.Strict) throw new ScatException($"cannot decode {Messages.Escape(item.FullPath)}: {reason} (--strict)");
         Skipped++;
+        _firstReason ??= $"{item.FullPath}: {reason}";
         if (options.SkippedList is not null) _skipped.Add((item.FullPath, reason));
         if (!options.Quiet) stderr.WriteLine($"skipped {Messages.Escape(item.FullPath)}: {Messages.Escape(reason)}");
+    }
+
+    /// <summary>A line for the user that is not a skip (an image smaller than the tile).</summary>
+    public void Note(string line)
+    {
+        if (!options.Quiet) stderr.WriteLine(line.Replace('\r', ' ').Replace('\n', ' '));
     }
 
     /// <summary>Progress before the first image is done: a progress bar shows from the start of the run.</summary>
@@ -60,7 +68,7 @@ internal sealed class RunReport(TextWriter stderr, ExtractOptions options, int t
     public ScatException AllSkipped()
     {
         WriteSkippedList();
-        return new ScatException($"no image could be decoded ({Skipped} file{(Skipped == 1 ? "" : "s")} skipped)");
+        return new ScatException($"no image could be decoded ({Skipped} file{(Skipped == 1 ? "" : "s")} skipped); the first: {_firstReason}");
     }
 
     /// <summary>

@@ -7,8 +7,11 @@ namespace Scat.Pipeline;
 /// A writer of parts (<see cref="IListingFeatureWriter"/>) also gets each image's listing position
 /// (<paramref name="positionOf"/> of its index in the run's items) and how far the listing is done.
 /// </summary>
-internal sealed class WriteStage(IFeatureWriter writer, RunReport report, BufferPool<FeatureBuffer> outputs, Func<int, int> positionOf)
+/// <param name="common">The geometry of a row of the run's first size (a tile's, with --tile).</param>
+internal sealed class WriteStage(IFeatureWriter writer, RunReport report, BufferPool<FeatureBuffer> outputs, Func<int, int> positionOf,
+    RowGeometry common)
 {
+    private readonly RowGeometry _common = common;
     private readonly IListingFeatureWriter? _parts = writer as IListingFeatureWriter;
 
     /// <summary>Time spent in the writer.</summary>
@@ -27,12 +30,16 @@ internal sealed class WriteStage(IFeatureWriter writer, RunReport report, Buffer
         try
         {
             foreach (var (item, reason) in batch.Skips) report.Skip(item, reason);
+            foreach (var note in batch.Notes) report.Note(note);
             if (batch.Failure is { } failure) throw failure;
             if (batch.Kept > 0)
             {
                 long started = System.Diagnostics.Stopwatch.GetTimestamp();
-                if (_parts is null) writer.WriteBatch(batch.Features.Span, batch.Labels.ToArray(), batch.Paths);
-                else _parts.WriteBatch(batch.Features.Span, batch.Labels.ToArray(), batch.Paths, batch.Indices.Select(positionOf).ToArray());
+                if (batch.Tiles.Count > 0 && batch.Rows.Count == 0)
+                    foreach (var (y, x) in batch.Tiles) batch.Rows.Add(_common with { TileY = y, TileX = x });
+                var rows = batch.Rows.Count == 0 ? default : System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batch.Rows);
+                if (_parts is null) writer.WriteBatch(batch.Features.Span, batch.Labels.ToArray(), batch.Paths, rows);
+                else _parts.WriteBatch(batch.Features.Span, batch.Labels.ToArray(), batch.Paths, batch.Indices.Select(positionOf).ToArray(), rows);
                 Busy += System.Diagnostics.Stopwatch.GetElapsedTime(started);
             }
             _parts?.Consumed(positionOf(batch.Start + batch.Listed - 1) + 1);
