@@ -208,7 +208,7 @@ public class CommandLineTests
     {
         new BenchOptions().Validate();
         Assert.Equal("--warmup must be 0 or more, got -1", Assert.Throws<ScatUsageException>(() => new BenchOptions { Warmup = -1 }.Validate()).Message);
-        Assert.StartsWith("J=3 needs images of at least 8x8 pixels", Assert.Throws<ScatUsageException>(() => new BenchOptions { J = 3, Sizes = [(4, 16)] }.Validate()).Message);
+        Assert.StartsWith("J=3 needs images of at least 8 pixels on each side", Assert.Throws<ScatUsageException>(() => new BenchOptions { J = 3, Sizes = [(4, 16)] }.Validate()).Message);
         Assert.Equal("--end-to-end takes at most one --size (the images are resized to it)",
             Assert.Throws<ScatUsageException>(() => new BenchOptions { Input = "in", Sizes = [(8, 8), (16, 16)] }.Validate()).Message);
 

@@ -9,7 +9,7 @@ namespace Scat.Tests.Hardening;
 public class ArgumentAndTimeoutTests
 {
     [Theory]
-    [InlineData("J=5 needs images of at least 32x32 pixels", "-J", "5", "--size", "16")]
+    [InlineData("J=5 needs images of at least 32 pixels on each side", "-J", "5", "--size", "16")]
     [InlineData("--angles (L) must be at least 1, got 0", "-L", "0")]
     [InlineData("'3'", "--order", "3")]
     [InlineData("unknown --device 'tpu': use auto, cpu, cuda or cuda:N", "--device", "tpu")]

@@ -147,7 +147,7 @@ public class HostileInputTests
         File.WriteAllBytes(dir["x.npy"], Npy("2, 8, 8", TwoImages()));
         var r = Bounded("extract", dir["x.npy"], "-o", dir["out.npy"], "--device", "cpu", "--max-pixels", "63");
         Assert.Equal(1, r.Exit);
-        Assert.Contains(Lines(r.Stderr), l => l.Contains("x.npy[0]", StringComparison.Ordinal) && l.Contains("8x8 is 64 pixels, more than --max-pixels 63", StringComparison.Ordinal));
+        Assert.Contains(Lines(r.Stderr), l => l.Contains("x.npy[0]", StringComparison.Ordinal) && l.Contains("height 8, width 8 is 64 pixels, more than --max-pixels 63", StringComparison.Ordinal));
         Assert.False(File.Exists(dir["out.npy"]));
         r = Bounded("extract", dir["x.npy"], "-o", dir["out.npy"], "--device", "cpu", "--max-pixels", "64", "-q");
         Assert.True(r.Exit == 0, r.Stderr);
