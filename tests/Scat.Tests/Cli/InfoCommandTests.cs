@@ -9,16 +9,7 @@ namespace Scat.Tests.Cli;
 /// <summary>Issue 19: scat info shows the options that shaped the features, labels without class names, and parts folders.</summary>
 public class InfoCommandTests
 {
-    private sealed record Run(int Exit, string Stderr, string Out);
-
-    private static Run Scat(params string[] args)
-    {
-        var err = new StringWriter();
-        var text = new StringWriter();
-        int exit = ScatApp.RunAsync(args, new CliConsole(new MemoryStream(), text, err, ErrorIsTerminal: false), CancellationToken.None)
-            .GetAwaiter().GetResult();
-        return new Run(exit, err.ToString(), text.ToString());
-    }
+    private static ScatRun Scat(params string[] args) => InProcess.Scat(args);
 
     /// <summary>The names of the "  name: value" lines under "options:".</summary>
     private static IEnumerable<string> OptionNames(string info) =>

@@ -16,13 +16,7 @@ namespace Scat.Tests.Pipeline;
 /// </summary>
 public class FeatureShapingTests
 {
-    private static (int Exit, string Stderr) Scat(params string[] args)
-    {
-        var err = new StringWriter();
-        int exit = ScatApp.RunAsync(args, new CliConsole(new MemoryStream(), new StringWriter(), err, ErrorIsTerminal: false), CancellationToken.None)
-            .GetAwaiter().GetResult();
-        return (exit, err.ToString());
-    }
+    private static (int Exit, string Stderr) Scat(params string[] args) => InProcess.Scat(args) is var r ? (r.Exit, r.Stderr) : default;
 
     /// <summary>The types whose properties are options: the record and the records it expands ([FeatureShaping] without a name).</summary>
     private static IEnumerable<Type> OptionTypes(Type type)

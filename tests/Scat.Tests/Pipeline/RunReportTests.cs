@@ -11,13 +11,8 @@ namespace Scat.Tests.Pipeline;
 /// --resume, the size of a large output before the run.</summary>
 public class RunReportTests
 {
-    private static (int Exit, string Stderr) Scat(bool terminal, params string[] args)
-    {
-        var err = new StringWriter();
-        int exit = ScatApp.RunAsync(args, new CliConsole(new MemoryStream(), new StringWriter(), err, ErrorIsTerminal: terminal), CancellationToken.None)
-            .GetAwaiter().GetResult();
-        return (exit, err.ToString());
-    }
+    private static (int Exit, string Stderr) Scat(bool terminal, params string[] args) =>
+        InProcess.Scat(new ConsoleSetup(ErrorIsTerminal: terminal), args) is var r ? (r.Exit, r.Stderr) : default;
 
     private static void Images(TempDir dir, int n)
     {
