@@ -143,6 +143,7 @@ internal sealed class DecodeStage(
         try
         {
             long floats = 0;
+            var kept = new List<int>(outcomes.Length); // the outcomes whose planes go into the batch
             for (int i = 0; i < outcomes.Length; i++)
             {
                 var item = items[batch.Start + i];
@@ -163,18 +164,18 @@ internal sealed class DecodeStage(
                 batch.Paths.Add(item.Path);
                 batch.Indices.Add(batch.Start + i);
                 batch.Kept++;
+                kept.Add(i);
                 floats += (long)channels * h * w;
             }
             if (floats > Array.MaxLength)
                 throw new ScatException($"a batch of {batch.Kept} images is too large for one transform: use a smaller --batch-size");
             if (floats > batch.Input!.Length) batch.Input = new float[floats]; // returned to the pool in place of the smaller one
-            long at = 0;
-            foreach (var outcome in outcomes)
+            int at = 0;
+            foreach (int i in kept)
             {
-                if (outcome.Planes is not { } planes || at >= floats) continue;
-                int n = channels * outcome.Height * outcome.Width;
-                if (varyingProblem!(outcome.Height, outcome.Width) is not null) continue;
-                planes.AsSpan(0, n).CopyTo(batch.Input.AsSpan((int)at, n));
+                var (h, w, _, planes) = outcomes[i];
+                int n = channels * h * w;
+                planes!.AsSpan(0, n).CopyTo(batch.Input.AsSpan(at, n));
                 at += n;
             }
             return batch;
