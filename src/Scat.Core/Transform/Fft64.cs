@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -23,7 +24,7 @@ namespace Scat.Transform;
 /// is never −0: a sum is −0 only when both terms are), so the skip gives the same bits; the small wavelets are zero on
 /// most rows and columns. The last step of a transform whose real part alone is wanted computes only the real parts.
 /// Hand-written because measurement justifies it: at 336 × 432 the recursive version took 45–115 ms per 2D transform
-/// on the 2-core AMD EPYC, this one a few ms (docs/benchmarks.md, issue 21). The tests keep the old code
+/// on the 2-core AMD EPYC, this one 2–4 ms (docs/benchmarks.md, issue 21). The tests keep the old code
 /// (<c>ReferenceFilterBank</c>) and check this one against it bit for bit.
 /// </para>
 /// </summary>
@@ -35,31 +36,36 @@ internal static class Fft64
     /// <summary>In-place unnormalised forward DFT of every row, then every column, of a rows × cols array.</summary>
     public static void Forward2D(Complex[] data, int rows, int cols)
     {
-        var ws = Load(data, rows, cols, realOnly: false);
-        Transform(ws);
+        using var ws = new Workspace2D(rows, cols, realOnly: false);
+        Transform(Load(data, rows, cols), ws);
         for (int i = 0; i < data.Length; i++) data[i] = new Complex(ws.OutRe[i], ws.OutIm![i]);
     }
 
     /// <summary>The real part of <see cref="Forward2D"/>'s result; the data is left as it is.</summary>
     public static double[] RealOfForward2D(Complex[] data, int rows, int cols)
     {
-        var ws = Load(data, rows, cols, realOnly: true);
-        Transform(ws);
-        return ws.OutRe;
+        using var ws = new Workspace2D(rows, cols, realOnly: true);
+        Transform(Load(data, rows, cols), ws);
+        return ws.OutRe.AsSpan(0, rows * cols).ToArray();
     }
 
-    private static Workspace2D Load(Complex[] data, int rows, int cols, bool realOnly)
+    /// <summary>Every row that is not all +0 as one span (the plain version skipped the rows of +0).</summary>
+    private static SparseRows Load(Complex[] data, int rows, int cols)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(data.Length, rows * cols);
-        var ws = new Workspace2D(rows, cols, realOnly);
+        var sparse = new SparseRows();
+        sparse.Reset(rows, cols);
         for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++)
+        {
+            var row = data.AsSpan(r * cols, cols);
+            if (!IsPositiveZero(MemoryMarshal.Cast<Complex, double>(row)))
             {
-                ws.SourceRe[c * rows + r] = data[r * cols + c].Real;
-                ws.SourceIm[c * rows + r] = data[r * cols + c].Imaginary;
+                int at = sparse.AddSpan(0, cols - 1);
+                for (int c = 0; c < cols; c++) { sparse.Re[at + c] = row[c].Real; sparse.Im[at + c] = row[c].Imaginary; }
             }
-        for (int r = 0; r < rows; r++) ws.BusyRow[r] = !IsPositiveZero(MemoryMarshal.Cast<Complex, double>(data.AsSpan(r * cols, cols)));
-        return ws;
+            sparse.EndRow(r);
+        }
+        return sparse;
     }
 
     /// <summary>Unnormalised forward DFT X[k] = Σ x[n] e^{−2πi kn/N}.</summary>
@@ -82,21 +88,69 @@ internal static class Fft64
     }
 
     /// <summary>
-    /// The buffers of 2D transforms of one size, reused from one transform to the next. The caller writes the data
-    /// column by column into <see cref="SourceRe"/>/<see cref="SourceIm"/> (element (r, c) at [c·rows + r]: the row
-    /// pass reads a strip of rows as whole vectors) and marks in <see cref="BusyRow"/> every row that is not all +0
-    /// (a row left unmarked reads as +0); <see cref="Transform"/> only reads them. The result is in
-    /// <see cref="OutRe"/> (and <see cref="OutIm"/> unless only the real part is wanted), row by row, until the next
-    /// transform.
+    /// A rows × cols complex array given by its runs of values: row x is +0 outside its spans [Lo[i], Hi[i]], i in
+    /// [Start[x], Start[x + 1]), whose values are Re/Im[Offset[i] + y − Lo[i]] (spans and values in row-major order).
+    /// Reused from one filter to the next (<see cref="Reset"/>); the arrays grow as needed.
     /// </summary>
-    internal sealed class Workspace2D
+    internal sealed class SparseRows
+    {
+        public int Rows { get; private set; }
+        public int Cols { get; private set; }
+        public int[] Start = [0];
+        public int[] Lo = new int[64], Hi = new int[64], Offset = new int[64];
+        public double[] Re = new double[1024], Im = new double[1024];
+        /// <summary>The values in all spans.</summary>
+        public int Count { get; private set; }
+        private int _spans;
+
+        public void Reset(int rows, int cols)
+        {
+            Rows = rows; Cols = cols; Count = 0; _spans = 0;
+            if (Start.Length < rows + 1) Start = new int[rows + 1];
+            Start[0] = 0;
+        }
+
+        /// <summary>Adds a span [lo, hi] to the current row; returns where its values go in Re/Im.</summary>
+        public int AddSpan(int lo, int hi)
+        {
+            if (_spans == Lo.Length)
+            {
+                Array.Resize(ref Lo, 2 * _spans);
+                Array.Resize(ref Hi, 2 * _spans);
+                Array.Resize(ref Offset, 2 * _spans);
+            }
+            int at = Count, length = hi - lo + 1;
+            if (at + length > Re.Length)
+            {
+                int size = Math.Max(2 * Re.Length, at + length);
+                Array.Resize(ref Re, size);
+                Array.Resize(ref Im, size);
+            }
+            Lo[_spans] = lo; Hi[_spans] = hi; Offset[_spans] = at;
+            _spans++;
+            Count += length;
+            return at;
+        }
+
+        /// <summary>Ends row x (its spans are those added since the previous row ended).</summary>
+        public void EndRow(int x) => Start[x + 1] = _spans;
+
+        public bool IsBusy(int x) => Start[x + 1] > Start[x];
+    }
+
+    /// <summary>
+    /// The buffers of 2D transforms of one size: the row pass's output, rented from the shared pool and returned by
+    /// <see cref="Dispose"/>, and the strips'. The result of <see cref="Transform"/> is in <see cref="OutRe"/> (and
+    /// <see cref="OutIm"/> unless only the real part is wanted), row by row, until the next transform.
+    /// </summary>
+    internal sealed class Workspace2D : IDisposable
     {
         public readonly int Rows, Cols;
-        public readonly double[] SourceRe, SourceIm, OutRe;
+        /// <summary>At least rows·cols long (rented).</summary>
+        public readonly double[] OutRe;
         public readonly double[]? OutIm;
-        public readonly bool[] BusyRow;
         internal readonly double[] InterRe, InterIm;
-        /// <summary>The rows the row pass wrote (busy, or +0 in a strip with busy rows).</summary>
+        /// <summary>The rows the row pass wrote; the others are +0.</summary>
         internal readonly bool[] DoneRow;
         internal readonly Scratch RowScratch, ColumnScratch;
 
@@ -105,57 +159,66 @@ internal static class Fft64
             ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
             ArgumentOutOfRangeException.ThrowIfLessThan(cols, 1);
             Rows = rows; Cols = cols;
-            SourceRe = new double[rows * cols];
-            SourceIm = new double[rows * cols];
-            OutRe = new double[rows * cols];
-            OutIm = realOnly ? null : new double[rows * cols];
-            InterRe = GC.AllocateUninitializedArray<double>(rows * cols);
-            InterIm = GC.AllocateUninitializedArray<double>(rows * cols);
-            BusyRow = new bool[rows];
+            var pool = ArrayPool<double>.Shared;
+            OutRe = pool.Rent(rows * cols);
+            OutIm = realOnly ? null : pool.Rent(rows * cols);
+            InterRe = pool.Rent(rows * cols);
+            InterIm = pool.Rent(rows * cols);
             DoneRow = new bool[rows];
             RowScratch = new Scratch(cols, Lanes);
             ColumnScratch = new Scratch(rows, Lanes);
         }
+
+        public void Dispose()
+        {
+            var pool = ArrayPool<double>.Shared;
+            pool.Return(OutRe);
+            if (OutIm != null) pool.Return(OutIm);
+            pool.Return(InterRe);
+            pool.Return(InterIm);
+        }
     }
 
-    /// <summary>The 2D DFT of the workspace's source into its output: every row, then every column.</summary>
-    internal static void Transform(Workspace2D ws)
+    /// <summary>The 2D DFT of <paramref name="source"/> into the workspace's output: every row, then every column.</summary>
+    internal static void Transform(SparseRows source, Workspace2D ws)
     {
-        RowPass(ws);
+        if (source.Rows != ws.Rows || source.Cols != ws.Cols) throw new ArgumentException("The source's size is not the workspace's.", nameof(source));
+        RowPass(source, ws);
         ColumnPass(ws);
     }
 
-    /// <summary>The DFT of every row into the intermediate arrays, in strips of consecutive rows from each busy one. A
-    /// row of +0 outside them is left out and reads as +0 in the column pass; one inside is transformed to +0 (its DFT
-    /// is +0 exactly: every product is ±0, added to an accumulator that starts at +0).</summary>
+    /// <summary>The DFT of every row that has a span, in strips of <see cref="Lanes"/> such rows, into the intermediate
+    /// arrays. The other rows are +0 and left out; they read as +0 in the column pass (the DFT of +0 is +0 exactly:
+    /// every product is ±0, added to an accumulator that starts at +0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowPass(Workspace2D ws)
+    private static void RowPass(SparseRows source, Workspace2D ws)
     {
         int rows = ws.Rows, cols = ws.Cols, w = Lanes;
         var plan = Plan.For(cols);
         var s = ws.RowScratch;
-        int[] leaves = plan.Leaves;
+        int[] position = plan.Positions;
+        Span<int> strip = stackalloc int[w];
         Array.Clear(ws.DoneRow);
-        for (int x0 = 0; x0 < rows;)
+        for (int x = 0; x < rows;)
         {
-            if (!ws.BusyRow[x0]) { x0++; continue; }
-            int count = Math.Min(w, rows - x0);
-            for (int e = 0; e < cols; e++)
+            int count = 0;
+            for (; x < rows && count < w; x++)
+                if (source.IsBusy(x)) strip[count++] = x;
+            if (count == 0) break;
+            Array.Clear(s.Re, 0, cols * w);
+            Array.Clear(s.Im, 0, cols * w);
+            for (int lane = 0; lane < count; lane++)
             {
-                int from = leaves[e] * rows + x0;
-                var re = s.Re.AsSpan(e * w, w);
-                var im = s.Im.AsSpan(e * w, w);
-                if (count == w)
+                int row = strip[lane];
+                for (int i = source.Start[row]; i < source.Start[row + 1]; i++)
                 {
-                    Copy(ws.SourceRe, from, re);
-                    Copy(ws.SourceIm, from, im);
-                }
-                else
-                {
-                    ws.SourceRe.AsSpan(from, count).CopyTo(re);
-                    ws.SourceIm.AsSpan(from, count).CopyTo(im);
-                    re[count..].Clear();
-                    im[count..].Clear();
+                    int lo = source.Lo[i], at = source.Offset[i] - lo;
+                    for (int y = lo; y <= source.Hi[i]; y++)
+                    {
+                        int to = position[y] * w + lane;
+                        s.Re[to] = source.Re[at + y];
+                        s.Im[to] = source.Im[at + y];
+                    }
                 }
             }
             s.MarkZeros(cols);
@@ -164,36 +227,37 @@ internal static class Fft64
             ref double im0 = ref MemoryMarshal.GetArrayDataReference(s.Im);
             for (int lane = 0; lane < count; lane++)
             {
-                ws.DoneRow[x0 + lane] = true;
-                var toRe = ws.InterRe.AsSpan((x0 + lane) * cols, cols);
-                var toIm = ws.InterIm.AsSpan((x0 + lane) * cols, cols);
+                int row = strip[lane];
+                ws.DoneRow[row] = true;
+                var toRe = ws.InterRe.AsSpan(row * cols, cols);
+                var toIm = ws.InterIm.AsSpan(row * cols, cols);
                 for (int k = 0; k < toRe.Length; k++)
                 {
                     toRe[k] = Unsafe.Add(ref re0, k * w + lane);
                     toIm[k] = Unsafe.Add(ref im0, k * w + lane);
                 }
             }
-            x0 += count;
         }
     }
 
-    /// <summary>The DFT of every column of the intermediate arrays into the output.</summary>
+    /// <summary>The DFT of every column of the intermediate arrays into the output, in strips of
+    /// <see cref="Lanes"/> columns; the rows are read in order (each into its leaf's place).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ColumnPass(Workspace2D ws)
     {
         int rows = ws.Rows, cols = ws.Cols, w = Lanes;
         var plan = Plan.For(rows);
         var s = ws.ColumnScratch;
-        int[] leaves = plan.Leaves;
+        int[] position = plan.Positions;
         bool realOnly = ws.OutIm == null;
         for (int c0 = 0; c0 < cols; c0 += w)
         {
             int count = Math.Min(w, cols - c0);
-            for (int e = 0; e < rows; e++)
+            for (int row = 0; row < rows; row++)
             {
+                int e = position[row];
                 var re = s.Re.AsSpan(e * w, w);
                 var im = s.Im.AsSpan(e * w, w);
-                int row = leaves[e];
                 if (!ws.DoneRow[row]) { re.Clear(); im.Clear(); continue; }
                 int from = row * cols + c0;
                 if (count == w)
@@ -234,12 +298,13 @@ internal static class Fft64
     private static void Copy(double[] from, int at, Span<double> to)
     {
         int vc = Vector<double>.Count;
-        ref double src = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(from), at);
-        ref double dst = ref MemoryMarshal.GetReference(to);
-        Vector.LoadUnsafe(ref src).StoreUnsafe(ref dst);
-        Vector.LoadUnsafe(ref src, (nuint)vc).StoreUnsafe(ref dst, (nuint)vc);
-        Vector.LoadUnsafe(ref src, (nuint)(2 * vc)).StoreUnsafe(ref dst, (nuint)(2 * vc));
-        Vector.LoadUnsafe(ref src, (nuint)(3 * vc)).StoreUnsafe(ref dst, (nuint)(3 * vc));
+        var src = from.AsSpan(at, 4 * vc);
+        ref double s = ref MemoryMarshal.GetReference(src);
+        ref double d = ref MemoryMarshal.GetReference(to[..(4 * vc)]);
+        Vector.LoadUnsafe(ref s).StoreUnsafe(ref d);
+        Vector.LoadUnsafe(ref s, (nuint)vc).StoreUnsafe(ref d, (nuint)vc);
+        Vector.LoadUnsafe(ref s, (nuint)(2 * vc)).StoreUnsafe(ref d, (nuint)(2 * vc));
+        Vector.LoadUnsafe(ref s, (nuint)(3 * vc)).StoreUnsafe(ref d, (nuint)(3 * vc));
     }
 
     /// <summary>Whether every value's bits are those of +0.</summary>
@@ -262,14 +327,14 @@ internal static class Fft64
         public double[] OtherRe = new double[n * w], OtherIm = new double[n * w];
         public bool[] Zero = new bool[n], OtherZero = new bool[n];
 
-        /// <summary>Marks the elements that are ±0 (== 0) in every lane.</summary>
+        /// <summary>Marks the first <paramref name="count"/> elements that are ±0 (== 0) in every lane.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void MarkZeros(int n)
+        public void MarkZeros(int count)
         {
             int vc = Vector<double>.Count;
             ref double re = ref MemoryMarshal.GetArrayDataReference(Re);
             ref double im = ref MemoryMarshal.GetArrayDataReference(Im);
-            for (int e = 0; e < n; e++)
+            for (int e = 0; e < count; e++)
             {
                 bool zero = true;
                 for (int v = 0; v < W && zero; v += vc)
@@ -292,7 +357,7 @@ internal static class Fft64
     {
         private static readonly ConcurrentDictionary<int, Plan> Known = new();
 
-        /// <summary>The plan of a length, kept once built (three numbers per element).</summary>
+        /// <summary>The plan of a length, kept once built (four numbers per element).</summary>
         public static Plan For(int n) => Known.GetOrAdd(n, static n => new Plan(n));
 
         private readonly int _n;
@@ -300,6 +365,8 @@ internal static class Fft64
         private readonly int[] _factors;
         /// <summary>Leaves[e] = the input index that the recursion's e-th length-1 leaf holds.</summary>
         public readonly int[] Leaves;
+        /// <summary>The inverse: Positions[i] = the leaf that holds input i.</summary>
+        public readonly int[] Positions;
         /// <summary>e^{−2πi e/N} for e = 0..N−1.</summary>
         private readonly double[] _rootRe, _rootIm;
 
@@ -312,6 +379,8 @@ internal static class Fft64
             _factors = [.. factors];
             Leaves = new int[n];
             PlaceLeaves(0, 0, 1, n, 0);
+            Positions = new int[n];
+            for (int e = 0; e < n; e++) Positions[Leaves[e]] = e;
             _rootRe = new double[n];
             _rootIm = new double[n];
             for (int e = 0; e < n; e++)

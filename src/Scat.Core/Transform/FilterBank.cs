@@ -65,10 +65,11 @@ public sealed class FilterBank
     /// <c>ReferenceFilterBank</c> and compared float for float): the same IEEE operations per value in the same order,
     /// only the waste gone. Where the time went, at 336 × 432, J = 3, L = 8 on the 2-core AMD EPYC (1.1 s then): the
     /// 2D double FFT (45–115 ms per filter; see <see cref="Fft64"/>), the Gabor sums over all 25 periodic copies of
-    /// every pixel (~20 ms; see <see cref="Gabor(int, int, double, double, double, double, Complex[])"/>), arrays of
-    /// the full size allocated per filter and step (page faults), a periodisation that copied the filter per level,
-    /// and φ built after the wavelets on one core. Now the filters (φ too) share both cores, the widest first, each
-    /// worker reusing one set of buffers. Measured figures: docs/benchmarks.md (issue 21).
+    /// every pixel (~20 ms; see <see cref="Gabor(int, int, double, double, double, double, Fft64.SparseRows, ref double[])"/>),
+    /// arrays of the full size allocated per filter and step (page faults), a periodisation that copied the filter per
+    /// level, and φ built after the wavelets on one core. Now the filters (φ too) share the cores, the widest first,
+    /// each worker reusing one set of buffers, and a spatial filter is kept as its runs of values only. Measured
+    /// figures: docs/benchmarks.md (issue 21).
     /// </summary>
     public FilterBank(int paddedHeight, int paddedWidth, int j, int l)
     {
@@ -76,7 +77,8 @@ public sealed class FilterBank
         int m = paddedHeight, n = paddedWidth;
         var wavelets = new Wavelet[j * l];
         float[][] lowPass = [];
-        Parallel.For(0, j * l + 1, () => new Workspace(m, n), (item, _, ws) =>
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
+        Parallel.For(0, j * l + 1, options, () => new Workspace(m, n), (item, _, ws) =>
         {
             if (item == 0)
             {
@@ -99,31 +101,37 @@ public sealed class FilterBank
             for (int r = 0; r < levels; r++) lv[r] = PeriodizeFilter(fourier, m, n, r);
             wavelets[index] = new Wavelet(scale, t, lv);
             return ws;
-        }, _ => { });
+        }, ws => ws.Dispose());
         Wavelets = wavelets;
         LowPass = lowPass;
     }
 
-    /// <summary>One worker's buffers for the filters of one size: the spatial filter (split real and imaginary, column
-    /// by column as the FFT reads it, +0 outside the spans last written, which are cleared before the next filter),
-    /// the envelope (the same way), the FFT's.</summary>
-    private sealed class Workspace(int m, int n)
+    /// <summary>One worker's buffers for the filters of one size: the spatial filter's runs, the envelope's, the FFT's.</summary>
+    private sealed class Workspace(int m, int n) : IDisposable
     {
         private readonly Fft64.Workspace2D _fft = new(m, n, realOnly: true);
-        private readonly double[] _envelope = new double[m * n];
+        private readonly Fft64.SparseRows _spatial = new();
+        private double[] _envelope = new double[1024];
 
         /// <summary>The real part of the 2D DFT of the Morlet (or, with <paramref name="morlet"/> false, the Gabor)
-        /// filter; valid until the next call.</summary>
+        /// filter, row by row (the array may be longer); valid until the next call.</summary>
         public double[] Fourier(double sigma, double theta, double xi, double slant, bool morlet)
         {
-            var spans = Gabor(m, n, sigma, theta, xi, slant, _fft.SourceRe, _fft.SourceIm, morlet ? _envelope : null);
-            if (morlet) SubtractMean(m, spans, _fft.SourceRe, _fft.SourceIm, _envelope);
-            for (int x = 0; x < m; x++) _fft.BusyRow[x] = spans.Start[x + 1] > spans.Start[x];
-            Fft64.Transform(_fft);
-            spans.Clear(m, _fft.SourceRe, _fft.SourceIm);
-            if (morlet) spans.Clear(m, _envelope);
+            if (morlet)
+            {
+                Gabor(m, n, sigma, theta, xi, slant, _spatial, ref _envelope);
+                SubtractMean(_spatial, _envelope);
+            }
+            else
+            {
+                double[] none = [];
+                Gabor(m, n, sigma, theta, xi, slant, _spatial, ref none);
+            }
+            Fft64.Transform(_spatial, _fft);
             return _fft.OutRe;
         }
+
+        public void Dispose() => _fft.Dispose();
     }
 
     /// <summary>
@@ -136,60 +144,55 @@ public sealed class FilterBank
     internal const double NegligibleExponent = 200;
 
     /// <summary>Gabor filter in space, summed over the 5 × 5 periodic copies, divided by 2·3.1415·σ²/s.</summary>
-    internal static Complex[] Gabor(int m, int n, double sigma, double theta, double xi, double slant) =>
-        Gabor(m, n, sigma, theta, xi, slant, null);
-
-    /// <summary>
-    /// <see cref="Gabor(int, int, double, double, double, double)"/>, and when <paramref name="envelope"/> is given,
-    /// the same with ξ = 0 into it from the same exponentials (a Morlet needs both).
-    /// </summary>
-    private static Complex[] Gabor(int m, int n, double sigma, double theta, double xi, double slant, Complex[]? envelope)
+    internal static Complex[] Gabor(int m, int n, double sigma, double theta, double xi, double slant)
     {
-        double[] re = new double[m * n], im = new double[m * n];
-        double[]? env = envelope == null ? null : new double[m * n];
-        Gabor(m, n, sigma, theta, xi, slant, re, im, env);
-        var g = new Complex[m * n];
-        for (int x = 0; x < m; x++)
-            for (int y = 0; y < n; y++)
-            {
-                g[x * n + y] = new Complex(re[y * m + x], im[y * m + x]);
-                if (envelope != null) envelope[x * n + y] = new Complex(env![y * m + x], 0);
-            }
+        var spatial = new Fft64.SparseRows();
+        double[] none = [];
+        Gabor(m, n, sigma, theta, xi, slant, spatial, ref none);
+        return Dense(spatial);
+    }
+
+    /// <summary>Morlet ψ = g(σ, θ, ξ, s) − κ g(σ, θ, 0, s), κ chosen so that ψ has zero mean.</summary>
+    internal static Complex[] Morlet(int m, int n, double sigma, double theta, double xi, double slant)
+    {
+        var spatial = new Fft64.SparseRows();
+        double[] envelope = new double[1024];
+        Gabor(m, n, sigma, theta, xi, slant, spatial, ref envelope);
+        SubtractMean(spatial, envelope);
+        return Dense(spatial);
+    }
+
+    private static Complex[] Dense(Fft64.SparseRows spatial)
+    {
+        int n = spatial.Cols;
+        var g = new Complex[spatial.Rows * n];
+        for (int x = 0; x < spatial.Rows; x++)
+            for (int i = spatial.Start[x]; i < spatial.Start[x + 1]; i++)
+                for (int y = spatial.Lo[i]; y <= spatial.Hi[i]; y++)
+                {
+                    int at = spatial.Offset[i] + y - spatial.Lo[i];
+                    g[x * n + y] = new Complex(spatial.Re[at], spatial.Im[at]);
+                }
         return g;
     }
 
-    /// <summary>Per row x, the column spans [Lo[i], Hi[i]] for i in [Start[x], Start[x + 1]) outside which a spatial
-    /// filter is +0.</summary>
-    private sealed record Spans(int[] Start, int[] Lo, int[] Hi)
-    {
-        public int Rows => Start.Length - 1;
-
-        /// <summary>Sets the spans' values back to +0 in column-major planes of <paramref name="m"/> rows.</summary>
-        public void Clear(int m, params ReadOnlySpan<double[]> planes)
-        {
-            for (int x = 0; x < Rows; x++)
-                for (int i = Start[x]; i < Start[x + 1]; i++)
-                    foreach (var plane in planes)
-                        for (int y = Lo[i]; y <= Hi[i]; y++) plane[y * m + x] = 0;
-        }
-    }
-
     /// <summary>
-    /// The Gabor filter into <paramref name="re"/>, <paramref name="im"/> (and the envelope's real part into
-    /// <paramref name="envelope"/>; its imaginary part is +0), column by column (pixel (x, y) at [y·m + x]), which must
-    /// be +0 on entry; returns the spans written.
+    /// The Gabor filter (<see cref="Gabor(int, int, double, double, double, double)"/>) as runs of values into
+    /// <paramref name="spatial"/> and, unless <paramref name="envelope"/> is empty, the same with ξ = 0 from the same
+    /// exponentials into it (the real parts, at the same places as the filter's values; the imaginary parts are +0):
+    /// a Morlet needs both.
     /// <para>
     /// Each pixel sums its copies' terms in the order a, b of the plain double loop over all m·n pixels and 25 copies,
     /// each term is left out by the same test (q &lt; −<see cref="NegligibleExponent"/>), and the sums are divided by
     /// the norm as Complex / double does (each part), so the values are bit for bit that loop's; but only the copies
     /// that can pass the test are visited. q = −(x, y) C (x, y)ᵀ ≤ −λ·(x² + y²), λ = min(1, s²)/(2σ²) the smaller
     /// eigenvalue of C, so a term with x² + y² above (<see cref="NegligibleExponent"/> + 1)/λ (one pixel more each way)
-    /// cannot pass: a margin far above the rounding of q. The pixels no copy reaches stay +0, as the loop left them.
-    /// (Visiting all 25·m·n took some 20 ms per filter at 336 × 432.)
+    /// cannot pass: a margin far above the rounding of q. The pixels no copy reaches are +0, as the loop left them, and
+    /// are not stored. (Visiting all 25·m·n took some 20 ms per filter at 336 × 432.)
     /// </para>
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Spans Gabor(int m, int n, double sigma, double theta, double xi, double slant, double[] re, double[] im, double[]? envelope)
+    private static void Gabor(int m, int n, double sigma, double theta, double xi, double slant, Fft64.SparseRows spatial, ref double[] envelope)
     {
         double c = Math.Cos(theta), s = Math.Sin(theta);
         // C = R · diag(1, s²) · R⁻¹ / (2σ²)
@@ -199,10 +202,10 @@ public sealed class FilterBank
         double c11 = (s * s + d * c * c) * k;
         double norm = 2 * 3.1415 * sigma * sigma / slant;
         double reach2 = (NegligibleExponent + 1) / (Math.Min(1, d) * k);
+        bool withEnvelope = envelope.Length > 0;
         Span<(int A, int B, int Lo, int Hi)> copies = stackalloc (int, int, int, int)[25];
         Span<(int Lo, int Hi)> spans = stackalloc (int, int)[25];
-        var spanStart = new int[m + 1];
-        List<int> los = [], his = [];
+        spatial.Reset(m, n);
         for (int x0 = 0; x0 < m; x0++)
         {
             int count = 0;
@@ -222,7 +225,8 @@ public sealed class FilterBank
             int spanCount = MergeSpans(copies[..count], spans);
             for (int i = 0; i < spanCount; i++)
             {
-                los.Add(spans[i].Lo); his.Add(spans[i].Hi);
+                int at = spatial.AddSpan(spans[i].Lo, spans[i].Hi) - spans[i].Lo;
+                if (withEnvelope && envelope.Length < spatial.Count) Array.Resize(ref envelope, Math.Max(2 * envelope.Length, spatial.Count));
                 for (int y0 = spans[i].Lo; y0 <= spans[i].Hi; y0++)
                 {
                     double sumRe = 0, sumIm = 0, sum = 0;
@@ -241,14 +245,13 @@ public sealed class FilterBank
                         sumRe += e * Math.Cos(phase);
                         sumIm += e * Math.Sin(phase);
                     }
-                    re[y0 * m + x0] = sumRe / norm;
-                    im[y0 * m + x0] = sumIm / norm;
-                    if (envelope != null) envelope[y0 * m + x0] = sum / norm;
+                    spatial.Re[at + y0] = sumRe / norm;
+                    spatial.Im[at + y0] = sumIm / norm;
+                    if (withEnvelope) envelope[at + y0] = sum / norm;
                 }
             }
-            spanStart[x0 + 1] = los.Count;
+            spatial.EndRow(x0);
         }
-        return new Spans(spanStart, [.. los], [.. his]);
     }
 
     /// <summary>The union of the copies' column ranges as disjoint spans in increasing order; returns their count.</summary>
@@ -267,51 +270,49 @@ public sealed class FilterBank
         return merged;
     }
 
-    /// <summary>Morlet ψ = g(σ, θ, ξ, s) − κ g(σ, θ, 0, s), κ chosen so that ψ has zero mean.</summary>
-    internal static Complex[] Morlet(int m, int n, double sigma, double theta, double xi, double slant)
-    {
-        double[] re = new double[m * n], im = new double[m * n], envelope = new double[m * n];
-        var spans = Gabor(m, n, sigma, theta, xi, slant, re, im, envelope);
-        SubtractMean(m, spans, re, im, envelope);
-        var wave = new Complex[m * n];
-        for (int x = 0; x < m; x++)
-            for (int y = 0; y < n; y++) wave[x * n + y] = new Complex(re[y * m + x], im[y * m + x]);
-        return wave;
-    }
-
     /// <summary>
     /// ψ −= κ·envelope, κ = Σψ / Σenvelope, with Complex's operations written out on the parts (the envelope's
-    /// imaginary part is +0), on column-major planes of <paramref name="m"/> rows, summed in row-major order as the
-    /// plain loop did. Over the spans only: outside them both filters are +0, whose terms leave a sum that
-    /// started at +0 as it is, and +0 − κ·(+0) is +0 again, so the values are those of the loops over every pixel.
+    /// imaginary part is +0), the sums in row-major order as the plain loops over every pixel made them. Over the
+    /// runs only: outside them both filters are +0, whose terms leave a sum that started at +0 as it is, and
+    /// +0 − κ·(+0) is +0 again, so the values are those of the loops over every pixel.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SubtractMean(int m, Spans spans, double[] re, double[] im, double[] envelope)
+    private static void SubtractMean(Fft64.SparseRows spatial, double[] envelope)
     {
+        int count = spatial.Count;
+        var re = spatial.Re.AsSpan(0, count);
+        var im = spatial.Im.AsSpan(0, count);
+        var env = envelope.AsSpan(0, count);
         double swRe = 0, swIm = 0, seRe = 0, seIm = 0;
-        for (int x0 = 0; x0 < spans.Rows; x0++)
-            for (int i = spans.Start[x0]; i < spans.Start[x0 + 1]; i++)
-                for (int at = spans.Lo[i] * m + x0; at <= spans.Hi[i] * m + x0; at += m)
-                {
-                    swRe += re[at]; swIm += im[at];
-                    seRe += envelope[at]; seIm += 0.0;
-                }
+        for (int i = 0; i < count; i++)
+        {
+            swRe += re[i]; swIm += im[i];
+            seRe += env[i]; seIm += 0.0;
+        }
         var kappa = new Complex(swRe, swIm) / new Complex(seRe, seIm);
         double kr = kappa.Real, ki = kappa.Imaginary;
-        for (int x0 = 0; x0 < spans.Rows; x0++)
-            for (int i = spans.Start[x0]; i < spans.Start[x0 + 1]; i++)
-                for (int at = spans.Lo[i] * m + x0; at <= spans.Hi[i] * m + x0; at += m)
-                {
-                    // (kr + ki·i)(e + 0i) = (kr·e − ki·0) + (ki·e + kr·0)i
-                    double e = envelope[at];
-                    re[at] -= kr * e - ki * 0.0;
-                    im[at] -= ki * e + kr * 0.0;
-                }
+        // (kr + ki·i)(e + 0i) = (kr·e − ki·0) + (ki·e + kr·0)i, lane by lane
+        int vc = Vector<double>.Count, v = 0;
+        var vkr = new Vector<double>(kr);
+        var vki = new Vector<double>(ki);
+        var zero = Vector<double>.Zero;
+        for (; v + vc <= count; v += vc)
+        {
+            var e = new Vector<double>(env[v..]);
+            (new Vector<double>(re[v..]) - (vkr * e - vki * zero)).CopyTo(re[v..]);
+            (new Vector<double>(im[v..]) - (vki * e + vkr * zero)).CopyTo(im[v..]);
+        }
+        for (; v < count; v++)
+        {
+            re[v] -= kr * env[v] - ki * 0.0;
+            im[v] -= ki * env[v] + kr * 0.0;
+        }
     }
 
     /// <summary>The filter at resolution r: zero the band the subsampling discards, then fold by 2^r.</summary>
     /// <remarks>The band's values are not added (the plain version added the +0 of a zeroed copy: a sum that started
-    /// at +0 is never −0, so adding +0 leaves it as it is); the other terms are added in the same order, i then j.</remarks>
+    /// at +0 is never −0, so adding +0 leaves it as it is); the other terms are added in the same order, i then j,
+    /// several outputs at once lane by lane.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float[] PeriodizeFilter(double[] filter, int m, int n, int r)
     {
@@ -319,15 +320,20 @@ public sealed class FilterBank
         var outp = new float[mr * nr];
         if (r == 0)
         {
-            for (int i = 0; i < outp.Length; i++) outp[i] = (float)(0.0 + filter[i]);
+            // 0 + filter, the plain sum of one term, lane by lane
+            int vc = Vector<double>.Count, i = 0;
+            var zero = Vector<double>.Zero;
+            for (; i + 2 * vc <= outp.Length; i += 2 * vc)
+                Vector.Narrow(zero + new Vector<double>(filter.AsSpan(i)), zero + new Vector<double>(filter.AsSpan(i + vc))).CopyTo(outp.AsSpan(i));
+            for (; i < outp.Length; i++) outp[i] = (float)(0.0 + filter[i]);
             return outp;
         }
         int startX = (int)(m * Math.Pow(2, -r - 1)), lenX = (int)(m * (1 - Math.Pow(2, -r)));
         int startY = (int)(n * Math.Pow(2, -r - 1)), lenY = (int)(n * (1 - Math.Pow(2, -r)));
-        var acc = new double[nr];
+        var row = new double[nr];
         for (int k = 0; k < mr; k++)
         {
-            Array.Clear(acc);
+            Array.Clear(row);
             for (int i = 0; i < f; i++)
             {
                 int u = k + i * mr;
@@ -336,14 +342,31 @@ public sealed class FilterBank
                 {
                     // columns v = j·nr + l, l < nr, outside [startY, startY + lenY)
                     int v0 = j * nr;
-                    var row = filter.AsSpan(u * n + v0, nr);
+                    var from = filter.AsSpan(u * n + v0, nr);
                     int cutFrom = Math.Clamp(startY - v0, 0, nr), cutTo = Math.Clamp(startY + lenY - v0, 0, nr);
-                    for (int l = 0; l < cutFrom; l++) acc[l] += row[l];
-                    for (int l = cutTo; l < nr; l++) acc[l] += row[l];
+                    AddTo(row.AsSpan(0, cutFrom), from[..cutFrom]);
+                    AddTo(row.AsSpan(cutTo), from[cutTo..]);
                 }
             }
-            for (int l = 0; l < nr; l++) outp[k * nr + l] = (float)acc[l];
+            Narrow(row, outp.AsSpan(k * nr, nr));
         }
         return outp;
+    }
+
+    /// <summary>acc[i] += values[i], lane by lane.</summary>
+    private static void AddTo(Span<double> acc, ReadOnlySpan<double> values)
+    {
+        int vc = Vector<double>.Count, i = 0;
+        for (; i + vc <= acc.Length; i += vc) (new Vector<double>(acc[i..]) + new Vector<double>(values[i..])).CopyTo(acc[i..]);
+        for (; i < acc.Length; i++) acc[i] += values[i];
+    }
+
+    /// <summary>to[i] = (float)from[i], lane by lane (the same rounding).</summary>
+    private static void Narrow(ReadOnlySpan<double> from, Span<float> to)
+    {
+        int vc = Vector<double>.Count, i = 0;
+        for (; i + 2 * vc <= to.Length; i += 2 * vc)
+            Vector.Narrow(new Vector<double>(from[i..]), new Vector<double>(from[(i + vc)..])).CopyTo(to[i..]);
+        for (; i < to.Length; i++) to[i] = (float)from[i];
     }
 }
