@@ -24,7 +24,8 @@ namespace Scat.Transform;
 /// is never −0: a sum is −0 only when both terms are), so the skip gives the same bits; the small wavelets are zero on
 /// most rows and columns. The last step of a transform whose real part alone is wanted computes only the real parts.
 /// Hand-written because measurement justifies it: at 336 × 432 the recursive version took 45–115 ms per 2D transform
-/// on the 2-core AMD EPYC, this one 2–4 ms (docs/benchmarks.md, issue 21). The tests keep the old code
+/// on the 2-core AMD EPYC, this one 1.3–2.3 ms (the smallest and the widest wavelet; docs/benchmarks.md, issue 21).
+/// The tests keep the old code
 /// (<c>ReferenceFilterBank</c>) and check this one against it bit for bit.
 /// </para>
 /// </summary>
