@@ -70,7 +70,13 @@ public sealed record BenchOptions
         if (Warmup < 0) throw new ScatUsageException($"--warmup must be 0 or more, got {Warmup}");
         OptionRules.AtLeastOne("--threads", Threads);
         foreach (var (h, w) in Input is null ? TimedSizes : Sizes)
+        {
             if (OptionRules.ImageSizeProblem(h, w, J, L, Order, resized: true) is { } problem) throw new ScatUsageException(problem);
+            // The in-memory batch: one input and one output sub-batch (end to end, extract's own Validate checks its --size).
+            if (Input is null && BatchBudget.Problem($"--size {h}x{w}", "a smaller --size", h, w, J, L, Order, Channels, BatchSize, Threads,
+                    Device.Kind, 1, 1) is { } memory)
+                throw new ScatUsageException(memory);
+        }
         if (Input is null && (Fit is not null || Decode is not null))
             throw new ScatUsageException("--fit and --decode go with --end-to-end (an in-memory batch is not decoded)");
         if (Input is not null && Sizes.Count > 1) throw new ScatUsageException("--end-to-end takes at most one --size (the images are resized to it)");
@@ -225,14 +231,14 @@ public static class BenchRunner
         var decoder = new ImageDecoder(o.Color, o.Resize, maxPixels: o.MaxPixels, decode: o.Decode);
         using var workers = new DecodeWorkers(o.Threads, o.DecodeTimeout, ExtractPipeline.MaxAbandonedDecodes);
         var report = new RunReport(TextWriter.Null, o, items.Count, null);
-        string? TooSmall(int h, int w) => ScatteringLayout.Problem(h, w, o.J, o.L, o.Order);
-        var (kept, height, width, varying) = new SizeProbe(source, decoder, workers, report, o.Threads, TooSmall)
-            .Find(items, identifyAll: false, oneSize: false, cancellationToken);
         int channels = source.Channels(decoder);
+        var imageProblem = ExtractPipeline.ImageProblem(o, channels, o.Device.Kind);
+        var (kept, height, width, varying) = new SizeProbe(source, decoder, workers, report, o.Threads, imageProblem)
+            .Find(items, identifyAll: false, oneSize: false, cancellationToken);
         int perImage = channels * height * width;
         using var inputs = new BufferPool<float[]>(3, () => new float[o.BatchSize * perImage]);
         var decode = new DecodeStage(source, decoder, workers, inputs, o.BatchSize, channels, height, width, toStandardOutput: false,
-            varying ? TooSmall : null);
+            varying ? imageProblem : null);
         int images = 0;
         decode.Run(kept, batch =>
         {

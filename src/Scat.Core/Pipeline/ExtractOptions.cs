@@ -187,6 +187,7 @@ public sealed record ExtractOptions
             if (toStdout)
                 throw new ScatUsageException("--tile does not go with -o - (standard output needs the number of rows first): give -o FILE");
         }
+        ValidateMemory();
         if (MaxPixels < 1) throw new ScatUsageException($"--max-pixels must be at least 1, got {MaxPixels}");
         if (!(DecodeTimeoutSeconds > 0 && DecodeTimeoutSeconds <= MaxDecodeTimeout.TotalSeconds))
             throw new ScatUsageException(string.Create(CultureInfo.InvariantCulture,
@@ -229,6 +230,22 @@ public sealed record ExtractOptions
             throw new ScatUsageException($"--part-size with --shard needs {Scat.Pipeline.Shard.Placeholder} in the output name, so that shards do not write the same parts");
         if (SkippedList is { Length: > 0 } list && PartedOutput.IsOwnFile(this, list))
             throw new ScatUsageException($"--skipped {list} is a part, sidecar or manifest of the run: give another file");
+    }
+
+    /// <summary>
+    /// The memory bound (<see cref="BatchBudget.Bound"/>): the working set of the transform's one size (--tile's, else
+    /// --size's) must fit in it, unless the engine asked for can run it within (e.g. --device cuda has no CPU lane
+    /// buffers). Images at their own sizes are checked one by one (<see cref="ExtractPipeline.ImageProblem"/>).
+    /// </summary>
+    private void ValidateMemory()
+    {
+        var (what, height, width, advice) = Tiling is { } t ? ($"--tile {t.Height}x{t.Width}", t.Height, t.Width, "a smaller --tile")
+            : Resize is { } r ? ($"--size {r.Height}x{r.Width}", r.Height, r.Width, "a smaller --size")
+            : (null, 0, 0, null);
+        if (what is null) return;
+        if (BatchBudget.Problem(what, advice!, height, width, J, L, Order, ImageDecoder.ChannelsOf(Color), BatchSize, Threads, Device.Kind,
+                ExtractPipeline.InputBuffers, ExtractPipeline.OutputBuffers) is { } problem)
+            throw new ScatUsageException(problem);
     }
 
     /// <summary>The options that apply to one kind of input only.</summary>

@@ -47,9 +47,9 @@ public sealed class ExtractPipeline
     public const int MaxAbandonedDecodes = 4;
 
     /// <summary>Input buffers in flight: one being filled, one queued, one being transformed.</summary>
-    private const int InputBuffers = 3;
+    internal const int InputBuffers = 3;
     /// <summary>Output buffers in flight: one being transformed, one being written.</summary>
-    private const int OutputBuffers = 2;
+    internal const int OutputBuffers = 2;
 
     /// <summary>
     /// The one place that chooses the source: the --files-from list; else, from the INPUT names after brace and glob
@@ -125,16 +125,16 @@ public sealed class ExtractPipeline
 
         // An output of one shape (unpooled .npy or .npz) needs one image size, known from the headers before any transform.
         bool oneShape = o.Pool == PoolMode.None && FeatureWriters.FormatOf(o.Output) != OutputFormat.Parquet;
-        string? TooSmall(int h, int w) => ScatteringLayout.Problem(h, w, o.J, o.L, o.Order);
+        int channels = source.Channels(decoder);
+        var imageProblem = ImageProblem(o, channels, device.Kind);
         // --tile: every row is a tile of one size, whatever the images' sizes (which the decode stage learns).
         var tiling = o.Tiling;
         var (items, height, width, varying) = tiling is not null ? new SizeProbe.Sizes(selected, tiling.Height, tiling.Width, false)
-            : new SizeProbe(source, decoder, workers, report, o.Threads, TooSmall).Find(selected, identifyAll: toStdout, oneSize: oneShape, cancellationToken);
+            : new SizeProbe(source, decoder, workers, report, o.Threads, imageProblem).Find(selected, identifyAll: toStdout, oneSize: oneShape, cancellationToken);
         // The listing position of items[i] (what parts are cut by): undecodable images before the first good one are gone.
         int leading = selected.Count - items.Count;
         Func<int, int> positionOf = parted is null ? i => leading + i : i => parted.Pending[leading + i];
         var layout = Layout(height, width, o);
-        int channels = source.Channels(decoder);
         int batch = BatchBudget.ImagesPerBatch(layout, channels, o.BatchSize);
         // Images at their own sizes: on the CPU, as many sizes at once as threads (a call of one image uses one).
         int sizesAtOnce = device.Kind == DeviceKind.Cpu ? o.Threads : 1;
@@ -160,7 +160,7 @@ public sealed class ExtractPipeline
         using var inputs = new BufferPool<float[]>(InputBuffers, () => new float[batch * channels * height * width]);
         using var outputs = new BufferPool<FeatureBuffer>(OutputBuffers,
             () => new FeatureBuffer(batch * channels * layout.OutputPerPlane, steps.Pools ? batch * channels * steps.K : 0));
-        var decode = new DecodeStage(source, decoder, workers, inputs, batch, channels, height, width, toStdout, varying ? TooSmall : null, tiling);
+        var decode = new DecodeStage(source, decoder, workers, inputs, batch, channels, height, width, toStdout, varying ? imageProblem : null, tiling);
         var transform = new TransformStage(engines, channels, inputs, outputs, sizesAtOnce);
         var after = new StepsStage(engines, channels);
         var finite = new FiniteStage(items, toStdout, channels * steps.K, steps.Pools);
@@ -188,6 +188,15 @@ public sealed class ExtractPipeline
             Channels = channels,
         };
     }
+
+    /// <summary>
+    /// Why an image at its own size (no --size) cannot be transformed, or null: too small for J, or its working set past
+    /// the memory bound (<see cref="BatchBudget.Problem"/>; then it is skipped with that reason, as a bad file is).
+    /// </summary>
+    internal static Func<int, int, string?> ImageProblem(ExtractOptions o, int channels, DeviceKind device) => (h, w) =>
+        ScatteringLayout.Problem(h, w, o.J, o.L, o.Order)
+        ?? BatchBudget.Problem(Messages.Size(h, w), "--size", h, w, o.J, o.L, o.Order, channels, o.BatchSize, o.Threads, device,
+                InputBuffers, OutputBuffers);
 
     private static DeviceSpec ResolveDevice(ExtractOptions o, TextWriter stderr)
     {

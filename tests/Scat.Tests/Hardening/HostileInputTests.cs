@@ -71,22 +71,28 @@ public class HostileInputTests
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    [Fact]
-    public void DeclaredSizes_AnArrayClaimingMoreImagesThanItsFileHoldsListsOnlyWhatIsThere()
+    [Theory]
+    [InlineData("npy")]
+    [InlineData("stored")]
+    [InlineData("deflated")]
+    public void DeclaredSizes_AnArrayClaimingMoreImagesThanItsDataHoldFailsTheRunWithOneLine(string kind)
     {
+        // README: a whole file that cannot be trusted (an NPY header beyond the file) fails the run with one line
+        // naming it, before any transform, even with --limit; 10^12 images claimed, two present.
         using var dir = new TempDir();
-        // 10^12 images claimed, two present: the listing is bounded by the file, not by the header.
-        File.WriteAllBytes(dir["claim.npy"], Npy("1000000000000, 8, 8", TwoImages()));
-        var r = Bounded("extract", dir["claim.npy"], "-o", dir["out.npy"], "--limit", "2", "--device", "cpu", "-q");
-        Assert.True(r.Exit == 0, r.Stderr);
-        Assert.Equal(2, NpyFile.Read(dir["out.npy"]).Shape[0]);
-
-        // Without --limit: the two images, then one skip naming where the data end.
-        r = Bounded("extract", dir["claim.npy"], "-o", dir["all.npy"], "--device", "cpu");
-        Assert.True(r.Exit == 0, r.Stderr);
-        Assert.Equal(2, NpyFile.Read(dir["all.npy"]).Shape[0]);
-        Assert.Contains(Lines(r.Stderr), l => l.Contains("claim.npy[2]", StringComparison.Ordinal)
-            && l.Contains("the data end inside image 2 of 1000000000000 (truncated file)", StringComparison.Ordinal));
+        var claim = Npy("1000000000000, 8, 8", TwoImages());
+        string file = kind == "npy" ? dir["claim.npy"] : dir["claim.npz"];
+        if (kind == "npy") File.WriteAllBytes(file, claim);
+        else Npz(file, ("x", claim, kind == "stored" ? CompressionLevel.NoCompression : CompressionLevel.Optimal));
+        string where = kind == "npy" ? file : file + " (array 'x')";
+        foreach (var limit in new[] { new[] { "--limit", "2" }, Array.Empty<string>() })
+        {
+            var r = Bounded(["extract", file, "-o", dir["out.npy"], "--device", "cpu", .. limit]);
+            Assert.Equal(1, r.Exit);
+            Assert.Equal($"scat: error: {where}: the NPY header claims 1000000000000 images of 256 bytes but the data hold 512 bytes (2 images); " +
+                "the file is truncated or its header cannot be trusted", Assert.Single(Lines(r.Stderr)));
+            Assert.False(File.Exists(dir["out.npy"]));
+        }
     }
 
     [Theory]
@@ -151,6 +157,65 @@ public class HostileInputTests
         Assert.False(File.Exists(dir["out.npy"]));
         r = Bounded("extract", dir["x.npy"], "-o", dir["out.npy"], "--device", "cpu", "--max-pixels", "64", "-q");
         Assert.True(r.Exit == 0, r.Stderr);
+    }
+
+    /// <summary>A 1×1 image: whatever --size asks, the image is no work; the transform's own working set is.</summary>
+    [Theory]
+    [InlineData("extract", "--size", "--size 6000x6000")]
+    [InlineData("extract", "--tile", "--tile 6000x6000")]
+    [InlineData("bench", "--size", "--size 6000x6000")]
+    public void OptionsOutOfRange_ASizeWhoseWorkingSetPassesTheMemoryBoundIsAUsageErrorBeforeAnyWork(string command, string option, string named)
+    {
+        // README: "a --size, --tile or scat bench --size whose working set passes the memory bound" is exit 2, one line.
+        // Under the child's heap limit the bound is that limit; BatchBudgetTests checks that 6000 passes 16 GiB too.
+        // (Before the bound, the filter bank of 6008x6008 was built for minutes, then memory ran out: exit 70.)
+        using var dir = new TempDir();
+        var one = BadFiles.NoisePng(dir["one.png"], 1, 1);
+        string[] args = command == "extract" ? ["extract", one, "-o", dir["out.npy"], option, "6000", "--device", "cpu"]
+            : ["bench", "--size", "6000", "--device", "cpu", "--repeat", "1", "--warmup", "0"];
+        var r = Bounded(args);
+        Assert.Equal(2, r.Exit);
+        var line = Assert.Single(Lines(r.Stderr));
+        Assert.StartsWith($"scat: error: {named} needs about ", line);
+        Assert.Contains("GiB to transform (filter bank ", line);
+        Assert.Contains(", more than the memory bound of 0.5 GiB: use a smaller " + option, line);
+        Assert.False(File.Exists(dir["out.npy"]));
+    }
+
+    [Fact]
+    public void OptionsOutOfRange_Size1024StillRuns()
+    {
+        // README states --size 1024's peak (about 2.2 GB); the bound must not refuse it (checked as Validate checks it,
+        // with this machine's threads and bound: the run itself is the README's measurement).
+        using var dir = new TempDir();
+        var one = BadFiles.NoisePng(dir["one.png"], 1, 1);
+        new Scat.Pipeline.ExtractOptions { Inputs = [one], Output = dir["out.npy"], Resize = new ResizeSpec(1024, 1024, FitMode.Crop) }.Validate();
+        new Scat.Bench.BenchOptions { Sizes = [(1024, 1024)] }.Validate();
+        // And a small run at 1024 (one image, one per batch, one thread: well under a GiB) goes through.
+        var r = ChildProcess.RunScat(["extract", one, "-o", dir["out.npy"], "--size", "1024", "--batch-size", "1", "--threads", "1", "--pool", "mean", "--device", "cpu", "-q"]);
+        Assert.True(r.Exit == 0, r.Stderr);
+    }
+
+    [Fact]
+    public void BoundedMemory_AnImageAtItsOwnSizeWhoseWorkingSetPassesTheBoundIsSkippedWithTheReason()
+    {
+        // README: images at their own size over the memory bound are skipped with the reason, the run goes on (never
+        // out of memory). Under the child's 512 MiB heap, 1024x1024 RGB at the default batch passes the bound.
+        using var dir = new TempDir();
+        BadFiles.NoisePng(dir["in/a.png"], 16, 16, seed: 1);
+        var big = BadFiles.NoisePng(dir["in/b.png"], 1024, 1024, seed: 2);
+        BadFiles.NoisePng(dir["in/c.png"], 16, 16, seed: 3);
+        // One shape (.npy: every header first) and images at their own sizes (.parquet: the decode stage learns them).
+        foreach (var output in new[] { "out.npy", "out.parquet" })
+        {
+            var r = Bounded("extract", dir["in"], "-o", dir[output], "-J", "2", "--device", "cpu");
+            Assert.True(r.Exit == 0, r.Stderr);
+            var skipped = Assert.Single(Lines(r.Stderr), l => l.StartsWith("skipped", StringComparison.Ordinal));
+            Assert.StartsWith($"skipped {big}: height 1024, width 1024 needs about ", skipped);
+            Assert.Contains(", more than the memory bound of 0.5 GiB: use --size", skipped);
+            Assert.Contains(Lines(r.Stderr), l => l.StartsWith("2 images, 1 skipped", StringComparison.Ordinal));
+        }
+        Assert.Equal(2, NpyFile.Read(dir["out.npy"]).Shape[0]);
     }
 
     [Theory]
@@ -454,6 +519,142 @@ public class HostileInputTests
         using var g = writer.CreateRowGroup();
         await g.WriteAsync(image, images);
         await writeLabels(g);
+    }
+
+    /// <summary>
+    /// The file with one of its footer's row counts rewritten: the file's <c>num_rows</c> (FileMetaData field 3) or row
+    /// group 0's (field 3 of the first RowGroup in field 4). The footer is thrift's compact protocol, its length in the
+    /// four bytes before the trailing "PAR1"; the column chunks' offsets point before it, so it may grow.
+    /// </summary>
+    internal static byte[] WithRowCount(byte[] file, long rows, bool rowGroup)
+    {
+        int length = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(file.Length - 8));
+        int start = file.Length - 8 - length;
+        var footer = new CompactThrift(file.AsSpan(start, length).ToArray());
+        var (at, end) = footer.FindI64(rowGroup ? [4, 3] : [3]);
+        var value = new MemoryStream();
+        ulong zigzag = (ulong)((rows << 1) ^ (rows >> 63));
+        do { byte b = (byte)(zigzag & 0x7F); zigzag >>= 7; value.WriteByte(zigzag != 0 ? (byte)(b | 0x80) : b); } while (zigzag != 0);
+        byte[] patched = [.. footer.Bytes[..at], .. value.ToArray(), .. footer.Bytes[end..]];
+        var tail = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(tail, patched.Length);
+        return [.. file.AsSpan(0, start), .. patched, .. tail, .. "PAR1"u8];
+    }
+
+    /// <summary>Just enough of thrift's compact protocol to find where one i64 field's value lies.</summary>
+    private sealed class CompactThrift(byte[] bytes)
+    {
+        public byte[] Bytes => bytes;
+        private int _p;
+
+        /// <summary>The [start, end) of the i64 at the path of field ids (a list field on the way: its first element).</summary>
+        public (int Start, int End) FindI64(int[] path)
+        {
+            _p = 0;
+            return Find(path, 0) ?? throw new InvalidOperationException("field not found");
+        }
+
+        private (int, int)? Find(int[] path, int depth)
+        {
+            short last = 0;
+            while (true)
+            {
+                byte header = bytes[_p++];
+                if (header == 0) return null;
+                int type = header & 0x0F, delta = header >> 4;
+                short id = delta != 0 ? (short)(last + delta) : (short)Zigzag(Varint());
+                last = id;
+                if (id == path[depth] && depth == path.Length - 1 && type == 6)
+                {
+                    int start = _p;
+                    Varint();
+                    return (start, _p);
+                }
+                if (id == path[depth] && type == 9)
+                {
+                    byte list = bytes[_p++];
+                    if (list >> 4 == 15) Varint();
+                    return Find(path, depth + 1); // the first element (a struct)
+                }
+                Skip(type);
+            }
+        }
+
+        private ulong Varint()
+        {
+            ulong v = 0;
+            for (int shift = 0; ; shift += 7)
+            {
+                byte b = bytes[_p++];
+                v |= (ulong)(b & 0x7F) << shift;
+                if ((b & 0x80) == 0) return v;
+            }
+        }
+
+        private static long Zigzag(ulong v) => (long)(v >> 1) ^ -(long)(v & 1);
+
+        private void Skip(int type)
+        {
+            switch (type)
+            {
+                case 1 or 2: return; // a bool field holds its value in the type
+                case 3: _p++; return;
+                case 4 or 5 or 6: Varint(); return;
+                case 7: _p += 8; return;
+                case 8: int length = (int)Varint(); _p += length; return; // not _p += Varint(): _p would be read before the varint
+                case 9 or 10:
+                    byte list = bytes[_p++];
+                    long n = list >> 4 == 15 ? (long)Varint() : list >> 4;
+                    for (long i = 0; i < n; i++) SkipElement(list & 0x0F);
+                    return;
+                case 11:
+                    long pairs = (long)Varint();
+                    if (pairs == 0) return;
+                    byte kinds = bytes[_p++];
+                    for (long i = 0; i < pairs; i++) { SkipElement(kinds >> 4); SkipElement(kinds & 0x0F); }
+                    return;
+                case 12:
+                    short last = 0;
+                    while (true)
+                    {
+                        byte header = bytes[_p++];
+                        if (header == 0) return;
+                        if (header >> 4 == 0) last = (short)Zigzag(Varint());
+                        else last += (short)(header >> 4);
+                        Skip(header & 0x0F);
+                    }
+                default: throw new InvalidOperationException($"thrift type {type}");
+            }
+        }
+
+        private void SkipElement(int type)
+        {
+            if (type is 1 or 2) _p++; // a bool element is one byte
+            else Skip(type);
+        }
+    }
+
+    [Theory]
+    [InlineData(false, "the footer declares 1099511627776 rows but its row groups hold 3; the footer cannot be trusted")]
+    [InlineData(true, "row group 0 declares 1099511627776 rows (at most 16777216 are read); the footer cannot be trusted")]
+    public async Task DeclaredSizes_AParquetFooterClaiming2To40RowsFailsTheRunNamingTheTable(bool rowGroup, string reason)
+    {
+        // README: a whole file that cannot be trusted (a Parquet footer claiming 2^40 rows) fails the run: exit 1, one line.
+        using var dir = new TempDir();
+        var images = Enumerable.Range(0, 3).Select(i => Png(dir, $"{i}.png", i)).ToArray();
+        var l = new DataField<long>("label");
+        await Table(dir["t.parquet"], l, g => g.WriteAsync<long>(l, new long[] { 0, 1, 2 }.AsMemory()), images);
+        var bytes = File.ReadAllBytes(dir["t.parquet"]);
+        // The helper finds the very fields: rewriting them with their own value changes nothing.
+        Assert.Equal(bytes, WithRowCount(bytes, 3, rowGroup));
+        var table = dir["claim.parquet"];
+        File.WriteAllBytes(table, WithRowCount(bytes, 1L << 40, rowGroup));
+        var r = Bounded("extract", table, "-o", dir["out.npy"], "--device", "cpu");
+        Assert.Equal(1, r.Exit);
+        Assert.Equal($"scat: error: {table}: {reason}", Assert.Single(Lines(r.Stderr)));
+        Assert.False(File.Exists(dir["out.npy"]));
+        var ok = Bounded("extract", dir["t.parquet"], "-o", dir["out.npy"], "--device", "cpu", "-q");
+        Assert.True(ok.Exit == 0, ok.Stderr);
     }
 
     [Fact]

@@ -80,16 +80,14 @@ public sealed class NpyArrayReader : IDisposable
         long perImage = (long)Channels * Height * Width;
         if (perImage > Array.MaxLength)
             throw new ScatException($"{where}: one image of shape {NpyFormat.ShapeRepr(shape[1..])} is too large");
-        // The declared count against the data the container really holds: a short file lists the images it holds and
-        // the one where its data end (which fails with its reason when read), never one item per claimed image.
+        // The declared count against the data the container really holds (a deflated member's, as far as its sizes tell):
+        // a header claiming more images than that is a file that cannot be trusted, refused before anything is listed.
         if (dataBytes < 0) throw new ScatException($"{where}: the NPY header runs past the end of the data");
         long bytesPerImage = perImage * _itemSize;
-        Listed = Count <= dataBytes / bytesPerImage ? Count : dataBytes / bytesPerImage + 1;
+        if (Count > dataBytes / bytesPerImage)
+            throw new ScatException($"{where}: the NPY header claims {Count} images of {bytesPerImage} bytes but the data hold {dataBytes} bytes " +
+                $"({dataBytes / bytesPerImage} images); the file is truncated or its header cannot be trusted");
     }
-
-    /// <summary>How many images a listing shows: <see cref="Count"/>, or, when the data end before the last image, the
-    /// complete ones and the one the data end in (reading it fails, naming the truncation).</summary>
-    public long Listed { get; }
 
     /// <summary>Deflate's own limit: a deflated stream holds at most about 1032 bytes per compressed byte. A member's
     /// declared size is trusted only up to that many times its compressed size.</summary>

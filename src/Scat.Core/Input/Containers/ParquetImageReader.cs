@@ -90,6 +90,9 @@ public sealed class ParquetImageReader : IDisposable
                 throw new ScatException($"{file}: row group {g} declares {group.RowCount} rows (at most {MaxRowGroupRows} are read); the footer cannot be trusted");
             rows += group.RowCount;
         }
+        // The file's own count must be its row groups' (a footer claiming 2^40 rows over a few row groups is not trusted).
+        if (reader.Metadata is { } footer && footer.NumRows != rows)
+            throw new ScatException($"{file}: the footer declares {footer.NumRows} rows but its row groups hold {rows}; the footer cannot be trusted");
         RowCount = rows;
         _stamp = Stamp();
     }

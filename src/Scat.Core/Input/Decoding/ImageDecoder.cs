@@ -45,7 +45,9 @@ public sealed class ImageDecoder
     /// measurements.</summary>
     internal int ScaledCover { get; init; } = 1;
     /// <summary>Planes per image: 3 for RGB, 1 for gray.</summary>
-    public int Channels => Color == ColorMode.Rgb ? 3 : 1;
+    public int Channels => ChannelsOf(Color);
+    /// <summary>Planes per image of a --color: 3 for RGB, 1 for gray.</summary>
+    public static int ChannelsOf(ColorMode color) => color == ColorMode.Rgb ? 3 : 1;
     internal Configuration Configuration { get; }
 
     public ImageDecoder(ColorMode color, ResizeSpec? resize, int allocationLimitMegabytes = DefaultAllocationLimitMegabytes,

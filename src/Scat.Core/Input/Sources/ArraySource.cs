@@ -43,7 +43,7 @@ public sealed class ArraySource(IReadOnlyList<string> files, string? arrayKey) :
             _cursors.Add(new SequentialCursor<ArrayImage>(
                 i => array.IsSeekable ? (i, array.Images(i, -1, freshBuffers: true).GetEnumerator()) : (0, array.Images(0, -1, freshBuffers: true).GetEnumerator()),
                 image => image.Pixels.Length * sizeof(float), LookAheadBytes));
-            for (long i = 0; i < array.Listed; i++)
+            for (long i = 0; i < array.Count; i++)
             {
                 string path = array.PathOf(i);
                 var item = new ImageItem(path, path, array.LabelOf(i));
