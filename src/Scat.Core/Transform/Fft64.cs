@@ -150,10 +150,10 @@ internal static class Fft64
         /// <summary>At least rows·cols long (rented).</summary>
         public readonly double[] OutRe;
         public readonly double[]? OutIm;
-        internal readonly double[] InterRe, InterIm;
+        public readonly double[] InterRe, InterIm;
         /// <summary>The rows the row pass wrote; the others are +0.</summary>
-        internal readonly bool[] DoneRow;
-        internal readonly Scratch RowScratch, ColumnScratch;
+        public readonly bool[] DoneRow;
+        public readonly Scratch RowScratch, ColumnScratch;
 
         public Workspace2D(int rows, int cols, bool realOnly)
         {
