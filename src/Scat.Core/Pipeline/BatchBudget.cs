@@ -112,14 +112,17 @@ public static class BatchBudget
         return floats * sizeof(float);
     }
 
-    /// <summary>Bytes of Hp·Wp-sized temporaries one wavelet's build holds. Mirrors <see cref="FilterBank"/>'s
-    /// constructor: Morlet's filter and envelope (complex double, 16 bytes each), the real part of its DFT (8) and the
-    /// masked copy that each resolution is folded from (8).</summary>
+    /// <summary>Bytes per Hp·Wp pixel of the temporaries one worker of the bank's build holds. Mirrors
+    /// <see cref="FilterBank"/>'s constructor (its per-worker workspace): the FFT's intermediate (complex double in two
+    /// planes, 16 bytes) and the real part of its result (8), and the spatial filter's runs of values (complex double,
+    /// 16) with the envelope's (8), which cover at most every pixel. The FFT's strips (16 signals of Hp or Wp
+    /// elements) are a few hundred bytes per row and not counted.</summary>
     internal const int BuildBytesPerPixel = 16 + 16 + 8 + 8;
 
-    /// <summary>The bank's build: the wavelets are built in parallel (one per core, J·L at most), each with its temporaries.</summary>
+    /// <summary>The bank's build: its J·L + 1 filters are built in parallel, at most one worker per core, each worker
+    /// with its temporaries.</summary>
     internal static long BankBuildBytes(ScatteringLayout layout) =>
-        Math.Min(Environment.ProcessorCount, layout.J * layout.L) * (long)BuildBytesPerPixel * layout.PaddedHeight * layout.PaddedWidth;
+        Math.Min(Environment.ProcessorCount, layout.J * layout.L + 1) * (long)BuildBytesPerPixel * layout.PaddedHeight * layout.PaddedWidth;
 
     /// <summary>
     /// Why images of <paramref name="height"/> × <paramref name="width"/> cannot be transformed within <see cref="Bound"/>

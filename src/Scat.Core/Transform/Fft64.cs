@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -37,7 +36,7 @@ internal static class Fft64
     /// <summary>In-place unnormalised forward DFT of every row, then every column, of a rows × cols array.</summary>
     public static void Forward2D(Complex[] data, int rows, int cols)
     {
-        using var ws = new Workspace2D(rows, cols, realOnly: false);
+        var ws = new Workspace2D(rows, cols, realOnly: false);
         Transform(Load(data, rows, cols), ws);
         for (int i = 0; i < data.Length; i++) data[i] = new Complex(ws.OutRe[i], ws.OutIm![i]);
     }
@@ -45,9 +44,9 @@ internal static class Fft64
     /// <summary>The real part of <see cref="Forward2D"/>'s result; the data is left as it is.</summary>
     public static double[] RealOfForward2D(Complex[] data, int rows, int cols)
     {
-        using var ws = new Workspace2D(rows, cols, realOnly: true);
+        var ws = new Workspace2D(rows, cols, realOnly: true);
         Transform(Load(data, rows, cols), ws);
-        return ws.OutRe.AsSpan(0, rows * cols).ToArray();
+        return ws.OutRe;
     }
 
     /// <summary>Every row that is not all +0 as one span (the plain version skipped the rows of +0).</summary>
@@ -140,14 +139,15 @@ internal static class Fft64
     }
 
     /// <summary>
-    /// The buffers of 2D transforms of one size: the row pass's output, rented from the shared pool and returned by
-    /// <see cref="Dispose"/>, and the strips'. The result of <see cref="Transform"/> is in <see cref="OutRe"/> (and
-    /// <see cref="OutIm"/> unless only the real part is wanted), row by row, until the next transform.
+    /// The buffers of 2D transforms of one size, reused from one transform to the next: the row pass's output and the
+    /// strips'. Not pooled across sizes (a pool keeps megabytes per size alive; allocating them costs a few ms per
+    /// bank). The result of <see cref="Transform"/> is in <see cref="OutRe"/> (and <see cref="OutIm"/> unless only
+    /// the real part is wanted), row by row, until the next transform.
     /// </summary>
-    internal sealed class Workspace2D : IDisposable
+    internal sealed class Workspace2D
     {
         public readonly int Rows, Cols;
-        /// <summary>At least rows·cols long (rented).</summary>
+        /// <summary>rows·cols values.</summary>
         public readonly double[] OutRe;
         public readonly double[]? OutIm;
         public readonly double[] InterRe, InterIm;
@@ -160,23 +160,14 @@ internal static class Fft64
             ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
             ArgumentOutOfRangeException.ThrowIfLessThan(cols, 1);
             Rows = rows; Cols = cols;
-            var pool = ArrayPool<double>.Shared;
-            OutRe = pool.Rent(rows * cols);
-            OutIm = realOnly ? null : pool.Rent(rows * cols);
-            InterRe = pool.Rent(rows * cols);
-            InterIm = pool.Rent(rows * cols);
+            // Every value is written before it is read (the intermediate rows the row pass did not write are not read).
+            OutRe = GC.AllocateUninitializedArray<double>(rows * cols);
+            OutIm = realOnly ? null : GC.AllocateUninitializedArray<double>(rows * cols);
+            InterRe = GC.AllocateUninitializedArray<double>(rows * cols);
+            InterIm = GC.AllocateUninitializedArray<double>(rows * cols);
             DoneRow = new bool[rows];
             RowScratch = new Scratch(cols, Lanes);
             ColumnScratch = new Scratch(rows, Lanes);
-        }
-
-        public void Dispose()
-        {
-            var pool = ArrayPool<double>.Shared;
-            pool.Return(OutRe);
-            if (OutIm != null) pool.Return(OutIm);
-            pool.Return(InterRe);
-            pool.Return(InterIm);
         }
     }
 

@@ -101,20 +101,20 @@ public sealed class FilterBank
             for (int r = 0; r < levels; r++) lv[r] = PeriodizeFilter(fourier, m, n, r);
             wavelets[index] = new Wavelet(scale, t, lv);
             return ws;
-        }, ws => ws.Dispose());
+        }, _ => { });
         Wavelets = wavelets;
         LowPass = lowPass;
     }
 
     /// <summary>One worker's buffers for the filters of one size: the spatial filter's runs, the envelope's, the FFT's.</summary>
-    private sealed class Workspace(int m, int n) : IDisposable
+    private sealed class Workspace(int m, int n)
     {
         private readonly Fft64.Workspace2D _fft = new(m, n, realOnly: true);
         private readonly Fft64.SparseRows _spatial = new();
         private double[] _envelope = new double[1024];
 
         /// <summary>The real part of the 2D DFT of the Morlet (or, with <paramref name="morlet"/> false, the Gabor)
-        /// filter, row by row (the array may be longer); valid until the next call.</summary>
+        /// filter, row by row; valid until the next call.</summary>
         public double[] Fourier(double sigma, double theta, double xi, double slant, bool morlet)
         {
             if (morlet)
@@ -130,8 +130,6 @@ public sealed class FilterBank
             Fft64.Transform(_spatial, _fft);
             return _fft.OutRe;
         }
-
-        public void Dispose() => _fft.Dispose();
     }
 
     /// <summary>
