@@ -97,21 +97,8 @@ public static class BatchBudget
         return new WorkingSet(BankBytes(layout), BankBuildBytes(layout), engine, batches, images, groups);
     }
 
-    /// <summary>
-    /// The float arrays of one CPU lane group. Mirrors the constructor of <c>CpuLaneGroup</c>
-    /// (<c>Backends/Cpu/CpuLaneGroup.cs</c>): a slot (real and imaginary parts) per <see cref="Spectrum"/> of Hp·Wp·lanes
-    /// floats, W2's a quarter, Low's 1/4^J; two scratch arrays of Hp·Wp·lanes; two for the low-pass row pairs.
-    /// </summary>
-    internal static long LaneGroupBytes(ScatteringLayout layout, int lanes)
-    {
-        long capacity = (long)layout.PaddedHeight * layout.PaddedWidth * lanes;
-        long floats = 0;
-        foreach (var spectrum in Enum.GetValues<Spectrum>())
-            floats += 2 * spectrum switch { Spectrum.W2 => capacity / 4, Spectrum.Low => capacity >> (2 * layout.J), _ => capacity };
-        floats += 2 * capacity;
-        floats += 2 * ((long)((layout.PaddedHeight >> layout.J) + 1) / 2 * (layout.PaddedWidth >> layout.J) * lanes);
-        return floats * sizeof(float);
-    }
+    /// <summary>The float arrays of one CPU lane group (<c>LaneSizes</c>, which <c>LaneMemory</c> allocates).</summary>
+    internal static long LaneGroupBytes(ScatteringLayout layout, int lanes) => LaneSizes.Of(layout, lanes).Bytes;
 
     /// <summary>The bank's filters. Mirrors <see cref="FilterBank"/> (<c>Transform/FilterBank.cs</c>): ψ(j, θ) at
     /// resolutions r &lt; min(j + 1, max(J − 1, 1)), φ at r = 0..J−1, each (Hp / 2^r) × (Wp / 2^r) floats.</summary>

@@ -136,9 +136,11 @@ public sealed class ExtractPipeline
         Func<int, int> positionOf = parted is null ? i => leading + i : i => parted.Pending[leading + i];
         var layout = Layout(height, width, o);
         int batch = BatchBudget.ImagesPerBatch(layout, channels, o.BatchSize);
+        // Images at their own sizes: on the CPU, as many sizes at once as threads (a call of one image uses one).
+        int sizesAtOnce = device.Kind == DeviceKind.Cpu ? o.Threads : 1;
         using var engines = new EngineCache(l => EngineFactory.Create(device, l, o.Threads, batch * channels),
             (h, w) => new ScatteringLayout(h, w, o.J, o.L, o.Order, o.Coefficients.Padding),
-            l => new CoefficientSteps(l, o.Coefficients, o.Pool)).Start(height, width);
+            l => new CoefficientSteps(l, o.Coefficients, o.Pool), Math.Max(EngineCache.DefaultCapacity, sizesAtOnce)).Start(height, width);
         var engine = engines.First.Engine;
         var steps = engines.First.Steps;
         var metadata = new FeatureMetadata(layout, channels, listing.Classes)
@@ -159,7 +161,7 @@ public sealed class ExtractPipeline
         using var outputs = new BufferPool<FeatureBuffer>(OutputBuffers,
             () => new FeatureBuffer(batch * channels * layout.OutputPerPlane, steps.Pools ? batch * channels * steps.K : 0));
         var decode = new DecodeStage(source, decoder, workers, inputs, batch, channels, height, width, toStdout, varying ? imageProblem : null, tiling);
-        var transform = new TransformStage(engines, channels, inputs, outputs);
+        var transform = new TransformStage(engines, channels, inputs, outputs, sizesAtOnce);
         var after = new StepsStage(engines, channels);
         var finite = new FiniteStage(items, toStdout, channels * steps.K, steps.Pools);
         var write = new WriteStage(writer, report, outputs, positionOf, RowGeometry.Of(layout));

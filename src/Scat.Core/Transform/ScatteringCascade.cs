@@ -15,8 +15,12 @@ public enum Spectrum
     Low,
 }
 
-/// <summary>A filter of the bank at one resolution: a wavelet (index in channel order) or the low-pass.</summary>
-public readonly record struct FilterRef(int Wavelet, int Resolution)
+/// <summary>
+/// A filter of the bank at one resolution: a wavelet (index in channel order) or the low-pass. With
+/// <paramref name="Orientations"/> &gt; 1 (see <see cref="IScatteringOps.Orientations"/>), the wavelets
+/// <c>Wavelet .. Wavelet + Orientations − 1</c> (one scale, consecutive orientations), one per orientation lane.
+/// </summary>
+public readonly record struct FilterRef(int Wavelet, int Resolution, int Orientations = 1)
 {
     public const int LowPassIndex = -1;
     public static FilterRef Phi(int resolution) => new(LowPassIndex, resolution);
@@ -31,6 +35,13 @@ public readonly record struct FilterRef(int Wavelet, int Resolution)
 /// </summary>
 public interface IScatteringOps
 {
+    /// <summary>
+    /// 1: each signal is one input plane (every filter is the same for all). S &gt; 1 (S divides L): each input plane
+    /// fills S signals side by side, and the first-order step gives signal s of a plane the orientation θ1 + s, so that
+    /// one plane alone fills a backend's lanes; the cascade then visits θ1 = 0, S, 2S, … only.
+    /// </summary>
+    int Orientations { get; }
+
     /// <summary>dst = F(pad(x)) at resolution 0, for the batch's input planes.</summary>
     void PadForward(Spectrum dst);
 
@@ -40,8 +51,12 @@ public interface IScatteringOps
     /// <summary>dst = F(|F⁻¹(src)|): modulus of the inverse transform, transformed back.</summary>
     void ModulusForward(Spectrum src, Spectrum dst);
 
-    /// <summary>Writes crop(Re F⁻¹(src)) as scattering channel <paramref name="channel"/> of each plane's output.</summary>
-    void InverseCropStore(Spectrum src, int channel);
+    /// <summary>
+    /// Writes crop(Re F⁻¹(src)) as scattering channel <paramref name="channel"/> of each plane's output; with
+    /// <see cref="Orientations"/> S &gt; 1, signal s of a plane as channel <c>channel + s · orientationStep</c> (a step of
+    /// 0: the signals agree, and one is written).
+    /// </summary>
+    void InverseCropStore(Spectrum src, int channel, int orientationStep);
 }
 
 /// <summary>
@@ -53,22 +68,25 @@ public static class ScatteringCascade
     public static void Run<TOps>(TOps ops, ScatteringLayout layout, FilterBank bank) where TOps : IScatteringOps
     {
         int bigJ = layout.J;
+        int across = ops.Orientations;
+        if (across < 1 || layout.L % across != 0) throw new InvalidOperationException($"{across} orientation lanes do not divide L = {layout.L}");
         ops.PadForward(Spectrum.U0);
 
         // Order 0: S0 = crop(Re F⁻¹(periodize(U0 · φ, 2^J)))
         ops.MultiplyPeriodize(Spectrum.U0, FilterRef.Phi(0), 1 << bigJ, Spectrum.Low);
-        ops.InverseCropStore(Spectrum.Low, 0);
+        ops.InverseCropStore(Spectrum.Low, 0, 0);
 
         for (int n1 = 0; n1 < bank.Wavelets.Count; n1++)
         {
             var psi1 = bank.Wavelets[n1];
             int j1 = psi1.J;
+            if (psi1.Theta % across != 0) continue; // an orientation lane of θ1 − s carries it
             // W1 = F(|F⁻¹(periodize(U0 · ψλ1, 2^j1))|)
-            ops.MultiplyPeriodize(Spectrum.U0, FilterRef.Psi(n1, 0), 1 << j1, Spectrum.Band);
+            ops.MultiplyPeriodize(Spectrum.U0, new FilterRef(n1, 0, across), 1 << j1, Spectrum.Band);
             ops.ModulusForward(Spectrum.Band, Spectrum.W1);
             // S1 = crop(Re F⁻¹(periodize(W1 · φ[j1], 2^(J−j1))))
             ops.MultiplyPeriodize(Spectrum.W1, FilterRef.Phi(j1), 1 << (bigJ - j1), Spectrum.Low);
-            ops.InverseCropStore(Spectrum.Low, layout.FirstOrderIndex(j1, psi1.Theta));
+            ops.InverseCropStore(Spectrum.Low, layout.FirstOrderIndex(j1, psi1.Theta), 1);
 
             if (layout.Order < 2) continue;
             for (int n2 = 0; n2 < bank.Wavelets.Count; n2++)
@@ -79,7 +97,8 @@ public static class ScatteringCascade
                 ops.MultiplyPeriodize(Spectrum.W1, FilterRef.Psi(n2, j1), 1 << (j2 - j1), Spectrum.Band);
                 ops.ModulusForward(Spectrum.Band, Spectrum.W2);
                 ops.MultiplyPeriodize(Spectrum.W2, FilterRef.Phi(j2), 1 << (bigJ - j2), Spectrum.Low);
-                ops.InverseCropStore(Spectrum.Low, layout.SecondOrderIndex(j1, psi1.Theta, j2, psi2.Theta));
+                int channel = layout.SecondOrderIndex(j1, psi1.Theta, j2, psi2.Theta);
+                ops.InverseCropStore(Spectrum.Low, channel, across == 1 ? 0 : layout.SecondOrderIndex(j1, psi1.Theta + 1, j2, psi2.Theta) - channel);
             }
         }
     }

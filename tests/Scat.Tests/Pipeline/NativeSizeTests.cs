@@ -108,3 +108,40 @@ public class NativeSizeTests
         Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
     }
 }
+
+/// <summary>
+/// Images at their own sizes are grouped by size within a batch (the batch is the reordering window) and the sizes
+/// run side by side: the features must be those of each image alone, in listing order.
+/// </summary>
+public class NativeSizeGroupingTests
+{
+    [Theory]
+    [InlineData("1")]
+    [InlineData("2")]
+    public void ImagesOfInterleavedSizesGiveTheBytesOfEachImageAlone(string threads)
+    {
+        using var dir = new TempDir();
+        // Sizes A B A C B A (height x width), each image its own pixels.
+        var sizes = new[] { (20, 28), (24, 20), (20, 28), (17, 33), (24, 20), (20, 28) };
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            var (h, w) = sizes[i];
+            Fixtures.Png(dir[$"in/{i}.png"], w, h, (x, y) => new SixLabors.ImageSharp.PixelFormats.Rgba32((byte)(x * (i + 3) + y * 7), (byte)(y * (i + 1)), (byte)(x ^ y ^ i), 255));
+        }
+        string[] Args(string output, string batch) =>
+            ["extract", dir["in"], "-o", output, "-J", "2", "-L", "4", "--pool", "mean", "--device", "cpu", "--threads", threads, "--batch-size", batch, "-q"];
+        var together = InProcess.Scat(Args(dir["together.npy"], "6"));
+        Assert.True(together.Exit == 0, together.Stderr);
+        var alone = InProcess.Scat(Args(dir["alone.npy"], "1"));
+        Assert.True(alone.Exit == 0, alone.Stderr);
+        var a = NpyFile.Read(dir["together.npy"]);
+        var b = NpyFile.Read(dir["alone.npy"]);
+        Assert.Equal(6, a.Shape[0]);
+        Assert.Equal(b.Shape, a.Shape);
+        Assert.True(a.AsFloat32().AsSpan().SequenceEqual(b.AsFloat32()), "a batch of interleaved sizes differs from each image alone");
+        // and the rows are the images' own: no two images share features
+        var f = a.AsFloat32();
+        int per = f.Length / 6;
+        Assert.False(f.AsSpan(0, per).SequenceEqual(f.AsSpan(2 * per, per)));
+    }
+}

@@ -38,6 +38,8 @@ public class TileTests
         int k = ScatteringLayout.ChannelCount(2, 4, 2);
         double worst = Agreement.WorstRelative(z["features"].AsFloat32(), s.AsFloat32(), k, s.Shape[3] * s.Shape[4], out int channel);
         Assert.True(worst <= ReferenceTests.Tolerance, $"{tiling}: channel {channel} differs by {worst:E3}");
+        // The closing line counts the rows as tiles, of the two photos.
+        Assert.Matches($@"(?m)^{s.Shape[0]} tiles of 2 images, 0 skipped, in [0-9.]+ s$", run.Stderr);
     }
 
     [Fact]

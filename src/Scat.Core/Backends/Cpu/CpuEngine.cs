@@ -5,8 +5,10 @@ namespace Scat.Backends.Cpu;
 
 /// <summary>
 /// The CPU engine: planes are cut into groups of <see cref="LanePlan.Lanes"/> (chosen per layout:
-/// <see cref="LanePlan.For"/>), each group runs the cascade on one thread with SIMD across its planes. A plane's
-/// result does not depend on its group, lane, thread or the plan.
+/// <see cref="LanePlan.For"/>), each group runs the cascade on one thread with SIMD across its planes. The planes
+/// left over after the full groups (all of them when a call has fewer planes than lanes, as an image at its own size
+/// has) go in one group with several orientation lanes per plane (<see cref="OrientationsFor"/>), so that one gray
+/// plane still fills the lanes. A plane's result does not depend on its group, lane, thread or the plan.
 /// </summary>
 public sealed class CpuEngine : IScatteringEngine
 {
@@ -42,6 +44,8 @@ public sealed class CpuEngine : IScatteringEngine
             nint inAddress = (nint)input, outAddress = (nint)result;
             int lanes = _plan.Lanes;
             int groups = (planeCount + lanes - 1) / lanes;
+            int rest = planeCount - (groups - 1) * lanes;
+            int restOrientations = ForcedOrientations ?? OrientationsFor(rest, lanes, Layout.L);
             var options = new ParallelOptions { MaxDegreeOfParallelism = _threads, CancellationToken = cancellationToken };
             Parallel.For(0, groups, options, g =>
             {
@@ -49,12 +53,27 @@ public sealed class CpuEngine : IScatteringEngine
                 try
                 {
                     int first = g * lanes;
-                    group.Run((float*)inAddress, (float*)outAddress, first, Math.Min(lanes, planeCount - first));
+                    bool last = g == groups - 1;
+                    group.Run((float*)inAddress, (float*)outAddress, first, last ? rest : lanes, last ? restOrientations : 1);
                 }
                 finally { _pool.Add(group); }
             });
         }
     }
+
+    /// <summary>
+    /// Orientation lanes per plane for a group of <paramref name="planes"/> planes: the most S dividing L with
+    /// planes · S ≤ lanes (1 for a full group).
+    /// </summary>
+    internal static int OrientationsFor(int planes, int lanes, int l)
+    {
+        for (int s = Math.Min(l, lanes / Math.Max(1, planes)); s > 1; s--)
+            if (l % s == 0) return s;
+        return 1;
+    }
+
+    /// <summary>Tests: the last group with this many orientation lanes per plane (its planes times it must fit the lanes).</summary>
+    internal int? ForcedOrientations { get; init; }
 
     public void Dispose() { }
 }

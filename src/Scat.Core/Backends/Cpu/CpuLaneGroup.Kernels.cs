@@ -4,10 +4,10 @@ namespace Scat.Backends.Cpu;
 internal sealed partial class CpuLaneGroup
 {
     private readonly struct MulPeriodizeKernel(int lanes, float[] srcRe, float[] srcIm, bool half, float[] f, float[] dstRe, float[] dstIm,
-        int h, int w, int oh, int ow, int columns, int k) : ISimdKernel
+        int h, int w, int oh, int ow, int columns, int k, bool laneFilter) : ISimdKernel
     {
         public void Run<TV>() where TV : unmanaged, IVec<TV> =>
-            MulPeriodize<TV>(lanes, srcRe, srcIm, half, f, dstRe, dstIm, h, w, oh, ow, columns, k);
+            MulPeriodize<TV>(lanes, srcRe, srcIm, half, f, dstRe, dstIm, h, w, oh, ow, columns, k, laneFilter);
     }
 
     private readonly struct ModulusKernel(float[] re, float[] im, float[] dstRe, float[] dstIm, int h, int row, float scale) : ISimdKernel

@@ -18,18 +18,26 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     private readonly FilterBank _bank;
     private readonly Dictionary<int, LaneFft> _ffts;
     private readonly Slot[] _slots;
-    private readonly float[] _scratchRe, _scratchIm;
-    private readonly float[] _packRe, _packIm; // the low-pass inverse's row pairs
+    private readonly LaneSizes _sizes;
+    // The arrays of the run in progress, rented from LaneMemory (the low-pass inverse's row pairs: _pack).
+    private float[] _scratchRe = [], _scratchIm = [];
+    private float[] _packRe = [], _packIm = [];
+    private LaneBuffers? _buffers;
 
     // The planes of the group being run and where their coefficients go (pinned by the engine for the call).
     private unsafe float* _input;
     private unsafe float* _output;
     private int _planeCount;
+    private int _orientations = 1;
 
-    private sealed class Slot(int capacity)
+    /// <summary>Lanes holding a signal: <see cref="_orientations"/> per plane.</summary>
+    private int UsedLanes => _planeCount * _orientations;
+
+    public int Orientations => _orientations;
+
+    private sealed class Slot
     {
-        public readonly float[] Re = new float[capacity];
-        public readonly float[] Im = new float[capacity];
+        public float[] Re = [], Im = [];
         public int Height, Width;
         /// <summary>
         /// The spectrum of a real signal, of which only columns 0..W/2 are stored (the rest follows from
@@ -45,19 +53,9 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         _width = plan.Width;
         _bank = bank;
         _ffts = ffts;
-        int capacity = layout.PaddedHeight * layout.PaddedWidth * _lanes;
+        _sizes = LaneSizes.Of(layout, _lanes);
         _slots = new Slot[Enum.GetValues<Spectrum>().Length];
-        for (int i = 0; i < _slots.Length; i++)
-        {
-            // W2 lives at resolution ≥ 1, Low at resolution J: they need a quarter of the room or less.
-            int cap = (Spectrum)i switch { Spectrum.W2 => capacity / 4, Spectrum.Low => capacity >> (2 * layout.J), _ => capacity };
-            _slots[i] = new Slot(cap);
-        }
-        _scratchRe = new float[capacity];
-        _scratchIm = new float[capacity];
-        int low = ((layout.PaddedHeight >> layout.J) + 1) / 2 * (layout.PaddedWidth >> layout.J) * _lanes;
-        _packRe = new float[low];
-        _packIm = new float[low];
+        for (int i = 0; i < _slots.Length; i++) _slots[i] = new Slot();
     }
 
     /// <summary>The FFT lengths a layout needs: every Hp / 2^r and Wp / 2^r for r = 0..J.</summary>
@@ -73,15 +71,34 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         return d;
     }
 
-    /// <summary>Runs the cascade for planes [first, first + count) of the input into the output.</summary>
+    /// <summary>
+    /// Runs the cascade for planes [first, first + count) of the input into the output, each plane in
+    /// <paramref name="orientations"/> lanes (<see cref="IScatteringOps.Orientations"/>): count · orientations ≤ lanes.
+    /// </summary>
     /// <remarks>The caller keeps both buffers pinned for the duration of the call.</remarks>
-    public unsafe void Run(float* planes, float* outputAll, int first, int count)
+    public unsafe void Run(float* planes, float* outputAll, int first, int count, int orientations = 1)
     {
+        if (count < 1 || orientations < 1 || count * orientations > _lanes)
+            throw new ArgumentOutOfRangeException(nameof(count), $"{count} planes in {orientations} lanes each do not fit {_lanes} lanes");
         int planeSize = _layout.Height * _layout.Width;
         _input = planes + (long)first * planeSize;
         _output = outputAll + (long)first * _layout.OutputPerPlane;
         _planeCount = count;
-        ScatteringCascade.Run(this, _layout, _bank);
+        _orientations = orientations;
+        var buffers = _buffers = LaneMemory.Rent(_sizes);
+        try
+        {
+            for (int i = 0; i < _slots.Length; i++) { _slots[i].Re = buffers.Re[i]; _slots[i].Im = buffers.Im[i]; }
+            (_scratchRe, _scratchIm, _packRe, _packIm) = (buffers.ScratchRe, buffers.ScratchIm, buffers.PackRe, buffers.PackIm);
+            ScatteringCascade.Run(this, _layout, _bank);
+        }
+        finally
+        {
+            foreach (var slot in _slots) { slot.Re = []; slot.Im = []; }
+            _scratchRe = _scratchIm = _packRe = _packIm = [];
+            _buffers = null;
+            LaneMemory.Return(buffers);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -91,6 +108,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         int h = _layout.PaddedHeight, w = _layout.PaddedWidth, ih = _layout.Height, iw = _layout.Width;
         ReadOnlySpan<float> src;
         unsafe { src = new ReadOnlySpan<float>(_input, _planeCount * ih * iw); }
+        int used = UsedLanes, across = _orientations;
         int packed = h / 2 * w * _lanes;
         Array.Clear(s.Re, 0, packed);
         Array.Clear(s.Im, 0, packed);
@@ -104,10 +122,11 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
             if (sy < 0) continue; // a zero row: the cleared buffer holds it
             // Even rows go to the real part, odd rows to the imaginary part of packed row y / 2.
             var target = (y & 1) == 0 ? s.Re : s.Im;
-            for (int p = 0; p < _planeCount; p++)
+            for (int l = 0; l < used; l++)
             {
-                var row = src.Slice(p * ih * iw + sy * iw, iw);
-                int o = (y >> 1) * w * _lanes + p;
+                // Lane l holds plane l / across (every one of its orientation lanes starts from the same plane).
+                var row = src.Slice(l / across * ih * iw + sy * iw, iw);
+                int o = (y >> 1) * w * _lanes + l;
                 if (zeros)
                     for (int x = 0; x < w; x++) target[o + x * _lanes] = colIndex[x] < 0 ? 0f : row[colIndex[x]];
                 else
@@ -128,22 +147,47 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         // The low-pass result is the spectrum of a real map: its inverse needs only half of it.
         bool halfOut = dst == Spectrum.Low;
         int columns = halfOut ? ow / 2 + 1 : ow;
-        MulPeriodizeAt(_width, _lanes, a.Re, a.Im, a.Half, f, d.Re, d.Im, h, w, k, columns);
+        if (filter.Orientations > 1)
+        {
+            if (filter.Orientations != _orientations || filter.IsLowPass) throw new InvalidOperationException($"{filter} does not match {_orientations} orientation lanes");
+            MulPeriodizeAt(_width, _lanes, a.Re, a.Im, a.Half, LaneFilter(filter, h * w), d.Re, d.Im, h, w, k, columns, laneFilter: true);
+        }
+        else
+            MulPeriodizeAt(_width, _lanes, a.Re, a.Im, a.Half, f, d.Re, d.Im, h, w, k, columns);
         d.Height = oh; d.Width = ow; d.Half = halfOut;
     }
 
     /// <summary>
+    /// The wavelets of <paramref name="filter"/> interleaved like a spectrum: element e, lane l holds wavelet
+    /// Wavelet + l mod S at element e (lanes past the group's planes hold 0, as their signals do).
+    /// </summary>
+    private float[] LaneFilter(FilterRef filter, int elements)
+    {
+        var lf = _buffers!.LaneFilter;
+        int used = UsedLanes;
+        for (int l = 0; l < _lanes; l++)
+        {
+            if (l >= used) { for (int e = 0; e < elements; e++) lf[e * _lanes + l] = 0f; continue; }
+            var f = _bank.Wavelets[filter.Wavelet + l % _orientations].Levels[filter.Resolution];
+            for (int e = 0; e < elements; e++) lf[e * _lanes + l] = f[e];
+        }
+        return lf;
+    }
+
+    /// <summary>
     /// <see cref="MulPeriodize{TV}"/> with the vectors of the given width, on plain arrays of h × w elements of
-    /// <paramref name="lanes"/> floats (the source a half spectrum if <paramref name="half"/>): also for tests.
+    /// <paramref name="lanes"/> floats (the source a half spectrum if <paramref name="half"/>): also for tests. With
+    /// <paramref name="laneFilter"/>, <paramref name="f"/> holds h × w elements of <paramref name="lanes"/> floats too
+    /// (a filter per lane), else one float per element for every lane.
     /// </summary>
     internal static void MulPeriodizeAt(int width, int lanes, float[] re, float[] im, bool half, float[] f, float[] dstRe, float[] dstIm,
-        int h, int w, int k, int columns)
+        int h, int w, int k, int columns, bool laneFilter = false)
     {
         if (h % k != 0 || w % k != 0) throw new ArgumentException($"a {h}x{w} spectrum cannot be periodized by {k}");
-        if (f.Length < h * w || re.Length < h * w * lanes || im.Length < h * w * lanes
+        if (f.Length < h * w * (laneFilter ? lanes : 1) || re.Length < h * w * lanes || im.Length < h * w * lanes
             || dstRe.Length < h / k * (w / k) * lanes || dstIm.Length < h / k * (w / k) * lanes || columns > w / k)
             throw new ArgumentException("periodization buffers are too small");
-        Simd.Run(width, new MulPeriodizeKernel(lanes, re, im, half, f, dstRe, dstIm, h, w, h / k, w / k, columns, k));
+        Simd.Run(width, new MulPeriodizeKernel(lanes, re, im, half, f, dstRe, dstIm, h, w, h / k, w / k, columns, k, laneFilter));
     }
 
     /// <summary>
@@ -155,7 +199,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void MulPeriodize<TV>(int lanes, float[] srcRe, float[] srcIm, bool half, float[] f, float[] dstRe, float[] dstIm,
-        int h, int w, int oh, int ow, int columns, int k)
+        int h, int w, int oh, int ow, int columns, int k, bool laneFilter)
         where TV : unmanaged, IVec<TV>
     {
         ref float ar = ref MemoryMarshal.GetArrayDataReference(srcRe);
@@ -201,7 +245,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
                     step[t] = direct ? lanes : -lanes;
                     mirrored[t] = direct ? 0 : 1;
                 }
-                if (folds == 4 && TV.Count == lanes)
+                if (folds == 4 && TV.Count == lanes && !laneFilter)
                 {
                     Folds4<TV>(lanes, ref ar, ref ai, ref fr, ref dr, ref di, start, step, filter0, mirrored, x0, x1, drow, scale);
                     x0 = x1;
@@ -217,14 +261,16 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
                     for (int b = 0; b < lanes; b += TV.Count)
                     {
                         // The first fold: a product; the imaginary part of a mirrored term is conjugated: −f·Im.
-                        TV fv = TV.Splat(Unsafe.Add(ref fr, filterRef + x));
+                        // A lane filter gives each lane its own value: the same products and sums, lane by lane.
+                        TV fv = laneFilter ? TV.Load(ref Unsafe.Add(ref fr, (filterRef + x) * lanes + b)) : TV.Splat(Unsafe.Add(ref fr, filterRef + x));
                         TV fi = mirroredRef == 0 ? fv : TV.Sub(zero, fv);
                         int e = startRef + stepRef * x + b;
                         TV pr = TV.Mul(TV.Load(ref Unsafe.Add(ref ar, e)), fv);
                         TV pi = TV.Mul(TV.Load(ref Unsafe.Add(ref ai, e)), fi);
                         for (int t = 1; t < folds; t++)
                         {
-                            fv = TV.Splat(Unsafe.Add(ref fr, Unsafe.Add(ref filterRef, t) + x));
+                            fv = laneFilter ? TV.Load(ref Unsafe.Add(ref fr, (Unsafe.Add(ref filterRef, t) + x) * lanes + b))
+                                : TV.Splat(Unsafe.Add(ref fr, Unsafe.Add(ref filterRef, t) + x));
                             fi = Unsafe.Add(ref mirroredRef, t) == 0 ? fv : TV.Sub(zero, fv);
                             e = Unsafe.Add(ref startRef, t) + Unsafe.Add(ref stepRef, t) * x + b;
                             pr = TV.MulAdd(TV.Load(ref Unsafe.Add(ref ar, e)), fv, pr);
@@ -349,7 +395,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// (Hermitian, so their inverses are real) two at a time as one complex row transform, Z = G(2m) + i·G(2m+1).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void InverseCropStore(Spectrum src, int channel)
+    public void InverseCropStore(Spectrum src, int channel, int orientationStep)
     {
         var a = _slots[(int)src];
         if (!a.Half) throw new InvalidOperationException("the low-pass result must be a half spectrum");
@@ -360,6 +406,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         _ffts[w].Transform(_packRe, _packIm, _scratchRe, _scratchIm, pairs, _lanes, _lanes, row, inverse: true, RowsTogether(w), _width);
         float scale = 1f / (h * w);
         int oh = _layout.OutHeight, ow = _layout.OutWidth, plane = _layout.OutPlaneSize, perPlane = _layout.OutputPerPlane;
+        int across = _orientations, used = UsedLanes, step = orientationStep;
         ref float outRef = ref Unsafe.NullRef<float>();
         unsafe { outRef = ref *_output; }
         for (int y = 0; y < oh; y++)
@@ -371,8 +418,15 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
             {
                 int e = srow + (x + 1) * _lanes;
                 int o = channel * plane + y * ow + x;
-                for (int p = 0; p < _planeCount; p++)
-                    Unsafe.Add(ref outRef, p * perPlane + o) = Unsafe.Add(ref source, e + p) * scale;
+                if (across == 1)
+                {
+                    for (int p = 0; p < _planeCount; p++)
+                        Unsafe.Add(ref outRef, p * perPlane + o) = Unsafe.Add(ref source, e + p) * scale;
+                    continue;
+                }
+                // Lane l = p · S + s: plane p, channel + s · step (a step of 0: lane s = 0 only, the others agree).
+                for (int l = 0; l < used; l += step == 0 ? across : 1)
+                    Unsafe.Add(ref outRef, l / across * perPlane + o + l % across * step * plane) = Unsafe.Add(ref source, e + l) * scale;
             }
         }
     }

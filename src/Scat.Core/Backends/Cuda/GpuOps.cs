@@ -139,7 +139,10 @@ internal sealed class GpuOps : IScatteringOps, IDisposable
         _dims[(int)dst] = (h, w);
     }
 
-    public void InverseCropStore(Spectrum src, int channel)
+    /// <summary>One plane per signal: the device's batch fills its threads with planes.</summary>
+    public int Orientations => 1;
+
+    public void InverseCropStore(Spectrum src, int channel, int orientationStep)
     {
         if (src != Spectrum.Low) throw new InvalidOperationException("only low-pass half spectra are stored");
         var (h, w) = _dims[(int)src];

@@ -35,6 +35,23 @@ internal sealed class EngineCache(Func<ScatteringLayout, IScatteringEngine> crea
     /// <summary>Sizes for which an engine was made (each time one was needed again after eviction too).</summary>
     public int Made { get; private set; }
 
+    /// <summary>The layout of an image size, without making its engine.</summary>
+    public ScatteringLayout LayoutOf(int height, int width) =>
+        _first is { } f && f.Layout.Height == height && f.Layout.Width == width ? f.Layout : layoutOf(height, width);
+
+    /// <summary>The steps after the transform for an image size: those of its engine while it is kept, else made anew
+    /// (cheap), never an engine.</summary>
+    public CoefficientSteps StepsFor(int height, int width)
+    {
+        if (_first is { } f && f.Layout.Height == height && f.Layout.Width == width) return f.Steps;
+        foreach (var (size, entry) in _entries)
+            if (size == (height, width)) return entry.Steps;
+        return stepsOf(layoutOf(height, width));
+    }
+
+    /// <summary>Sizes kept at once: <see cref="For"/> of this many sizes in a row gives engines none of which is disposed.</summary>
+    public int Capacity => Math.Max(1, capacity);
+
     public Entry For(int height, int width)
     {
         if (_first is { } f && f.Layout.Height == height && f.Layout.Width == width) return f;

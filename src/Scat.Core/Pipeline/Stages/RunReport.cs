@@ -54,7 +54,10 @@ internal sealed class RunReport(TextWriter stderr, ExtractOptions options, int t
     public void Closing(long computed, long? kept, TimeSpan elapsed)
     {
         if (options.Quiet) return;
-        string images = kept is { } k ? $"{computed} images computed, {k} kept from earlier parts" : $"{computed} images";
+        // --tile: the rows are tiles, of the images this run read.
+        string rows = options.Tiling is null ? "images" : "tiles";
+        string images = kept is { } k ? $"{computed} {rows} computed, {k} kept from earlier parts"
+            : options.Tiling is null ? $"{computed} images" : $"{computed} tiles of {total - Skipped} images";
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{images}, {Skipped} skipped, in {elapsed.TotalSeconds:0.0} s"));
     }
 

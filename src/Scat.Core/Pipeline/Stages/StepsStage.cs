@@ -25,10 +25,10 @@ internal sealed class StepsStage(EngineCache engines, int channels)
             var size = batch.Sizes[i];
             int j = i + 1;
             while (j < batch.Kept && batch.Sizes[j] == size) j++;
-            var entry = engines.For(size.Height, size.Width);
-            int planes = (j - i) * channels, floats = planes * entry.Layout.OutputPerPlane;
+            var steps = engines.StepsFor(size.Height, size.Width);
+            int planes = (j - i) * channels, floats = planes * engines.LayoutOf(size.Height, size.Width).OutputPerPlane;
             // A run's result never reaches past its own maps, and the results before it end where it starts or earlier.
-            var result = entry.Steps.Apply(maps.Slice(read, floats), planes, first.Pools ? output.Pooled.AsSpan(written) : default);
+            var result = steps.Apply(maps.Slice(read, floats), planes, first.Pools ? output.Pooled.AsSpan(written) : default);
             if (!first.Pools) result.CopyTo(maps[written..]);
             read += floats;
             written += result.Length;

@@ -68,6 +68,34 @@ public class DeterminismTests
     }
 
     [Fact]
+    public void OrientationLanesGiveTheBytesOfOnePlanePerLane()
+    {
+        // A call with fewer planes than lanes (an image at its own size) lays each plane over S lanes, one first-order
+        // orientation each: every S that divides L and fits gives the bytes of S = 1, for one and for several planes.
+        var layout = new ScatteringLayout(40, 52, 3, 8, 2);
+        int lanes = LanePlan.For(layout).Lanes, inSize = 40 * 52, outSize = layout.OutputPerPlane;
+        var x = RandomPlanes(3, 40, 52, 17);
+        foreach (int planes in new[] { 1, 2, 3 })
+        {
+            var plain = new float[planes * outSize];
+            new CpuEngine(layout, 1) { ForcedOrientations = 1 }.Transform(x.AsSpan(0, planes * inSize), planes, plain);
+            Assert.Contains(plain, v => v != 0f);
+            foreach (int s in new[] { 2, 4, 8 })
+            {
+                if (planes * s > lanes) continue;
+                var across = new float[planes * outSize];
+                new CpuEngine(layout, 1) { ForcedOrientations = s }.Transform(x.AsSpan(0, planes * inSize), planes, across);
+                Assert.True(plain.AsSpan().SequenceEqual(across), $"{planes} planes in {s} orientation lanes each differ from one lane each");
+            }
+        }
+        // Left to itself, the engine fills the lanes: the most orientations that divide L and fit.
+        Assert.Equal(Math.Min(8, lanes), CpuEngine.OrientationsFor(1, lanes, 8));
+        Assert.Equal(lanes / 2, CpuEngine.OrientationsFor(2, lanes, 8));
+        Assert.Equal(3, CpuEngine.OrientationsFor(2, 8, 6)); // 6 = 2·3: 3 orientations per plane, 6 of 8 lanes
+        Assert.Equal(1, CpuEngine.OrientationsFor(lanes, lanes, 8));
+    }
+
+    [Fact]
     public void LargePlanesGoInGroupsNoWiderThanSmallOnes()
     {
         var small = LanePlan.For(new ScatteringLayout(32, 32, 2, 8, 2));

@@ -127,4 +127,31 @@ public class EmulatedPipelineTests(ITestOutputHelper output)
         engine.Dispose();
         Assert.Equal(0, device.LiveAllocations);
     }
+
+    [Fact]
+    public void EmulatedGpuMatchesKymatioOnImagesOfManySizesOnOneDevice()
+    {
+        // Images at their own sizes (issue 21): one device, an engine per image size (as the pipeline's engine cache
+        // makes them), each image against Kymatio's Scattering2D(shape=(H, W)); the device is left with nothing.
+        var z = NpyFile.ReadNpz(TestData.Path("native", "mixed_rgb_J2_L4", "ref.npz"));
+        int j = (int)z["J"].ScalarInt(), l = (int)z["L"].ScalarInt();
+        int count = z["paths"].AsStrings().Length;
+        using var device = new EmulatedDevice(seed: 3);
+        var sizes = new HashSet<(int, int)>();
+        for (int i = 0; i < count; i++)
+        {
+            var x = z[$"x{i}"];
+            int h = x.Shape[^2], w = x.Shape[^1], planes = x.AsFloat32().Length / (h * w);
+            sizes.Add((h, w));
+            var layout = new ScatteringLayout(h, w, j, l, 2);
+            using (var engine = new CudaEngine(device, layout, maxBatch: planes))
+            {
+                double worst = ReferenceTests.Run(engine, x.AsFloat32(), planes, z[$"S{i}"].AsFloat32(), layout, out int k);
+                output.WriteLine($"image {i} ({h}x{w}): worst relative error {worst:E2} (channel {k})");
+                Assert.True(worst <= ReferenceTests.Tolerance, $"image {i}, height {h}, width {w}: channel {k} differs by {worst:E3} relative");
+            }
+            Assert.Equal(0, device.LiveAllocations);
+        }
+        Assert.True(sizes.Count >= 4, $"only {sizes.Count} sizes");
+    }
 }

@@ -1,0 +1,105 @@
+using Scat.Transform;
+
+namespace Scat.Backends.Cpu;
+
+/// <summary>Floats each array of a lane group needs for a layout and lane count (see <see cref="LaneBuffers"/>).</summary>
+internal readonly record struct LaneSizes(int Full, int Quarter, int Low, int Pack)
+{
+    public static LaneSizes Of(ScatteringLayout layout, int lanes)
+    {
+        int full = checked(layout.PaddedHeight * layout.PaddedWidth * lanes);
+        // W2 lives at resolution ≥ 1, Low at resolution J: they need a quarter of the room or less.
+        int pack = ((layout.PaddedHeight >> layout.J) + 1) / 2 * (layout.PaddedWidth >> layout.J) * lanes;
+        return new(full, full / 4, full >> (2 * layout.J), pack);
+    }
+
+    public bool Holds(LaneSizes need) => Full >= need.Full && Quarter >= need.Quarter && Low >= need.Low && Pack >= need.Pack;
+
+    /// <summary>Bytes of one group's arrays: five spectra and the FFT scratch (split complex), the row pairs, and the
+    /// interleaved first-order filters (allocated when a group first lays a plane over several orientation lanes).</summary>
+    public long Bytes => sizeof(float) * (2L * (4L * Full + Quarter + Low + Pack) + Full);
+}
+
+/// <summary>
+/// The arrays one lane group computes in: a spectrum per <see cref="Spectrum"/> slot, the FFT scratch, the low-pass
+/// inverse's row pairs, and the first-order filters interleaved per orientation lane. Rented from
+/// <see cref="LaneMemory"/> for one group's run, so that every CPU engine of the process shares them.
+/// </summary>
+internal sealed class LaneBuffers
+{
+    public readonly LaneSizes Sizes;
+    public readonly float[][] Re, Im; // by Spectrum
+    public readonly float[] ScratchRe, ScratchIm, PackRe, PackIm;
+    private float[]? _laneFilter;
+
+    public LaneBuffers(LaneSizes sizes)
+    {
+        Sizes = sizes;
+        int slots = Enum.GetValues<Spectrum>().Length;
+        Re = new float[slots][];
+        Im = new float[slots][];
+        for (int i = 0; i < slots; i++)
+        {
+            int cap = (Spectrum)i switch { Spectrum.W2 => sizes.Quarter, Spectrum.Low => sizes.Low, _ => sizes.Full };
+            Re[i] = new float[cap];
+            Im[i] = new float[cap];
+        }
+        ScratchRe = new float[sizes.Full];
+        ScratchIm = new float[sizes.Full];
+        PackRe = new float[sizes.Pack];
+        PackIm = new float[sizes.Pack];
+    }
+
+    /// <summary>Room for a full spectrum's worth of per-lane filter values.</summary>
+    public float[] LaneFilter => _laneFilter ??= new float[Sizes.Full];
+}
+
+/// <summary>
+/// The process's idle lane-group arrays. Images at their own sizes make a CPU engine per size; each engine used to
+/// allocate its groups' arrays (some 40 MB per group of 8 lanes at 336 × 432, zeroed by the runtime), which cost a
+/// good part of one image's transform. Groups now rent the smallest idle set that holds their layout and give it back
+/// after the run: at most <see cref="MaxIdle"/> sets stay idle (the larger kept), so the memory is bounded by the
+/// groups running at once (one per thread) and that many sets, whatever the number of sizes.
+/// </summary>
+internal static class LaneMemory
+{
+    private static readonly List<LaneBuffers> Idle = new();
+
+    /// <summary>Idle sets kept: one per core (a run's groups run one per thread).</summary>
+    public static int MaxIdle => Math.Max(2, Environment.ProcessorCount);
+
+    public static LaneBuffers Rent(LaneSizes need)
+    {
+        lock (Idle)
+        {
+            int best = -1;
+            for (int i = 0; i < Idle.Count; i++)
+                if (Idle[i].Sizes.Holds(need) && (best < 0 || Idle[i].Sizes.Full < Idle[best].Sizes.Full)) best = i;
+            if (best >= 0)
+            {
+                var found = Idle[best];
+                Idle.RemoveAt(best);
+                return found;
+            }
+        }
+        return new LaneBuffers(need);
+    }
+
+    public static void Return(LaneBuffers buffers)
+    {
+        lock (Idle)
+        {
+            Idle.Add(buffers);
+            while (Idle.Count > MaxIdle)
+            {
+                int smallest = 0;
+                for (int i = 1; i < Idle.Count; i++)
+                    if (Idle[i].Sizes.Bytes < Idle[smallest].Sizes.Bytes) smallest = i;
+                Idle.RemoveAt(smallest);
+            }
+        }
+    }
+
+    /// <summary>Bytes held by idle sets (tests).</summary>
+    internal static long IdleBytes { get { lock (Idle) return Idle.Sum(b => b.Sizes.Bytes); } }
+}
