@@ -371,6 +371,29 @@ public class ExtractCommandTests
         Assert.Equal([], FilesIn(dir.Path));
     }
 
+    /// <summary>Standard output that cancels the run once the first bytes went through (as Ctrl-C would, mid-stream).</summary>
+    private sealed class CancelOnWrite(CancellationTokenSource cancel) : MemoryStream
+    {
+        public override void Write(byte[] buffer, int offset, int count) { base.Write(buffer, offset, count); cancel.Cancel(); }
+        public override void Write(ReadOnlySpan<byte> buffer) => Write(buffer.ToArray(), 0, buffer.Length);
+    }
+
+    [Fact]
+    public async Task AnInterruptedStandardOutputSaysHowManyBytesWereStreamed()
+    {
+        // README: "After an interrupt, -o - says how many bytes of an incomplete NPY were already streamed."
+        using var dir = new TempDir();
+        for (int i = 0; i < 8; i++) Fixtures.Png(dir[$"in/{i}.png"], 8, 8);
+        using var cts = new CancellationTokenSource();
+        var stdout = new CancelOnWrite(cts);
+        var err = new StringWriter();
+        var console = new CliConsole(stdout, new StringWriter(), err, ErrorIsTerminal: false) { OutputIsTerminal = false };
+        int exit = await ScatApp.RunAsync(["extract", dir["in"], "-o", "-", "-J", "1", "--batch-size", "2", "--device", "cpu", "-q"], console, cts.Token);
+        Assert.Equal(130, exit);
+        Assert.True(stdout.Length > 0);
+        Assert.Equal($"scat: error: interrupted; {stdout.Length} bytes of an incomplete NPY were written to standard output", Assert.Single(InProcess.Lines(err.ToString())));
+    }
+
     [Fact]
     public void PipelineReportsProgressAndResult()
     {

@@ -366,6 +366,36 @@ public class HostileInputTests
     }
 
     [Fact]
+    public void DeclaredSizes_TarMembersOverTheirLimitsAreSkippedWithTheReason()
+    {
+        // README: "a tar member over 1 GiB (a .cls over 4 KiB)" is a skipped item; the run goes on.
+        using var dir = new TempDir();
+        var png = Png(dir, "p.png", 1);
+        var bytes = Tar(("a.png", png), ("a.cls", Encoding.ASCII.GetBytes(new string('1', 5000))), ("b.png", png), ("b.cls", "2"u8.ToArray()),
+            ("c.png", png));
+        // c.png's header declares 1 GiB + 1 bytes; the file is made as long as that declares (sparse: no disk is used).
+        int header = Enumerable.Range(0, bytes.Length / 512).Select(b => b * 512).First(o => Encoding.ASCII.GetString(bytes, o, 5) == "c.png");
+        long declared = TarShardReader.MaxMemberBytes + 1;
+        Encoding.ASCII.GetBytes(Convert.ToString(declared, 8).PadLeft(11, '0') + "\0").CopyTo(bytes, header + 124);
+        Encoding.ASCII.GetBytes("        ").CopyTo(bytes, header + 148);
+        int sum = bytes.AsSpan(header, 512).ToArray().Sum(b => b);
+        Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(bytes, header + 148);
+        var shard = dir["s.tar"];
+        using (var f = File.Create(shard))
+        {
+            f.Write(bytes, 0, header + 512 + png.Length);
+            f.SetLength(header + 512 + (declared + 511) / 512 * 512 + 1024); // the data, then the end of the archive
+        }
+        var r = Bounded("extract", shard, "-o", dir["out.npy"], "--device", "cpu");
+        Assert.True(r.Exit == 0, r.Stderr);
+        Assert.Equal(1, NpyFile.Read(dir["out.npy"]).Shape[0]);
+        var skipped = Lines(r.Stderr).Where(l => l.StartsWith("skipped", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, skipped.Count);
+        Assert.Contains("member a.cls of 5000 bytes is too large", skipped[0]);
+        Assert.Contains($"member c.png of {declared} bytes is too large", skipped[1]);
+    }
+
+    [Fact]
     public void BoundedMemory_ASampleHoldsOnlyTheImageMemberItCanUse()
     {
         using var ms = new MemoryStream(Tar(("a.seg.png", Text("SEG")), ("a.png", Text("PNG")), ("a.jpg", Text("JPG")),

@@ -51,3 +51,7 @@ public static class Fixtures
         File.WriteAllText(System.IO.Path.Combine(root, "a", "notes.txt"), "not an image");
     }
 }
+
+/// <summary>Tests that measure the whole process (its allocations) and so run with no other test beside them.</summary>
+[CollectionDefinition(nameof(AloneCollection), DisableParallelization = true)]
+public sealed class AloneCollection;
