@@ -19,10 +19,13 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     private readonly Dictionary<int, LaneFft> _ffts;
     private readonly Slot[] _slots;
     private readonly LaneSizes _sizes;
-    // The arrays of the run in progress, rented from LaneMemory (the low-pass inverse's row pairs: _pack).
-    private float[] _scratchRe = [], _scratchIm = [];
-    private float[] _packRe = [], _packIm = [];
+    // The arrays of the run in progress, rented from LaneMemory (the low-pass inverse's row pairs: Pack).
     private LaneBuffers? _buffers;
+    private LaneBuffers Buffers => _buffers ?? throw new InvalidOperationException("a lane group's arrays exist only while it runs");
+    private float[] ScratchRe => Buffers.ScratchRe;
+    private float[] ScratchIm => Buffers.ScratchIm;
+    private float[] PackRe => Buffers.PackRe;
+    private float[] PackIm => Buffers.PackIm;
 
     // The planes of the group being run and where their coefficients go (pinned by the engine for the call).
     private unsafe float* _input;
@@ -89,13 +92,11 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         try
         {
             for (int i = 0; i < _slots.Length; i++) { _slots[i].Re = buffers.Re[i]; _slots[i].Im = buffers.Im[i]; }
-            (_scratchRe, _scratchIm, _packRe, _packIm) = (buffers.ScratchRe, buffers.ScratchIm, buffers.PackRe, buffers.PackIm);
             ScatteringCascade.Run(this, _layout, _bank);
         }
         finally
         {
             foreach (var slot in _slots) { slot.Re = []; slot.Im = []; }
-            _scratchRe = _scratchIm = _packRe = _packIm = [];
             _buffers = null;
             LaneMemory.Return(buffers);
         }
@@ -163,7 +164,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// </summary>
     private float[] LaneFilter(FilterRef filter, int elements)
     {
-        var lf = _buffers!.LaneFilter;
+        var lf = Buffers.LaneFilter;
         int used = UsedLanes;
         for (int l = 0; l < _lanes; l++)
         {
@@ -402,8 +403,8 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         int h = a.Height, w = a.Width, stored = w / 2, pairs = (h + 1) / 2, row = w * _lanes;
         Columns(a, h, w, stored + 1, inverse: true);
         var re = a.Re; var im = a.Im;
-        Simd.Run(_width, new PackRowPairsKernel(_lanes, re, im, _packRe, _packIm, h, w));
-        _ffts[w].Transform(_packRe, _packIm, _scratchRe, _scratchIm, pairs, _lanes, _lanes, row, inverse: true, RowsTogether(w), _width);
+        Simd.Run(_width, new PackRowPairsKernel(_lanes, re, im, PackRe, PackIm, h, w));
+        _ffts[w].Transform(PackRe, PackIm, ScratchRe, ScratchIm, pairs, _lanes, _lanes, row, inverse: true, RowsTogether(w), _width);
         float scale = 1f / (h * w);
         int oh = _layout.OutHeight, ow = _layout.OutWidth, plane = _layout.OutPlaneSize, perPlane = _layout.OutputPerPlane;
         int across = _orientations, used = UsedLanes, step = orientationStep;
@@ -412,7 +413,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         for (int y = 0; y < oh; y++)
         {
             int sy = y + 1;
-            ref float source = ref MemoryMarshal.GetArrayDataReference((sy & 1) == 0 ? _packRe : _packIm);
+            ref float source = ref MemoryMarshal.GetArrayDataReference((sy & 1) == 0 ? PackRe : PackIm);
             int srow = (sy >> 1) * row;
             for (int x = 0; x < ow; x++)
             {
@@ -482,7 +483,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     {
         int h = s.Height, w = s.Width, row = w * _lanes;
         // Rows: h signals of w elements, an element being one lane vector.
-        _ffts[w].Transform(s.Re, s.Im, _scratchRe, _scratchIm, h, _lanes, _lanes, row, inverse, RowsTogether(w), _width);
+        _ffts[w].Transform(s.Re, s.Im, ScratchRe, ScratchIm, h, _lanes, _lanes, row, inverse, RowsTogether(w), _width);
         Columns(s, h, w, w, inverse);
     }
 
@@ -493,11 +494,11 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         int strip = Math.Clamp(CacheBytes / (h * _lanes * 2 * sizeof(float)), 1, count);
         int full = count / strip, rest = count - full * strip;
         if (full > 0)
-            _ffts[h].Transform(s.Re, s.Im, _scratchRe, _scratchIm, full, strip * _lanes, row, strip * _lanes, inverse, width: _width);
+            _ffts[h].Transform(s.Re, s.Im, ScratchRe, ScratchIm, full, strip * _lanes, row, strip * _lanes, inverse, width: _width);
         if (rest > 0)
         {
             int c = full * strip * _lanes;
-            _ffts[h].Transform(s.Re.AsSpan(c), s.Im.AsSpan(c), _scratchRe.AsSpan(c), _scratchIm.AsSpan(c), 1, rest * _lanes, row, 0, inverse, width: _width);
+            _ffts[h].Transform(s.Re.AsSpan(c), s.Im.AsSpan(c), ScratchRe.AsSpan(c), ScratchIm.AsSpan(c), 1, rest * _lanes, row, 0, inverse, width: _width);
         }
     }
 
@@ -509,7 +510,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     private void RealForward2D(Slot s, int h, int w)
     {
         int row = w * _lanes;
-        _ffts[w].Transform(s.Re, s.Im, _scratchRe, _scratchIm, h / 2, _lanes, _lanes, row, inverse: false, RowsTogether(w), _width);
+        _ffts[w].Transform(s.Re, s.Im, ScratchRe, ScratchIm, h / 2, _lanes, _lanes, row, inverse: false, RowsTogether(w), _width);
         Simd.Run(_width, new UnpackKernel(_lanes, s.Re, s.Im, h, w));
         s.Height = h; s.Width = w; s.Half = true;
         Columns(s, h, w, w / 2 + 1, inverse: false);

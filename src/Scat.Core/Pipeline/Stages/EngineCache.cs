@@ -36,14 +36,13 @@ internal sealed class EngineCache(Func<ScatteringLayout, IScatteringEngine> crea
     public int Made { get; private set; }
 
     /// <summary>The layout of an image size, without making its engine.</summary>
-    public ScatteringLayout LayoutOf(int height, int width) =>
-        _first is { } f && f.Layout.Height == height && f.Layout.Width == width ? f.Layout : layoutOf(height, width);
+    public ScatteringLayout LayoutOf(int height, int width) => FirstIf(height, width)?.Layout ?? layoutOf(height, width);
 
     /// <summary>The steps after the transform for an image size: those of its engine while it is kept, else made anew
     /// (cheap), never an engine.</summary>
     public CoefficientSteps StepsFor(int height, int width)
     {
-        if (_first is { } f && f.Layout.Height == height && f.Layout.Width == width) return f.Steps;
+        if (FirstIf(height, width) is { } f) return f.Steps;
         foreach (var (size, entry) in _entries)
             if (size == (height, width)) return entry.Steps;
         return stepsOf(layoutOf(height, width));
@@ -52,9 +51,13 @@ internal sealed class EngineCache(Func<ScatteringLayout, IScatteringEngine> crea
     /// <summary>Sizes kept at once: <see cref="For"/> of this many sizes in a row gives engines none of which is disposed.</summary>
     public int Capacity => Math.Max(1, capacity);
 
+    /// <summary>The first size's entry when the size is the first's, else null.</summary>
+    private Entry? FirstIf(int height, int width) =>
+        _first is { } f && f.Layout.Height == height && f.Layout.Width == width ? f : null;
+
     public Entry For(int height, int width)
     {
-        if (_first is { } f && f.Layout.Height == height && f.Layout.Width == width) return f;
+        if (FirstIf(height, width) is { } f) return f;
         for (var node = _entries.First; node is not null; node = node.Next)
             if (node.Value.Size == (height, width))
             {

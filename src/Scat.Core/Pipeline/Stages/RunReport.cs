@@ -55,9 +55,8 @@ internal sealed class RunReport(TextWriter stderr, ExtractOptions options, int t
     {
         if (options.Quiet) return;
         // --tile: the rows are tiles, of the images this run read.
-        string rows = options.Tiling is null ? "images" : "tiles";
-        string images = kept is { } k ? $"{computed} {rows} computed, {k} kept from earlier parts"
-            : options.Tiling is null ? $"{computed} images" : $"{computed} tiles of {total - Skipped} images";
+        var (rows, of) = options.Tiling is null ? ("images", "") : ("tiles", $" of {total - Skipped} images");
+        string images = kept is { } k ? $"{computed} {rows} computed, {k} kept from earlier parts" : $"{computed} {rows}{of}";
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{images}, {Skipped} skipped, in {elapsed.TotalSeconds:0.0} s"));
     }
 

@@ -76,11 +76,6 @@ internal sealed class TransformStage(EngineCache engines, int channels, BufferPo
             var sizes = order.Skip(first).Take(window).ToArray();
             var entries = sizes.Select(size => engines.For(size.Item1, size.Item2)).ToArray(); // made here, on this thread
             var maps = output.Maps;
-            if (sizes.Length == 1)
-            {
-                OneSize(entries[0], bySize[sizes[0]], input, maps, inAt, outAt, cancellationToken);
-                continue;
-            }
             var options = new ParallelOptions { MaxDegreeOfParallelism = sizes.Length, CancellationToken = cancellationToken };
             Parallel.For(0, sizes.Length, options, k => OneSize(entries[k], bySize[sizes[k]], input, maps, inAt, outAt, cancellationToken));
         }
