@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Scat.Backends.Cpu;
 
 // The lane group's SIMD steps with their arguments, for Simd.Run to call at the chosen vector width.
@@ -6,8 +8,35 @@ internal sealed partial class CpuLaneGroup
     private readonly struct MulPeriodizeKernel(int lanes, float[] srcRe, float[] srcIm, bool half, float[] f, float[] dstRe, float[] dstIm,
         int h, int w, int oh, int ow, int columns, int k, bool laneFilter) : ISimdKernel
     {
-        public void Run<TV>() where TV : unmanaged, IVec<TV> =>
-            MulPeriodize<TV>(lanes, srcRe, srcIm, half, f, dstRe, dstIm, h, w, oh, ow, columns, k, laneFilter);
+        public void Run<TV>() where TV : unmanaged, IVec<TV>
+        {
+            if (laneFilter) MulPeriodize<TV, PerLaneFilter>(lanes, srcRe, srcIm, half, f, dstRe, dstIm, h, w, oh, ow, columns, k);
+            else MulPeriodize<TV, OneFilter>(lanes, srcRe, srcIm, half, f, dstRe, dstIm, h, w, oh, ow, columns, k);
+        }
+    }
+
+    /// <summary>How MulPeriodize reads a filter value for lanes [b, b + TV.Count) of an element: a type argument, so that
+    /// the JIT compiles each way apart and the plain path keeps no per-element test.</summary>
+    private interface IFilterValues
+    {
+        static abstract bool PerLane { get; }
+        static abstract TV At<TV>(ref float f, int element, int lanes, int b) where TV : unmanaged, IVec<TV>;
+    }
+
+    /// <summary>One value per element, the same for every lane.</summary>
+    private readonly struct OneFilter : IFilterValues
+    {
+        public static bool PerLane => false;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV At<TV>(ref float f, int element, int lanes, int b) where TV : unmanaged, IVec<TV> => TV.Splat(Unsafe.Add(ref f, element));
+    }
+
+    /// <summary>A value per lane (orientation lanes): the filter laid out like a spectrum.</summary>
+    private readonly struct PerLaneFilter : IFilterValues
+    {
+        public static bool PerLane => true;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TV At<TV>(ref float f, int element, int lanes, int b) where TV : unmanaged, IVec<TV> => TV.Load(ref Unsafe.Add(ref f, element * lanes + b));
     }
 
     private readonly struct ModulusKernel(float[] re, float[] im, float[] dstRe, float[] dstIm, int h, int row, float scale) : ISimdKernel

@@ -199,9 +199,10 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    private static void MulPeriodize<TV>(int lanes, float[] srcRe, float[] srcIm, bool half, float[] f, float[] dstRe, float[] dstIm,
-        int h, int w, int oh, int ow, int columns, int k, bool laneFilter)
+    private static void MulPeriodize<TV, TF>(int lanes, float[] srcRe, float[] srcIm, bool half, float[] f, float[] dstRe, float[] dstIm,
+        int h, int w, int oh, int ow, int columns, int k)
         where TV : unmanaged, IVec<TV>
+        where TF : struct, IFilterValues
     {
         ref float ar = ref MemoryMarshal.GetArrayDataReference(srcRe);
         ref float ai = ref MemoryMarshal.GetArrayDataReference(srcIm);
@@ -246,7 +247,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
                     step[t] = direct ? lanes : -lanes;
                     mirrored[t] = direct ? 0 : 1;
                 }
-                if (folds == 4 && TV.Count == lanes && !laneFilter)
+                if (folds == 4 && TV.Count == lanes && !TF.PerLane)
                 {
                     Folds4<TV>(lanes, ref ar, ref ai, ref fr, ref dr, ref di, start, step, filter0, mirrored, x0, x1, drow, scale);
                     x0 = x1;
@@ -263,15 +264,14 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
                     {
                         // The first fold: a product; the imaginary part of a mirrored term is conjugated: −f·Im.
                         // A lane filter gives each lane its own value: the same products and sums, lane by lane.
-                        TV fv = laneFilter ? TV.Load(ref Unsafe.Add(ref fr, (filterRef + x) * lanes + b)) : TV.Splat(Unsafe.Add(ref fr, filterRef + x));
+                        TV fv = TF.At<TV>(ref fr, filterRef + x, lanes, b);
                         TV fi = mirroredRef == 0 ? fv : TV.Sub(zero, fv);
                         int e = startRef + stepRef * x + b;
                         TV pr = TV.Mul(TV.Load(ref Unsafe.Add(ref ar, e)), fv);
                         TV pi = TV.Mul(TV.Load(ref Unsafe.Add(ref ai, e)), fi);
                         for (int t = 1; t < folds; t++)
                         {
-                            fv = laneFilter ? TV.Load(ref Unsafe.Add(ref fr, (Unsafe.Add(ref filterRef, t) + x) * lanes + b))
-                                : TV.Splat(Unsafe.Add(ref fr, Unsafe.Add(ref filterRef, t) + x));
+                            fv = TF.At<TV>(ref fr, Unsafe.Add(ref filterRef, t) + x, lanes, b);
                             fi = Unsafe.Add(ref mirroredRef, t) == 0 ? fv : TV.Sub(zero, fv);
                             e = Unsafe.Add(ref startRef, t) + Unsafe.Add(ref stepRef, t) * x + b;
                             pr = TV.MulAdd(TV.Load(ref Unsafe.Add(ref ar, e)), fv, pr);
