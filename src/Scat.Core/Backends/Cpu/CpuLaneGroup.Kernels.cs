@@ -39,9 +39,30 @@ internal sealed partial class CpuLaneGroup
         public static TV At<TV>(ref float f, int element, int lanes, int b) where TV : unmanaged, IVec<TV> => TV.Load(ref Unsafe.Add(ref f, element * lanes + b));
     }
 
-    private readonly struct ModulusKernel(float[] re, float[] im, float[] dstRe, float[] dstIm, int h, int row, float scale) : ISimdKernel
+    private readonly struct ModulusKernel(float[] re, float[] im, float[] dstRe, float[] dstIm, int h, int row, float scale, bool guarded) : ISimdKernel
     {
-        public void Run<TV>() where TV : unmanaged, IVec<TV> => Modulus<TV>(re, im, dstRe, dstIm, h, row, scale);
+        public void Run<TV>() where TV : unmanaged, IVec<TV>
+        {
+            if (guarded) Modulus<TV, Guarded>(re, im, dstRe, dstIm, h, row, scale);
+            else Modulus<TV, Plain>(re, im, dstRe, dstIm, h, row, scale);
+        }
+    }
+
+    /// <summary>Whether the modulus watches for results that overflowed (a type argument: the plain path, every
+    /// ordinary run, has not one instruction more than the bare formula).</summary>
+    private interface IOverflowGuard
+    {
+        static abstract bool On { get; }
+    }
+
+    private readonly struct Plain : IOverflowGuard
+    {
+        public static bool On => false;
+    }
+
+    private readonly struct Guarded : IOverflowGuard
+    {
+        public static bool On => true;
     }
 
     private readonly struct PackRowPairsKernel(int lanes, float[] re, float[] im, float[] packRe, float[] packIm, int h, int w) : ISimdKernel

@@ -32,6 +32,8 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     private unsafe float* _output;
     private int _planeCount;
     private int _orientations = 1;
+    // The modulus watches for overflow (the rerun of a group whose coefficients were not all finite).
+    private bool _guarded;
 
     /// <summary>Lanes holding a signal: <see cref="_orientations"/> per plane.</summary>
     private int UsedLanes => _planeCount * _orientations;
@@ -79,7 +81,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// <paramref name="orientations"/> lanes (<see cref="IScatteringOps.Orientations"/>): count · orientations ≤ lanes.
     /// </summary>
     /// <remarks>The caller keeps both buffers pinned for the duration of the call.</remarks>
-    public unsafe void Run(float* planes, float* outputAll, int first, int count, int orientations = 1)
+    public unsafe void Run(float* planes, float* outputAll, int first, int count, int orientations = 1, bool guarded = false)
     {
         if (count < 1 || orientations < 1 || count * orientations > _lanes)
             throw new ArgumentOutOfRangeException(nameof(count), $"{count} planes in {orientations} lanes each do not fit {_lanes} lanes");
@@ -88,6 +90,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         _output = outputAll + (long)first * _layout.OutputPerPlane;
         _planeCount = count;
         _orientations = orientations;
+        _guarded = guarded;
         var buffers = _buffers = LaneMemory.Rent(_sizes);
         try
         {
@@ -334,7 +337,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         int h = a.Height, w = a.Width;
         if (a.Half) throw new InvalidOperationException("the band must be a full spectrum");
         Fft2D(a, inverse: true);
-        Simd.Run(_width, new ModulusKernel(a.Re, a.Im, d.Re, d.Im, h, w * _lanes, 1f / (h * w)));
+        Simd.Run(_width, new ModulusKernel(a.Re, a.Im, d.Re, d.Im, h, w * _lanes, 1f / (h * w), _guarded));
         RealForward2D(d, h, w);
     }
 
@@ -342,11 +345,14 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// |re + i·im| · scale, as sqrt(re² + im²) · scale, for the h rows of a band; row y goes to packed row y / 2 of
     /// the destination: even rows real, odd rows imaginary. Where re² + im² overflows (|z| beyond 1.8e19, as in the
     /// unnormalised inverse of a band of inputs near 1e15 and above) that gives infinity although the result is
-    /// finite: found by one sum of the band's results, those elements are computed again by
-    /// <see cref="ModulusOfHuge"/>. Every other element keeps the bits of the plain formula.
+    /// finite. Guarded (<typeparamref name="TG"/>; the engine's rerun of a group whose coefficients were not finite),
+    /// such elements are found by one sum of the band's results and computed again by <see cref="ModulusOfHuge"/>;
+    /// every other element keeps the bits of the plain formula, so a rerun changes only what overflowed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Modulus<TV>(float[] re, float[] im, float[] dstRe, float[] dstIm, int h, int row, float scale) where TV : unmanaged, IVec<TV>
+    private static void Modulus<TV, TG>(float[] re, float[] im, float[] dstRe, float[] dstIm, int h, int row, float scale)
+        where TV : unmanaged, IVec<TV>
+        where TG : struct, IOverflowGuard
     {
         TV vs = TV.Splat(scale);
         TV sum = TV.Splat(0f);
@@ -359,10 +365,11 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
             {
                 TV x = TV.Load(ref Unsafe.Add(ref r, e)), v = TV.Load(ref Unsafe.Add(ref i, e));
                 TV m = TV.Mul(TV.Sqrt(TV.MulAdd(x, x, TV.Mul(v, v))), vs);
-                sum = TV.Add(sum, m);
+                if (TG.On) sum = TV.Add(sum, m);
                 TV.Store(m, ref Unsafe.Add(ref o, e));
             }
         }
+        if (!TG.On) return;
         // The sum is finite when every result is (a false alarm, values summing past float's range, only costs the scan).
         Span<float> lanes = stackalloc float[TV.Count];
         TV.Store(sum, ref MemoryMarshal.GetReference(lanes));

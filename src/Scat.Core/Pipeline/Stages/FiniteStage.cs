@@ -1,4 +1,3 @@
-using System.Numerics;
 using Scat.Input;
 
 namespace Scat.Pipeline;
@@ -21,22 +20,7 @@ internal sealed class FiniteStage(IReadOnlyList<ImageItem> items, bool toStandar
     public const string NotFiniteFeatures = "its features are not finite (its values are too large for float32)";
 
     /// <summary>The skip reason for an image's planes, or null when they are all finite.</summary>
-    public static string? InputProblem(ReadOnlySpan<float> planes) => AllFinite(planes) ? null : NotFiniteInput;
-
-    /// <summary>Whether no value is NaN or ±∞: x − x is +0 for a finite x and NaN otherwise, and NaN stays in a sum.</summary>
-    public static bool AllFinite(ReadOnlySpan<float> values)
-    {
-        var sum = Vector<float>.Zero;
-        int i = 0;
-        for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            var v = new Vector<float>(values[i..]);
-            sum += v - v;
-        }
-        bool finite = Vector.EqualsAll(sum, Vector<float>.Zero);
-        for (; i < values.Length; i++) finite &= float.IsFinite(values[i]);
-        return finite;
-    }
+    public static string? InputProblem(ReadOnlySpan<float> planes) => Finite.All(planes) ? null : NotFiniteInput;
 
     /// <summary>Floats of each row of the batch: one length, or (images at their own sizes, unpooled) per row's geometry.</summary>
     private int[] RowLengths(Batch batch, int total)
@@ -55,7 +39,7 @@ internal sealed class FiniteStage(IReadOnlyList<ImageItem> items, bool toStandar
         // First the images (listing indices) with a row that is not finite: with --tile, every tile of such an image goes.
         var bad = new List<int>();
         for (int k = 0, at = 0; k < batch.Kept; at += lengths[k], k++)
-            if (!AllFinite(features.Slice(at, lengths[k])) && (bad.Count == 0 || bad[^1] != batch.Indices[k]))
+            if (!Finite.All(features.Slice(at, lengths[k])) && (bad.Count == 0 || bad[^1] != batch.Indices[k]))
             {
                 bad.Add(batch.Indices[k]);
                 if (toStandardOutput) break;
