@@ -34,6 +34,13 @@ public sealed class FilterBank
     /// <summary>Banks in the cache now (for tests).</summary>
     internal static int CachedCount { get { lock (Cache) return Cache.Count; } }
 
+    /// <summary>Bytes of the banks in the cache now (for tests).</summary>
+    internal static long CachedBytes { get { lock (Cache) return _cachedBytes; } }
+
+    /// <summary>The bound the cache keeps to: <see cref="CacheBytes"/>, lowered by tests (which fill it in
+    /// milliseconds with small banks instead of a minute with large ones).</summary>
+    internal static long CacheLimit { get; set; } = CacheBytes;
+
     /// <summary>The bank for a layout, built once per (Hp, Wp, J, L) while it stays in the cache (bounded by
     /// <see cref="CacheBytes"/>): images of different sizes with one padded size share it. Built under the cache's
     /// lock (the build itself runs on every core).</summary>
@@ -47,7 +54,7 @@ public sealed class FilterBank
             Cache[key] = bank;
             CacheOrder.Enqueue(key);
             _cachedBytes += bank.Bytes;
-            while (_cachedBytes > CacheBytes && CacheOrder.Count > 1)
+            while (_cachedBytes > CacheLimit && CacheOrder.Count > 1)
             {
                 var old = CacheOrder.Dequeue();
                 _cachedBytes -= Cache[old].Bytes;
