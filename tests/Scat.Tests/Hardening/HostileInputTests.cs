@@ -319,6 +319,17 @@ public class HostileInputTests
         var e = Assert.Throws<ImageDecodeException>(() => source.Open(items[1], new ImageDecoder(ColorMode.Rgb, null), CancellationToken.None));
         Assert.EndsWith("; 1 sample before it kept, the unfinished sample 'b' dropped", e.Message);
 
+        // Cut inside the data of b.cls (one of its two bytes): the same, never the label 2 or a kept sample labelled -1.
+        File.WriteAllBytes(dir["cut-data.tar"], tar[..(header + 512 + 1)]);
+        using (var data = new TarShardSource([dir["cut-data.tar"]], null))
+        {
+            var listed = data.List().Items;
+            Assert.Equal([dir["cut-data.tar"] + "/a", dir["cut-data.tar"]], listed.Select(i => i.Path));
+            Assert.Equal([1, -1], listed.Select(i => i.Label));
+            var cut = Assert.Throws<ImageDecodeException>(() => data.Open(listed[1], new ImageDecoder(ColorMode.Rgb, null), CancellationToken.None));
+            Assert.EndsWith("; 1 sample before it kept, the unfinished sample 'b' dropped", cut.Message);
+        }
+
         // Cut inside the header of the next sample's first member: b has all that a had, it is kept.
         var more = Tar(("a.png", Png(dir, "a.png", 1)), ("a.cls", Text("1")), ("b.png", Png(dir, "b.png", 2)), ("b.cls", Text("22")), ("c.png", Png(dir, "c.png", 3)));
         int next = Enumerable.Range(0, more.Length / 512).Select(i => i * 512).First(o => Encoding.ASCII.GetString(more, o, 5) == "c.png");
