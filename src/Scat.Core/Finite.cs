@@ -3,10 +3,10 @@ using System.Numerics;
 namespace Scat;
 
 /// <summary>The one test of whether floats are all finite (the pipeline's skips, the CPU engine's guarded rerun).</summary>
-public static class Finite
+internal static class Finite
 {
     /// <summary>Whether no value is NaN or ±∞: x − x is +0 for a finite x and NaN otherwise, and NaN stays in a sum.</summary>
-    public static bool All(ReadOnlySpan<float> values)
+    internal static bool All(ReadOnlySpan<float> values)
     {
         var sum = Vector<float>.Zero;
         int i = 0;
