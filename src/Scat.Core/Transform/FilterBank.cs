@@ -31,9 +31,6 @@ public sealed class FilterBank
     /// the oldest banks are dropped first (an engine still using one keeps it alive).</summary>
     public const long CacheBytes = 256L << 20;
 
-    /// <summary>Banks in the cache now (for tests).</summary>
-    internal static int CachedCount { get { lock (Cache) return Cache.Count; } }
-
     /// <summary>Bytes of the banks in the cache now (for tests).</summary>
     internal static long CachedBytes { get { lock (Cache) return _cachedBytes; } }
 

@@ -57,7 +57,8 @@ public sealed class CpuEngine : IScatteringEngine
                     int count = last ? rest : lanes, orientations = last ? restOrientations : 1;
                     group.Run((float*)inAddress, (float*)outAddress, first, count, orientations);
                     // Coefficients that are not all finite: run again with the modulus guarded against overflow (inputs
-                    // whose |z|² overflows: about 1e15 and above, less for large images). Ordinary inputs never take this path, so their modulus is the bare formula.
+                    // whose |z|² overflows: about 1e15 and above, less for large images). Ordinary inputs never take
+                    // this path, so their modulus is the bare formula.
                     var written = new ReadOnlySpan<float>((float*)outAddress + (long)first * Layout.OutputPerPlane, count * Layout.OutputPerPlane);
                     if (!Finite.All(written))
                         group.Run((float*)inAddress, (float*)outAddress, first, count, orientations, guarded: true);
