@@ -10,7 +10,7 @@ namespace Scat.Cli;
 /// <summary>The command tree and its invocation, with the process's streams or a test's.</summary>
 internal static class ScatApp
 {
-    /// <summary>The tool's version (0.1.0), from this assembly rather than the entry assembly (a test host in tests).</summary>
+    /// <summary>The tool's version (e.g. 0.2.0), from this assembly rather than the entry assembly (a test host in tests).</summary>
     public static string Version => ScatInfo.Version;
 
     public static RootCommand CreateRoot(CliConsole console)

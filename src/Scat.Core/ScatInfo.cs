@@ -7,7 +7,7 @@ namespace Scat;
 /// <summary>Facts about this build of scat that outputs record.</summary>
 public static class ScatInfo
 {
-    /// <summary>The version, e.g. 0.1.0 (without the source revision).</summary>
+    /// <summary>The version, e.g. 0.2.0 (without the source revision).</summary>
     public static string Version { get; } =
         typeof(ScatInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
         ?? typeof(ScatInfo).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";

@@ -195,6 +195,10 @@ public sealed class PartedOutput : IDisposable
     /// <summary>What differs between the manifest and this run, in words, or null.</summary>
     private static string? Difference(Manifest old, Manifest now)
     {
+        // Features may change between versions in their last bits (0.2.0's filter bank did): parts of two versions
+        // would not be the bytes of one run.
+        if (old.ScatVersion != now.ScatVersion)
+            return $"the run was started by scat {old.ScatVersion} and this is scat {now.ScatVersion}, whose features may differ in the last bits";
         foreach (var (key, value) in now.Options)
         {
             var was = old.Options.TryGetValue(key, out var v) ? v : "(absent)";

@@ -65,15 +65,14 @@ public sealed class FilterBank
     public long Bytes => 4L * (Wavelets.Sum(w => w.Levels.Sum(l => (long)l.Length)) + LowPass.Sum(l => (long)l.Length));
 
     /// <summary>
-    /// Builds the bank. Every float is bit for bit what the first, plain construction gave (kept in the tests as
-    /// <c>ReferenceFilterBank</c> and compared float for float): the same IEEE operations per value in the same order,
-    /// only the waste gone. Where the time went, at 336 × 432, J = 3, L = 8 on the 2-core AMD EPYC (1.1 s then): the
-    /// 2D double FFT (45–115 ms per filter; see <see cref="Fft64"/>), the Gabor sums over all 25 periodic copies of
-    /// every pixel (~20 ms; see <see cref="Gabor(int, int, double, double, double, double, Fft64.SparseRows, ref double[])"/>),
-    /// arrays of the full size allocated per filter and step (page faults), a periodisation that copied the filter per
-    /// level, and φ built after the wavelets on one core. Now the filters (φ too) share the cores, the widest first,
-    /// each worker reusing one set of buffers, and a spatial filter is kept as its runs of values only. Measured
-    /// figures: docs/benchmarks.md (issue 21).
+    /// Builds the bank. A filter's Fourier values come from their closed form (<see cref="FourierGabor"/>) wherever the
+    /// contract's 5 × 5 spatial copies leave out nothing a filter could show: every filter at the default L = 8, and all
+    /// but the widest at large L on small grids. Those few are still the DFT of the spatial filter, built bit for bit
+    /// as the first, plain construction built it (kept in the tests as <c>ReferenceFilterBank</c>), fast: the Gabor sums
+    /// visit only the copies that count, the 2D double FFT (<see cref="Fft64"/>) skips the rows that are zero, and a
+    /// spatial filter is kept as its runs of values. Each filter is then periodised per resolution. The filters (φ too)
+    /// share the cores, the costliest first, each worker reusing its buffers. Measured figures: docs/benchmarks.md
+    /// (issue 21).
     /// </summary>
     public FilterBank(int paddedHeight, int paddedWidth, int j, int l)
     {
@@ -84,16 +83,17 @@ public sealed class FilterBank
         var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
         Parallel.For(0, j * l + 1, options, () => new Workspace(m, n), (item, _, ws) =>
         {
-            if (item == 0)
+            // The costliest first (the closed form's cost grows with a filter's width in frequency): the wavelets
+            // from the smallest scale up, φ (as narrow as the widest wavelets) last.
+            if (item == j * l)
             {
-                // φ, about as wide as the widest wavelets.
                 var phi = ws.Fourier(0.8 * Math.Pow(2, j - 1), 0, 0, 1, morlet: false);
                 var lp = new float[j][];
                 for (int r = 0; r < j; r++) lp[r] = PeriodizeFilter(phi, m, n, r);
                 lowPass = lp;
                 return ws;
             }
-            int index = j * l - item;
+            int index = item;
             int scale = index / l, t = index % l;
             double sigma = 0.8 * Math.Pow(2, scale);
             double theta = (Math.Floor(l - l / 2.0 - 1) - t) * Math.PI / l;
@@ -110,17 +110,32 @@ public sealed class FilterBank
         LowPass = lowPass;
     }
 
-    /// <summary>One worker's buffers for the filters of one size: the spatial filter's runs, the envelope's, the FFT's.</summary>
+    /// <summary>One worker's buffers for the filters of one size, each made when first needed: the closed form's
+    /// array; the spatial filter's runs, the envelope's and the FFT's.</summary>
     private sealed class Workspace(int m, int n)
     {
-        private readonly Fft64.Workspace2D _fft = new(m, n, realOnly: true);
+        private double[]? _closed;
+        private Fft64.Workspace2D? _fft;
         private readonly Fft64.SparseRows _spatial = new();
         private double[] _envelope = new double[1024];
 
         /// <summary>The real part of the 2D DFT of the Morlet (or, with <paramref name="morlet"/> false, the Gabor)
-        /// filter, row by row; valid until the next call.</summary>
+        /// filter, row by row; valid until the next call. From the closed form (<see cref="FourierGabor"/>) where the
+        /// contract's 5 × 5 copies leave out nothing a filter could show, else by the DFT of the spatial filter.</summary>
         public double[] Fourier(double sigma, double theta, double xi, double slant, bool morlet)
         {
+            if (FourierGabor.Applies(m, n, sigma, slant))
+            {
+                _closed ??= GC.AllocateUninitializedArray<double>(m * n);
+                FourierGabor.Fourier(m, n, sigma, theta, xi, slant, morlet, _closed);
+                return _closed;
+            }
+            return Spatial(sigma, theta, xi, slant, morlet);
+        }
+
+        private double[] Spatial(double sigma, double theta, double xi, double slant, bool morlet)
+        {
+            _fft ??= new Fft64.Workspace2D(m, n, realOnly: true);
             if (morlet)
             {
                 Gabor(m, n, sigma, theta, xi, slant, _spatial, ref _envelope);
@@ -356,6 +371,7 @@ public sealed class FilterBank
     }
 
     /// <summary>acc[i] += values[i], lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddTo(Span<double> acc, ReadOnlySpan<double> values)
     {
         int vc = Vector<double>.Count, i = 0;
@@ -364,6 +380,7 @@ public sealed class FilterBank
     }
 
     /// <summary>to[i] = (float)from[i], lane by lane (the same rounding).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Narrow(ReadOnlySpan<double> from, Span<float> to)
     {
         int vc = Vector<double>.Count, i = 0;

@@ -356,7 +356,7 @@ public class ExtractCommandTests
         Assert.Contains("extract", InProcess.Scat("--help").Out);
         var version = InProcess.Scat("--version");
         Assert.Equal(0, version.Exit);
-        Assert.Equal("0.1.0", version.Out.Trim());
+        Assert.Equal("0.2.0", version.Out.Trim());
     }
 
     [Fact]

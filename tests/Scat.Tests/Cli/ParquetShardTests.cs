@@ -93,7 +93,7 @@ public class ParquetShardTests
         Assert.Equal(layout.K, channels.Count);
         Assert.Equal(npz["j2"].AsInt64(), channels.Select(c => c.GetProperty("j2").GetInt64()));
         Assert.Equal(npz["theta1"].AsInt64(), channels.Select(c => c.GetProperty("theta1").GetInt64()));
-        Assert.Equal("0.1.0", m.GetProperty("scat_version").GetString());
+        Assert.Equal("0.2.0", m.GetProperty("scat_version").GetString());
         Assert.True(DateTime.TryParse(m.GetProperty("created").GetString(), out _));
     }
 
