@@ -80,12 +80,31 @@ public sealed class FilterBank
         int m = paddedHeight, n = paddedWidth;
         var wavelets = new Wavelet[j * l];
         float[][] lowPass = [];
-        var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
-        Parallel.For(0, j * l + 1, options, () => new Workspace(m, n), (item, _, ws) =>
+        double slant = 4.0 / l;
+        // θ(t) = (c − t)·π/L, so θ(2c − t) = −θ(t) exactly, and a filter at −θ is the one at θ with the frequency
+        // columns mirrored (v → −v; Q's cross term and μ's second coordinate change sign, κ does not). Where the
+        // closed form applies, one of each such pair is computed and the other mirrored from it. Jobs: the wavelets
+        // (with their mirror partner or −1) from the smallest scale up, the costliest first (the closed form's cost
+        // grows with a filter's width in frequency), φ (as narrow as the widest wavelets) last.
+        int c = (int)Math.Floor(l - l / 2.0 - 1);
+        var jobs = new List<(int Index, int Mirror)>();
+        for (int scale = 0; scale < j; scale++)
         {
-            // The costliest first (the closed form's cost grows with a filter's width in frequency): the wavelets
-            // from the smallest scale up, φ (as narrow as the widest wavelets) last.
-            if (item == j * l)
+            bool closed = FourierGabor.Applies(m, n, 0.8 * Math.Pow(2, scale), slant);
+            for (int t = 0; t < l; t++)
+            {
+                int partner = 2 * c - t;
+                bool paired = closed && partner >= 0 && partner < l && partner != t;
+                if (paired && partner < t) continue; // the partner's job makes it
+                jobs.Add((scale * l + t, paired ? scale * l + partner : -1));
+            }
+        }
+        jobs.Add((-1, -1));
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
+        Parallel.For(0, jobs.Count, options, () => new Workspace(m, n), (item, _, ws) =>
+        {
+            var (index, mirror) = jobs[item];
+            if (index < 0)
             {
                 var phi = ws.Fourier(0.8 * Math.Pow(2, j - 1), 0, 0, 1, morlet: false);
                 var lp = new float[j][];
@@ -93,28 +112,46 @@ public sealed class FilterBank
                 lowPass = lp;
                 return ws;
             }
-            int index = item;
             int scale = index / l, t = index % l;
             double sigma = 0.8 * Math.Pow(2, scale);
-            double theta = (Math.Floor(l - l / 2.0 - 1) - t) * Math.PI / l;
+            double theta = (c - t) * Math.PI / l;
             double xi = 3.0 / 4.0 * Math.PI / Math.Pow(2, scale);
-            double slant = 4.0 / l;
             var fourier = ws.Fourier(sigma, theta, xi, slant, morlet: true);
             int levels = Math.Min(scale + 1, Math.Max(j - 1, 1));
-            var lv = new float[levels][];
-            for (int r = 0; r < levels; r++) lv[r] = PeriodizeFilter(fourier, m, n, r);
-            wavelets[index] = new Wavelet(scale, t, lv);
+            wavelets[index] = new Wavelet(scale, t, Levels(fourier, levels));
+            if (mirror >= 0) wavelets[mirror] = new Wavelet(scale, mirror % l, Levels(ws.MirrorColumns(fourier), levels));
             return ws;
         }, _ => { });
         Wavelets = wavelets;
         LowPass = lowPass;
     }
 
+    private float[][] Levels(double[] fourier, int levels)
+    {
+        var lv = new float[levels][];
+        for (int r = 0; r < levels; r++) lv[r] = PeriodizeFilter(fourier, PaddedHeight, PaddedWidth, r);
+        return lv;
+    }
+
     /// <summary>One worker's buffers for the filters of one size, each made when first needed: the closed form's
     /// array; the spatial filter's runs, the envelope's and the FFT's.</summary>
     private sealed class Workspace(int m, int n)
     {
-        private double[]? _closed;
+        private double[]? _closed, _mirrored;
+
+        /// <summary>filter[k1, (−k2) mod n] for every k1, k2; valid until the next call.</summary>
+        public double[] MirrorColumns(double[] filter)
+        {
+            _mirrored ??= GC.AllocateUninitializedArray<double>(m * n);
+            for (int k1 = 0; k1 < m; k1++)
+            {
+                var from = filter.AsSpan(k1 * n, n);
+                var to = _mirrored.AsSpan(k1 * n, n);
+                to[0] = from[0];
+                for (int k2 = 1; k2 < n; k2++) to[k2] = from[n - k2];
+            }
+            return _mirrored;
+        }
         private Fft64.Workspace2D? _fft;
         private readonly Fft64.SparseRows _spatial = new();
         private double[] _envelope = new double[1024];

@@ -23,9 +23,9 @@ namespace Scat.Transform;
 /// </summary>
 internal static class FourierGabor
 {
-    /// <summary>A term e^−q with q above this is left out: e^−45 ≈ 2.9e−20 of the filter's peak (about 1), below the
+    /// <summary>A term e^−q with q above this is left out: e^−36 ≈ 2.3e−16 of the filter's peak (about 1), one double rounding step there and below the
     /// rounding noise of the DFT construction, and a float32 filter value cannot tell.</summary>
-    internal const double Cut = 45;
+    internal const double Cut = 36;
 
     /// <summary>What the copies beyond the contract's 5 × 5 may add to a filter value, at most, for this method to
     /// be used: far below a float32's resolution at the filter's peak (6e−8).</summary>
