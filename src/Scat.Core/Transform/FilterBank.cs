@@ -84,10 +84,12 @@ public sealed class FilterBank
         // θ(t) = (c − t)·π/L, so θ(2c − t) = −θ(t) exactly, and a filter at −θ is the one at θ with the frequency
         // columns mirrored (v → −v; Q's cross term and μ's second coordinate change sign, κ does not). Where the
         // closed form applies, one of each such pair is computed and the other mirrored from it. Jobs: the wavelets
-        // (with their mirror partner or −1) from the smallest scale up, the costliest first (the closed form's cost
-        // grows with a filter's width in frequency), φ (as narrow as the widest wavelets) last.
+        // (with their mirror partner or −1), the costliest first: those left to the DFT (the widest scales, at large L
+        // on small grids), then the closed form's from the smallest scale up (its cost grows with a filter's width in
+        // frequency); φ (as narrow as the widest wavelets) last.
         int c = (int)Math.Floor(l - l / 2.0 - 1);
-        var jobs = new List<(int Index, int Mirror)>();
+        var dft = new List<(int Index, int Mirror)>();
+        var closedJobs = new List<(int Index, int Mirror)>();
         for (int scale = 0; scale < j; scale++)
         {
             bool closed = FourierGabor.Applies(m, n, 0.8 * Math.Pow(2, scale), slant);
@@ -96,10 +98,10 @@ public sealed class FilterBank
                 int partner = 2 * c - t;
                 bool paired = closed && partner >= 0 && partner < l && partner != t;
                 if (paired && partner < t) continue; // the partner's job makes it
-                jobs.Add((scale * l + t, paired ? scale * l + partner : -1));
+                (closed ? closedJobs : dft).Add((scale * l + t, paired ? scale * l + partner : -1));
             }
         }
-        jobs.Add((-1, -1));
+        var jobs = dft.Concat(closedJobs).Append((-1, -1)).ToList();
         var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
         Parallel.For(0, jobs.Count, options, () => new Workspace(m, n), (item, _, ws) =>
         {

@@ -385,12 +385,13 @@ public class PartedOutputTests(DigitCopies data, ITestOutputHelper log) : IClass
         var version = $"\"scat_version\": \"{Scat.ScatInfo.Version}\"";
         Assert.Contains(version, text);
         File.WriteAllText(manifest, text.Replace(version, "\"scat_version\": \"0.1.0\""));
-        var parts = Directory.GetFiles(dir["out"], "p-*").ToDictionary(f => f, File.ReadAllBytes);
+        var parts = Directory.GetFiles(dir["out"]).ToDictionary(f => f, File.ReadAllBytes); // the manifest too
         var older = ChildProcess.RunScat(Args("--resume"));
         Assert.Equal(1, older.Exit);
         line = Assert.Single(older.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith($"scat: error: --resume refused: the run was started by scat 0.1.0 and this is scat {Scat.ScatInfo.Version}", line);
         foreach (var (f, bytes) in parts) Assert.True(bytes.AsSpan().SequenceEqual(File.ReadAllBytes(f)), $"{f} was changed");
+        Assert.Equal(parts.Keys.Order(), Directory.GetFiles(dir["out"]).Order());
     }
 
     [Fact]

@@ -42,6 +42,16 @@ public sealed class UnixTheoryAttribute : TheoryAttribute
     }
 }
 
+/// <summary>A fact that compares a Vector256 path with its scalar lanes: skipped where Vector256 is not accelerated (both
+/// would be the scalar path).</summary>
+public sealed class Vector256FactAttribute : FactAttribute
+{
+    public Vector256FactAttribute()
+    {
+        if (!System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) Skip = "Vector256 is not accelerated here";
+    }
+}
+
 /// <summary>A fact that needs a small tmpfs mounted (to fill a disk): skipped, with the reason, when mount is refused here.</summary>
 public sealed class TmpfsFactAttribute : FactAttribute
 {

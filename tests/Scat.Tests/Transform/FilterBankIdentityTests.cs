@@ -1,4 +1,5 @@
 using System.Numerics;
+using Scat.Tests.Support;
 using Scat.Transform;
 
 namespace Scat.Tests.Transform;
@@ -69,6 +70,41 @@ public class FilterBankIdentityTests
             for (int r = 0; r < wavelets[i].Length; r++) AssertSameFloats(wavelets[i][r], bank.Wavelets[i].Levels[r], $"ψ {i} at r={r}");
         }
         Assert.Equal(l, left); // the L wavelets of the largest scale
+    }
+
+    [Fact]
+    public void TheClosedFormIsWhatBuildsTheBank()
+    {
+        // Where it applies (every filter at L = 8), the bank's floats are the closed form's, not the DFT's: they agree
+        // to the rounding (BanksMatchTheDftConstruction) and so differ from them in some last bits.
+        var bank = new FilterBank(264, 264, 2, 8);
+        var (wavelets, _) = ReferenceFilterBank.Build(264, 264, 2, 8);
+        for (int i = 0; i < wavelets.Length; i++)
+        {
+            var (a, b) = (wavelets[i][0], bank.Wavelets[i].Levels[0]);
+            Assert.True(Enumerable.Range(0, a.Length).Any(e => BitConverter.SingleToInt32Bits(a[e]) != BitConverter.SingleToInt32Bits(b[e])),
+                $"ψ {i} is the DFT construction's bit for bit");
+        }
+    }
+
+    [Vector256Fact]
+    public void TheVectorAndScalarLanesGiveTheSameBank()
+    {
+        foreach (var (hp, wp, j, l) in new[] { (264, 264, 2, 8), (344, 472, 3, 8), (36, 44, 2, 3) })
+        {
+            var vector = new FilterBank(hp, wp, j, l);
+            FilterBank scalar;
+            try
+            {
+                FourierGabor.ScalarForTests = true;
+                scalar = new FilterBank(hp, wp, j, l);
+            }
+            finally { FourierGabor.ScalarForTests = false; }
+            for (int i = 0; i < vector.Wavelets.Count; i++)
+                for (int r = 0; r < vector.Wavelets[i].Levels.Length; r++)
+                    AssertSameFloats(vector.Wavelets[i].Levels[r], scalar.Wavelets[i].Levels[r], $"{hp}x{wp} ψ {i} at r={r}");
+            for (int r = 0; r < vector.LowPass.Length; r++) AssertSameFloats(vector.LowPass[r], scalar.LowPass[r], $"{hp}x{wp} φ at r={r}");
+        }
     }
 
     [Theory]

@@ -483,6 +483,13 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// of its transform run in the core's cache.</summary>
     private const int CacheBytes = 128 * 1024;
 
+    /// <summary>Bytes of each array a column strip spans in one row, at the least (4 cache lines): where the strip that
+    /// fits <see cref="CacheBytes"/> is narrower (large planes: one column of 16 lanes at 520², one of 8 at 1032²),
+    /// each row's run used only part of the lines it brought in, and the column passes at 1032² were 3-4× slower per
+    /// element than the row passes. Measured on a 2-core AVX2 machine (docs/benchmarks.md, issue 20): 8 columns of 8
+    /// lanes 1.4× faster at 1024², ~10 % at 512², the same at 256² and below (their strips are already this wide).</summary>
+    private const int StripRowBytes = 256;
+
     /// <summary>Rows transformed together: each butterfly serves them all, and they stay in cache.</summary>
     private int RowsTogether(int w) => Math.Max(1, CacheBytes / (w * _lanes * 2 * sizeof(float)));
 
@@ -498,7 +505,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     private void Columns(Slot s, int h, int w, int count, bool inverse)
     {
         int row = w * _lanes;
-        int strip = Math.Clamp(CacheBytes / (h * _lanes * 2 * sizeof(float)), 1, count);
+        int strip = Math.Clamp(Math.Max(CacheBytes / (h * _lanes * 2 * sizeof(float)), StripRowBytes / (_lanes * sizeof(float))), 1, count);
         int full = count / strip, rest = count - full * strip;
         if (full > 0)
             _ffts[h].Transform(s.Re, s.Im, ScratchRe, ScratchIm, full, strip * _lanes, row, strip * _lanes, inverse, width: _width);
