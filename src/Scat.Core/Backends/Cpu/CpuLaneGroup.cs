@@ -486,8 +486,9 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// <summary>Bytes of each array a column strip spans in one row, at the least (4 cache lines): where the strip that
     /// fits <see cref="CacheBytes"/> is narrower (large planes: one column of 16 lanes at 520², one of 8 at 1032²),
     /// each row's run used only part of the lines it brought in, and the column passes at 1032² were 3-4× slower per
-    /// element than the row passes. Measured on a 2-core AVX2 machine (docs/benchmarks.md, issue 20): 8 columns of 8
-    /// lanes 1.4× faster at 1024², ~10 % at 512², the same at 256² and below (their strips are already this wide).</summary>
+    /// element than the row passes. Measured on a 2-core AVX-512 machine (docs/benchmarks.md, issue 20): 8 columns of 8
+    /// lanes 1.4× faster at 1024², ~10 % at 512²; 4 columns of 16 lanes instead of 3 at 264² 13 % faster; 136² and
+    /// below unchanged (their strips are already this wide).</summary>
     private const int StripRowBytes = 256;
 
     /// <summary>Rows transformed together: each butterfly serves them all, and they stay in cache.</summary>
