@@ -39,11 +39,12 @@ def codelet(p, bits):
     w(f"    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
     w(f"    [SkipLocalsInit]")
     w(f"    private static void Odd{p}x{bits}(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,")
-    w(f"        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)")
+    w(f"        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)")
     w(f"    {{")
     w(f"        Span<{V}<float>> pairs = stackalloc {V}<float>[{4 * h}];")
     w(f"        ref {V}<float> t = ref MemoryMarshal.GetReference(pairs);")
     w(f"        {V}<float> zero = {V}<float>.Zero;")
+    w(f"        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)")
     w(f"        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)")
     w(f"        for (int bb = 0; bb < block; bb += {V}<float>.Count)")
     w(f"        {{")
@@ -115,7 +116,7 @@ def main():
         "    private static bool HasCodelet(int p) => p is " + " or ".join(str(p) for p in PRIMES) + ";",
         "",
         "    private static void OddCodelet<TV>(int p, ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,",
-        "        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle) where TV : unmanaged, IVec<TV>",
+        "        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle) where TV : unmanaged, IVec<TV>",
         "    {",
     ]
     for bits in WIDTHS:
@@ -124,7 +125,7 @@ def main():
         parts.append("            switch (p)")
         parts.append("            {")
         for p in PRIMES:
-            parts.append(f"                case {p}: Odd{p}x{bits}(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;")
+            parts.append(f"                case {p}: Odd{p}x{bits}(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;")
         parts.append("            }")
         parts.append("        }")
     parts += [

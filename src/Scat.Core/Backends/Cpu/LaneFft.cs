@@ -175,36 +175,30 @@ internal sealed partial class LaneFft
         int inStride = m * elementStride, outStride = ns * elementStride;
         bool odd = radix % 2 == 1, codelet = odd && _codelets && HasCodelet(radix);
         Span<float> tw = !odd ? default : radix <= 63 ? stackalloc float[2 * radix] : new float[2 * radix];
+        // Butterfly j = g·ns + k reads from j and writes to g·ns·radix + k: for each k (one set of twiddles), one call
+        // runs all m / ns groups g, each a step of ns elements on the input and ns·radix on the output.
+        int groups = m / ns, inGroup = ns * elementStride, outGroup = ns * radix * elementStride;
         for (int k = 0; k < ns; k++)
         {
+            int inOff = baseOff + k * elementStride, outOff = inOff;
             if (odd)
             {
                 // This column's twiddles (cosine, sine of the direction), the same for every butterfly of the column.
                 if (k != 0)
                     for (int r = 1; r < radix; r++) { tw[2 * r] = twr[k * radix + r]; tw[2 * r + 1] = Sin(twi[k * radix + r], sign); }
-                for (int g = 0; g < m / ns; g++)
-                {
-                    int inOff = baseOff + (g * ns + k) * elementStride, outOff = baseOff + (g * ns * radix + k) * elementStride;
-                    if (codelet)
-                        OddCodelet<TV>(radix, ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride,
-                            ref MemoryMarshal.GetReference(tw), inverse, k != 0);
-                    else
-                        RadixOdd<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride,
-                            tw, radix, inverse, k != 0);
-                }
+                if (codelet)
+                    OddCodelet<TV>(radix, ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride,
+                        groups, inGroup, outGroup, ref MemoryMarshal.GetReference(tw), inverse, k != 0);
+                else
+                    RadixOdd<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride,
+                        groups, inGroup, outGroup, tw, radix, inverse, k != 0);
                 continue;
             }
-            for (int g = 0; g < m / ns; g++)
+            switch (radix)
             {
-                int j = g * ns + k;
-                int inOff = baseOff + j * elementStride;
-                int outOff = baseOff + (g * ns * radix + k) * elementStride;
-                switch (radix)
-                {
-                    case 2: Radix2<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, twr, twi, k, sign, k != 0); break;
-                    case 4: Radix4<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, twr, twi, k, sign, k != 0); break;
-                    case 8: Radix8<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, twr, twi, k, sign, k != 0); break;
-                }
+                case 2: Radix2<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, twr, twi, k, sign, k != 0); break;
+                case 4: Radix4<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, twr, twi, k, sign, k != 0); break;
+                case 8: Radix8<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, twr, twi, k, sign, k != 0); break;
             }
         }
     }
@@ -228,9 +222,10 @@ internal sealed partial class LaneFft
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Radix2<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
         TV c1 = TV.Splat(twr[k * 2 + 1]), s1 = TV.Splat(Sin(twi[k * 2 + 1], sign));
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
             for (int bb = 0; bb < block; bb += TV.Count)
             {
@@ -247,11 +242,12 @@ internal sealed partial class LaneFft
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Radix4<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
         TV c1 = TV.Splat(twr[k * 4 + 1]), s1 = TV.Splat(Sin(twi[k * 4 + 1], sign));
         TV c2 = TV.Splat(twr[k * 4 + 2]), s2 = TV.Splat(Sin(twi[k * 4 + 2], sign));
         TV c3 = TV.Splat(twr[k * 4 + 3]), s3 = TV.Splat(Sin(twi[k * 4 + 3], sign));
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
             for (int bb = 0; bb < block; bb += TV.Count)
             {
@@ -298,7 +294,7 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Radix8<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
         Span<float> c = stackalloc float[8];
         Span<float> s = stackalloc float[8];
@@ -306,6 +302,7 @@ internal sealed partial class LaneFft
         const float h = 0.70710678118654752440f;
         TV vh = TV.Splat(h);
         TV zero = TV.Splat(0f);
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
             for (int bb = 0; bb < block; bb += TV.Count)
             {
@@ -366,7 +363,7 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private void RadixOdd<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, Span<float> tw, int p, bool inverse, bool twiddle) where TV : unmanaged, IVec<TV>
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, Span<float> tw, int p, bool inverse, bool twiddle) where TV : unmanaged, IVec<TV>
     {
         var (cosTable, sinTable) = _oddTables[p];
         ref float cosT = ref MemoryMarshal.GetArrayDataReference(cosTable);
@@ -378,6 +375,7 @@ internal sealed partial class LaneFft
         ref TV br = ref Unsafe.Add(ref ar, 2 * h);
         ref TV bi = ref Unsafe.Add(ref ar, 3 * h);
         TV zero = TV.Splat(0f);
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
             for (int bb = 0; bb < block; bb += TV.Count)
             {

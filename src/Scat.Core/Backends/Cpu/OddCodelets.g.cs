@@ -11,42 +11,42 @@ internal sealed partial class LaneFft
     private static bool HasCodelet(int p) => p is 3 or 5 or 7 or 11 or 13 or 17;
 
     private static void OddCodelet<TV>(int p, ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle) where TV : unmanaged, IVec<TV>
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle) where TV : unmanaged, IVec<TV>
     {
         if (typeof(TV) == typeof(V128))
         {
             switch (p)
             {
-                case 3: Odd3x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
-                case 5: Odd5x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
-                case 7: Odd7x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
-                case 11: Odd11x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
-                case 13: Odd13x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
-                case 17: Odd17x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
+                case 3: Odd3x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 5: Odd5x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 7: Odd7x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 11: Odd11x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 13: Odd13x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 17: Odd17x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
             }
         }
         if (typeof(TV) == typeof(V256))
         {
             switch (p)
             {
-                case 3: Odd3x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
-                case 5: Odd5x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
-                case 7: Odd7x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
-                case 11: Odd11x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
-                case 13: Odd13x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
-                case 17: Odd17x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
+                case 3: Odd3x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 5: Odd5x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 7: Odd7x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 11: Odd11x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 13: Odd13x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 17: Odd17x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
             }
         }
         if (typeof(TV) == typeof(V512))
         {
             switch (p)
             {
-                case 3: Odd3x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
-                case 5: Odd5x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
-                case 7: Odd7x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
-                case 11: Odd11x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
-                case 13: Odd13x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
-                case 17: Odd17x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, ref tw, inverse, twiddle); return;
+                case 3: Odd3x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 5: Odd5x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 7: Odd7x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 11: Odd11x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 13: Odd13x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 17: Odd17x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
             }
         }
         throw new ArgumentOutOfRangeException(nameof(p));
@@ -55,11 +55,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd3x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector128<float>> pairs = stackalloc Vector128<float>[4];
         ref Vector128<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector128<float> zero = Vector128<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
         {
@@ -105,11 +106,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd5x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector128<float>> pairs = stackalloc Vector128<float>[8];
         ref Vector128<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector128<float> zero = Vector128<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
         {
@@ -190,11 +192,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd7x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector128<float>> pairs = stackalloc Vector128<float>[12];
         ref Vector128<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector128<float> zero = Vector128<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
         {
@@ -327,11 +330,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd11x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector128<float>> pairs = stackalloc Vector128<float>[20];
         ref Vector128<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector128<float> zero = Vector128<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
         {
@@ -587,11 +591,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd13x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector128<float>> pairs = stackalloc Vector128<float>[24];
         ref Vector128<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector128<float> zero = Vector128<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
         {
@@ -912,11 +917,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd17x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector128<float>> pairs = stackalloc Vector128<float>[32];
         ref Vector128<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector128<float> zero = Vector128<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
         {
@@ -1411,11 +1417,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd3x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector256<float>> pairs = stackalloc Vector256<float>[4];
         ref Vector256<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector256<float> zero = Vector256<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
         {
@@ -1461,11 +1468,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd5x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector256<float>> pairs = stackalloc Vector256<float>[8];
         ref Vector256<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector256<float> zero = Vector256<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
         {
@@ -1546,11 +1554,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd7x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector256<float>> pairs = stackalloc Vector256<float>[12];
         ref Vector256<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector256<float> zero = Vector256<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
         {
@@ -1683,11 +1692,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd11x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector256<float>> pairs = stackalloc Vector256<float>[20];
         ref Vector256<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector256<float> zero = Vector256<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
         {
@@ -1943,11 +1953,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd13x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector256<float>> pairs = stackalloc Vector256<float>[24];
         ref Vector256<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector256<float> zero = Vector256<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
         {
@@ -2268,11 +2279,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd17x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector256<float>> pairs = stackalloc Vector256<float>[32];
         ref Vector256<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector256<float> zero = Vector256<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
         {
@@ -2767,11 +2779,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd3x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector512<float>> pairs = stackalloc Vector512<float>[4];
         ref Vector512<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector512<float> zero = Vector512<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
         {
@@ -2817,11 +2830,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd5x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector512<float>> pairs = stackalloc Vector512<float>[8];
         ref Vector512<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector512<float> zero = Vector512<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
         {
@@ -2902,11 +2916,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd7x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector512<float>> pairs = stackalloc Vector512<float>[12];
         ref Vector512<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector512<float> zero = Vector512<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
         {
@@ -3039,11 +3054,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd11x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector512<float>> pairs = stackalloc Vector512<float>[20];
         ref Vector512<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector512<float> zero = Vector512<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
         {
@@ -3299,11 +3315,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd13x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector512<float>> pairs = stackalloc Vector512<float>[24];
         ref Vector512<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector512<float> zero = Vector512<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
         {
@@ -3624,11 +3641,12 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd17x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Span<Vector512<float>> pairs = stackalloc Vector512<float>[32];
         ref Vector512<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector512<float> zero = Vector512<float>.Zero;
+        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
         {
