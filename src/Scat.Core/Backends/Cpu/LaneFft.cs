@@ -54,6 +54,9 @@ internal sealed partial class LaneFft
 
     public IReadOnlyList<int> Radices => _radices;
 
+    /// <summary>Whether a length's radices all have an unrolled butterfly (2, 4, 8 and the codelet primes).</summary>
+    public static bool IsUnrolled(int length) => Factor(length).All(r => r is 1 or 2 or 4 or 8 || HasCodelet(r));
+
     private static int[] Factor(int n)
     {
         var list = new List<int>();

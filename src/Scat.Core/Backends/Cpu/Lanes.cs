@@ -133,20 +133,40 @@ internal readonly record struct LanePlan(int Lanes, int Width)
     /// of 128 bits twice as slow everywhere, so no plan goes below 8 lanes).</summary>
     internal const long WideGroupBytes = 16L << 20;
 
+    /// <summary>Bytes of a group's order-2 working set above which 8 lanes of 256 bits beat 16 of 512 where every FFT of
+    /// the layout runs on unrolled butterflies (radices 2, 4, 8 and the codelet primes), measured on a 2-core AVX-512
+    /// machine (docs/benchmarks.md, issue 20, 2026-12-04; RGB, J = 2): 8 lanes 10–20 % faster at 264² (8·3·11, 7.3 MB
+    /// for 16 lanes) and 11 % at 392² (8·7·7), the same at 200² (8·5·5, 4.2 MB). Where a large prime takes the
+    /// table-driven butterfly, 16 lanes were as fast or faster up to <see cref="WideGroupBytes"/>: 7–24 % at 328²
+    /// (8·41), 0–29 % at 232² (8·29).</summary>
+    internal const long UnrolledWideGroupBytes = 4L << 20;
+
     /// <summary>The plan with the widest vectors of this machine (<see cref="Simd.Lanes"/> planes).</summary>
     public static LanePlan Widest => new(Simd.Lanes, Simd.Lanes == 16 ? 512 : Simd.Width);
 
     /// <summary>
     /// The plan for a layout: the widest lanes while a group's order-2 working set stays within
-    /// <see cref="WideGroupBytes"/>, else 8 lanes of 256 bits where the widest are 16 of 512.
+    /// <see cref="WideGroupBytes"/> (<see cref="UnrolledWideGroupBytes"/> where every FFT length of the layout runs on
+    /// unrolled butterflies), else 8 lanes of 256 bits where the widest are 16 of 512.
     /// <c>SCAT_CPU_LANES</c> (16, 8 or 4; for benchmarks) forces a lane count this machine runs.
     /// </summary>
     public static LanePlan For(ScatteringLayout layout)
     {
         if (Forced() is { } forced) return forced;
         var widest = Widest;
-        if (widest.Lanes == 16 && WorkingSetPerLane(layout) * 16 > WideGroupBytes) return new(8, 256);
+        if (widest.Lanes != 16) return widest;
+        long set = WorkingSetPerLane(layout) * 16;
+        if (set > WideGroupBytes || (set > UnrolledWideGroupBytes && Unrolled(layout))) return new(8, 256);
         return widest;
+    }
+
+    /// <summary>Whether every FFT length of the layout (each side at every resolution) factors into radices with an
+    /// unrolled butterfly.</summary>
+    internal static bool Unrolled(ScatteringLayout layout)
+    {
+        for (int r = 0; r <= layout.J; r++)
+            if (!LaneFft.IsUnrolled(layout.PaddedHeight >> r) || !LaneFft.IsUnrolled(layout.PaddedWidth >> r)) return false;
+        return true;
     }
 
     /// <summary>Bytes per lane of the order-2 loop's spectra: W1, the band and the FFT scratch at resolution 1 and

@@ -104,6 +104,17 @@ public class DeterminismTests
         Assert.True(large.Lanes <= small.Lanes);
         // Where the widest groups are 16 planes of 512 bits, a 1024² group holds 8 planes of 256 bits: half the memory.
         if (small.Lanes == 16) Assert.Equal(new LanePlan(8, 256), large);
+        // 256² pads to 264² = 8·3·11, every butterfly unrolled: 8 lanes above 4 MiB; 224² pads to 232² = 8·29, whose
+        // table-driven 29-point butterfly keeps 16 lanes up to 16 MiB.
+        var p256 = new ScatteringLayout(256, 256, 2, 8, 2);
+        var p224 = new ScatteringLayout(224, 224, 2, 8, 2);
+        Assert.True(LanePlan.Unrolled(p256));
+        Assert.False(LanePlan.Unrolled(p224));
+        if (small.Lanes == 16)
+        {
+            Assert.Equal(new LanePlan(8, 256), LanePlan.For(p256));
+            Assert.Equal(LanePlan.Widest, LanePlan.For(p224));
+        }
     }
 
     [Theory]
