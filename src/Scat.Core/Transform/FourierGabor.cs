@@ -197,7 +197,9 @@ internal static class FourierGabor
 
     /// <summary>Tests: take the scalar lanes even where Vector256 is accelerated (the values are the same bits either
     /// way, which is what the test checks, so a bank built meanwhile by another test is unaffected).</summary>
-    internal static volatile bool ScalarForTests;
+    internal static bool ScalarForTests { get => _scalarForTests; set => _scalarForTests = value; }
+
+    private static volatile bool _scalarForTests;
 
     private static long Mod(long x, int m) => ((x % m) + m) % m;
 }

@@ -229,18 +229,18 @@ internal sealed partial class LaneFft
     {
         TV c1 = TV.Splat(twr[k * 2 + 1]), s1 = TV.Splat(Sin(twi[k * 2 + 1], sign));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
-            for (int bb = 0; bb < block; bb += TV.Count)
-            {
-                int b = so + bb;
-                TV x0r = TV.Load(ref Unsafe.Add(ref sr, inOff + b)), x0i = TV.Load(ref Unsafe.Add(ref si, inOff + b));
-                TV x1r = TV.Load(ref Unsafe.Add(ref sr, inOff + inStride + b)), x1i = TV.Load(ref Unsafe.Add(ref si, inOff + inStride + b));
-                if (twiddle) Twiddle(ref x1r, ref x1i, c1, s1);
-                TV.Store(TV.Add(x0r, x1r), ref Unsafe.Add(ref dr, outOff + b));
-                TV.Store(TV.Add(x0i, x1i), ref Unsafe.Add(ref di, outOff + b));
-                TV.Store(TV.Sub(x0r, x1r), ref Unsafe.Add(ref dr, outOff + outStride + b));
-                TV.Store(TV.Sub(x0i, x1i), ref Unsafe.Add(ref di, outOff + outStride + b));
-            }
+            for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+                for (int bb = 0; bb < block; bb += TV.Count)
+                {
+                    int b = so + bb;
+                    TV x0r = TV.Load(ref Unsafe.Add(ref sr, inOff + b)), x0i = TV.Load(ref Unsafe.Add(ref si, inOff + b));
+                    TV x1r = TV.Load(ref Unsafe.Add(ref sr, inOff + inStride + b)), x1i = TV.Load(ref Unsafe.Add(ref si, inOff + inStride + b));
+                    if (twiddle) Twiddle(ref x1r, ref x1i, c1, s1);
+                    TV.Store(TV.Add(x0r, x1r), ref Unsafe.Add(ref dr, outOff + b));
+                    TV.Store(TV.Add(x0i, x1i), ref Unsafe.Add(ref di, outOff + b));
+                    TV.Store(TV.Sub(x0r, x1r), ref Unsafe.Add(ref dr, outOff + outStride + b));
+                    TV.Store(TV.Sub(x0i, x1i), ref Unsafe.Add(ref di, outOff + outStride + b));
+                }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -251,29 +251,29 @@ internal sealed partial class LaneFft
         TV c2 = TV.Splat(twr[k * 4 + 2]), s2 = TV.Splat(Sin(twi[k * 4 + 2], sign));
         TV c3 = TV.Splat(twr[k * 4 + 3]), s3 = TV.Splat(Sin(twi[k * 4 + 3], sign));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
-            for (int bb = 0; bb < block; bb += TV.Count)
-            {
-                int b = so + bb;
-                int o = inOff + b;
-                TV x0r = TV.Load(ref Unsafe.Add(ref sr, o)), x0i = TV.Load(ref Unsafe.Add(ref si, o));
-                TV x1r = TV.Load(ref Unsafe.Add(ref sr, o + inStride)), x1i = TV.Load(ref Unsafe.Add(ref si, o + inStride));
-                TV x2r = TV.Load(ref Unsafe.Add(ref sr, o + 2 * inStride)), x2i = TV.Load(ref Unsafe.Add(ref si, o + 2 * inStride));
-                TV x3r = TV.Load(ref Unsafe.Add(ref sr, o + 3 * inStride)), x3i = TV.Load(ref Unsafe.Add(ref si, o + 3 * inStride));
-                if (twiddle)
+            for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+                for (int bb = 0; bb < block; bb += TV.Count)
                 {
-                    Twiddle(ref x1r, ref x1i, c1, s1);
-                    Twiddle(ref x2r, ref x2i, c2, s2);
-                    Twiddle(ref x3r, ref x3i, c3, s3);
+                    int b = so + bb;
+                    int o = inOff + b;
+                    TV x0r = TV.Load(ref Unsafe.Add(ref sr, o)), x0i = TV.Load(ref Unsafe.Add(ref si, o));
+                    TV x1r = TV.Load(ref Unsafe.Add(ref sr, o + inStride)), x1i = TV.Load(ref Unsafe.Add(ref si, o + inStride));
+                    TV x2r = TV.Load(ref Unsafe.Add(ref sr, o + 2 * inStride)), x2i = TV.Load(ref Unsafe.Add(ref si, o + 2 * inStride));
+                    TV x3r = TV.Load(ref Unsafe.Add(ref sr, o + 3 * inStride)), x3i = TV.Load(ref Unsafe.Add(ref si, o + 3 * inStride));
+                    if (twiddle)
+                    {
+                        Twiddle(ref x1r, ref x1i, c1, s1);
+                        Twiddle(ref x2r, ref x2i, c2, s2);
+                        Twiddle(ref x3r, ref x3i, c3, s3);
+                    }
+                    Butterfly4(x0r, x0i, x1r, x1i, x2r, x2i, x3r, x3i, sign,
+                        out TV y0r, out TV y0i, out TV y1r, out TV y1i, out TV y2r, out TV y2i, out TV y3r, out TV y3i);
+                    int d = outOff + b;
+                    TV.Store(y0r, ref Unsafe.Add(ref dr, d)); TV.Store(y0i, ref Unsafe.Add(ref di, d));
+                    TV.Store(y1r, ref Unsafe.Add(ref dr, d + outStride)); TV.Store(y1i, ref Unsafe.Add(ref di, d + outStride));
+                    TV.Store(y2r, ref Unsafe.Add(ref dr, d + 2 * outStride)); TV.Store(y2i, ref Unsafe.Add(ref di, d + 2 * outStride));
+                    TV.Store(y3r, ref Unsafe.Add(ref dr, d + 3 * outStride)); TV.Store(y3i, ref Unsafe.Add(ref di, d + 3 * outStride));
                 }
-                Butterfly4(x0r, x0i, x1r, x1i, x2r, x2i, x3r, x3i, sign,
-                    out TV y0r, out TV y0i, out TV y1r, out TV y1i, out TV y2r, out TV y2i, out TV y3r, out TV y3i);
-                int d = outOff + b;
-                TV.Store(y0r, ref Unsafe.Add(ref dr, d)); TV.Store(y0i, ref Unsafe.Add(ref di, d));
-                TV.Store(y1r, ref Unsafe.Add(ref dr, d + outStride)); TV.Store(y1i, ref Unsafe.Add(ref di, d + outStride));
-                TV.Store(y2r, ref Unsafe.Add(ref dr, d + 2 * outStride)); TV.Store(y2i, ref Unsafe.Add(ref di, d + 2 * outStride));
-                TV.Store(y3r, ref Unsafe.Add(ref dr, d + 3 * outStride)); TV.Store(y3i, ref Unsafe.Add(ref di, d + 3 * outStride));
-            }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -306,61 +306,61 @@ internal sealed partial class LaneFft
         TV vh = TV.Splat(h);
         TV zero = TV.Splat(0f);
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
-            for (int bb = 0; bb < block; bb += TV.Count)
-            {
-                int b = so + bb;
-                int o = inOff + b;
-                TV x0r = TV.Load(ref Unsafe.Add(ref sr, o)), x0i = TV.Load(ref Unsafe.Add(ref si, o));
-                TV x1r = TV.Load(ref Unsafe.Add(ref sr, o + inStride)), x1i = TV.Load(ref Unsafe.Add(ref si, o + inStride));
-                TV x2r = TV.Load(ref Unsafe.Add(ref sr, o + 2 * inStride)), x2i = TV.Load(ref Unsafe.Add(ref si, o + 2 * inStride));
-                TV x3r = TV.Load(ref Unsafe.Add(ref sr, o + 3 * inStride)), x3i = TV.Load(ref Unsafe.Add(ref si, o + 3 * inStride));
-                TV x4r = TV.Load(ref Unsafe.Add(ref sr, o + 4 * inStride)), x4i = TV.Load(ref Unsafe.Add(ref si, o + 4 * inStride));
-                TV x5r = TV.Load(ref Unsafe.Add(ref sr, o + 5 * inStride)), x5i = TV.Load(ref Unsafe.Add(ref si, o + 5 * inStride));
-                TV x6r = TV.Load(ref Unsafe.Add(ref sr, o + 6 * inStride)), x6i = TV.Load(ref Unsafe.Add(ref si, o + 6 * inStride));
-                TV x7r = TV.Load(ref Unsafe.Add(ref sr, o + 7 * inStride)), x7i = TV.Load(ref Unsafe.Add(ref si, o + 7 * inStride));
-                if (twiddle)
+            for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+                for (int bb = 0; bb < block; bb += TV.Count)
                 {
-                    Twiddle(ref x1r, ref x1i, c[1], s[1]); Twiddle(ref x2r, ref x2i, c[2], s[2]);
-                    Twiddle(ref x3r, ref x3i, c[3], s[3]); Twiddle(ref x4r, ref x4i, c[4], s[4]);
-                    Twiddle(ref x5r, ref x5i, c[5], s[5]); Twiddle(ref x6r, ref x6i, c[6], s[6]);
-                    Twiddle(ref x7r, ref x7i, c[7], s[7]);
+                    int b = so + bb;
+                    int o = inOff + b;
+                    TV x0r = TV.Load(ref Unsafe.Add(ref sr, o)), x0i = TV.Load(ref Unsafe.Add(ref si, o));
+                    TV x1r = TV.Load(ref Unsafe.Add(ref sr, o + inStride)), x1i = TV.Load(ref Unsafe.Add(ref si, o + inStride));
+                    TV x2r = TV.Load(ref Unsafe.Add(ref sr, o + 2 * inStride)), x2i = TV.Load(ref Unsafe.Add(ref si, o + 2 * inStride));
+                    TV x3r = TV.Load(ref Unsafe.Add(ref sr, o + 3 * inStride)), x3i = TV.Load(ref Unsafe.Add(ref si, o + 3 * inStride));
+                    TV x4r = TV.Load(ref Unsafe.Add(ref sr, o + 4 * inStride)), x4i = TV.Load(ref Unsafe.Add(ref si, o + 4 * inStride));
+                    TV x5r = TV.Load(ref Unsafe.Add(ref sr, o + 5 * inStride)), x5i = TV.Load(ref Unsafe.Add(ref si, o + 5 * inStride));
+                    TV x6r = TV.Load(ref Unsafe.Add(ref sr, o + 6 * inStride)), x6i = TV.Load(ref Unsafe.Add(ref si, o + 6 * inStride));
+                    TV x7r = TV.Load(ref Unsafe.Add(ref sr, o + 7 * inStride)), x7i = TV.Load(ref Unsafe.Add(ref si, o + 7 * inStride));
+                    if (twiddle)
+                    {
+                        Twiddle(ref x1r, ref x1i, c[1], s[1]); Twiddle(ref x2r, ref x2i, c[2], s[2]);
+                        Twiddle(ref x3r, ref x3i, c[3], s[3]); Twiddle(ref x4r, ref x4i, c[4], s[4]);
+                        Twiddle(ref x5r, ref x5i, c[5], s[5]); Twiddle(ref x6r, ref x6i, c[6], s[6]);
+                        Twiddle(ref x7r, ref x7i, c[7], s[7]);
+                    }
+                    // Even and odd halves, each a 4-point DFT.
+                    Butterfly4(x0r, x0i, x2r, x2i, x4r, x4i, x6r, x6i, sign,
+                        out TV e0r, out TV e0i, out TV e1r, out TV e1i, out TV e2r, out TV e2i, out TV e3r, out TV e3i);
+                    Butterfly4(x1r, x1i, x3r, x3i, x5r, x5i, x7r, x7i, sign,
+                        out TV o0r, out TV o0i, out TV o1r, out TV o1i, out TV o2r, out TV o2i, out TV o3r, out TV o3i);
+                    // ω8^q · O_q with ω8 = e^{sign·iπ/4}
+                    TV t1r, t1i, t2r, t2i, t3r, t3i;
+                    if (sign < 0)
+                    {
+                        // ω8 = (h, −h): (a + ib)(h − ih) = h(a + b) + i h(b − a)
+                        t1r = TV.Mul(vh, TV.Add(o1r, o1i)); t1i = TV.Mul(vh, TV.Sub(o1i, o1r));
+                        // ω8² = −i: (a + ib)(−i) = b − ia
+                        t2r = o2i; t2i = TV.Sub(zero, o2r);
+                        // ω8³ = (−h, −h): (a + ib)(−h − ih) = h(b − a) − i h(a + b)
+                        t3r = TV.Mul(vh, TV.Sub(o3i, o3r)); t3i = TV.Sub(zero, TV.Mul(vh, TV.Add(o3r, o3i)));
+                    }
+                    else
+                    {
+                        // ω8 = (h, h): h(a − b) + i h(a + b)
+                        t1r = TV.Mul(vh, TV.Sub(o1r, o1i)); t1i = TV.Mul(vh, TV.Add(o1r, o1i));
+                        // ω8² = i: −b + ia
+                        t2r = TV.Sub(zero, o2i); t2i = o2r;
+                        // ω8³ = (−h, h): (a + ib)(−h + ih) = −h(a + b) + i h(a − b)
+                        t3r = TV.Sub(zero, TV.Mul(vh, TV.Add(o3r, o3i))); t3i = TV.Mul(vh, TV.Sub(o3r, o3i));
+                    }
+                    int d = outOff + b;
+                    TV.Store(TV.Add(e0r, o0r), ref Unsafe.Add(ref dr, d)); TV.Store(TV.Add(e0i, o0i), ref Unsafe.Add(ref di, d));
+                    TV.Store(TV.Add(e1r, t1r), ref Unsafe.Add(ref dr, d + outStride)); TV.Store(TV.Add(e1i, t1i), ref Unsafe.Add(ref di, d + outStride));
+                    TV.Store(TV.Add(e2r, t2r), ref Unsafe.Add(ref dr, d + 2 * outStride)); TV.Store(TV.Add(e2i, t2i), ref Unsafe.Add(ref di, d + 2 * outStride));
+                    TV.Store(TV.Add(e3r, t3r), ref Unsafe.Add(ref dr, d + 3 * outStride)); TV.Store(TV.Add(e3i, t3i), ref Unsafe.Add(ref di, d + 3 * outStride));
+                    TV.Store(TV.Sub(e0r, o0r), ref Unsafe.Add(ref dr, d + 4 * outStride)); TV.Store(TV.Sub(e0i, o0i), ref Unsafe.Add(ref di, d + 4 * outStride));
+                    TV.Store(TV.Sub(e1r, t1r), ref Unsafe.Add(ref dr, d + 5 * outStride)); TV.Store(TV.Sub(e1i, t1i), ref Unsafe.Add(ref di, d + 5 * outStride));
+                    TV.Store(TV.Sub(e2r, t2r), ref Unsafe.Add(ref dr, d + 6 * outStride)); TV.Store(TV.Sub(e2i, t2i), ref Unsafe.Add(ref di, d + 6 * outStride));
+                    TV.Store(TV.Sub(e3r, t3r), ref Unsafe.Add(ref dr, d + 7 * outStride)); TV.Store(TV.Sub(e3i, t3i), ref Unsafe.Add(ref di, d + 7 * outStride));
                 }
-                // Even and odd halves, each a 4-point DFT.
-                Butterfly4(x0r, x0i, x2r, x2i, x4r, x4i, x6r, x6i, sign,
-                    out TV e0r, out TV e0i, out TV e1r, out TV e1i, out TV e2r, out TV e2i, out TV e3r, out TV e3i);
-                Butterfly4(x1r, x1i, x3r, x3i, x5r, x5i, x7r, x7i, sign,
-                    out TV o0r, out TV o0i, out TV o1r, out TV o1i, out TV o2r, out TV o2i, out TV o3r, out TV o3i);
-                // ω8^q · O_q with ω8 = e^{sign·iπ/4}
-                TV t1r, t1i, t2r, t2i, t3r, t3i;
-                if (sign < 0)
-                {
-                    // ω8 = (h, −h): (a + ib)(h − ih) = h(a + b) + i h(b − a)
-                    t1r = TV.Mul(vh, TV.Add(o1r, o1i)); t1i = TV.Mul(vh, TV.Sub(o1i, o1r));
-                    // ω8² = −i: (a + ib)(−i) = b − ia
-                    t2r = o2i; t2i = TV.Sub(zero, o2r);
-                    // ω8³ = (−h, −h): (a + ib)(−h − ih) = h(b − a) − i h(a + b)
-                    t3r = TV.Mul(vh, TV.Sub(o3i, o3r)); t3i = TV.Sub(zero, TV.Mul(vh, TV.Add(o3r, o3i)));
-                }
-                else
-                {
-                    // ω8 = (h, h): h(a − b) + i h(a + b)
-                    t1r = TV.Mul(vh, TV.Sub(o1r, o1i)); t1i = TV.Mul(vh, TV.Add(o1r, o1i));
-                    // ω8² = i: −b + ia
-                    t2r = TV.Sub(zero, o2i); t2i = o2r;
-                    // ω8³ = (−h, h): (a + ib)(−h + ih) = −h(a + b) + i h(a − b)
-                    t3r = TV.Sub(zero, TV.Mul(vh, TV.Add(o3r, o3i))); t3i = TV.Mul(vh, TV.Sub(o3r, o3i));
-                }
-                int d = outOff + b;
-                TV.Store(TV.Add(e0r, o0r), ref Unsafe.Add(ref dr, d)); TV.Store(TV.Add(e0i, o0i), ref Unsafe.Add(ref di, d));
-                TV.Store(TV.Add(e1r, t1r), ref Unsafe.Add(ref dr, d + outStride)); TV.Store(TV.Add(e1i, t1i), ref Unsafe.Add(ref di, d + outStride));
-                TV.Store(TV.Add(e2r, t2r), ref Unsafe.Add(ref dr, d + 2 * outStride)); TV.Store(TV.Add(e2i, t2i), ref Unsafe.Add(ref di, d + 2 * outStride));
-                TV.Store(TV.Add(e3r, t3r), ref Unsafe.Add(ref dr, d + 3 * outStride)); TV.Store(TV.Add(e3i, t3i), ref Unsafe.Add(ref di, d + 3 * outStride));
-                TV.Store(TV.Sub(e0r, o0r), ref Unsafe.Add(ref dr, d + 4 * outStride)); TV.Store(TV.Sub(e0i, o0i), ref Unsafe.Add(ref di, d + 4 * outStride));
-                TV.Store(TV.Sub(e1r, t1r), ref Unsafe.Add(ref dr, d + 5 * outStride)); TV.Store(TV.Sub(e1i, t1i), ref Unsafe.Add(ref di, d + 5 * outStride));
-                TV.Store(TV.Sub(e2r, t2r), ref Unsafe.Add(ref dr, d + 6 * outStride)); TV.Store(TV.Sub(e2i, t2i), ref Unsafe.Add(ref di, d + 6 * outStride));
-                TV.Store(TV.Sub(e3r, t3r), ref Unsafe.Add(ref dr, d + 7 * outStride)); TV.Store(TV.Sub(e3i, t3i), ref Unsafe.Add(ref di, d + 7 * outStride));
-            }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -379,64 +379,64 @@ internal sealed partial class LaneFft
         ref TV bi = ref Unsafe.Add(ref ar, 3 * h);
         TV zero = TV.Splat(0f);
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
-            for (int bb = 0; bb < block; bb += TV.Count)
-            {
-                int b = so + bb;
-                int o = inOff + b;
-                TV x0r = TV.Load(ref Unsafe.Add(ref sr, o)), x0i = TV.Load(ref Unsafe.Add(ref si, o));
-                TV sumr = x0r, sumi = x0i;
-                for (int r = 1; r <= h; r++)
+            for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+                for (int bb = 0; bb < block; bb += TV.Count)
                 {
-                    TV ur = TV.Load(ref Unsafe.Add(ref sr, o + r * inStride)), ui = TV.Load(ref Unsafe.Add(ref si, o + r * inStride));
-                    TV vr = TV.Load(ref Unsafe.Add(ref sr, o + (p - r) * inStride)), vi = TV.Load(ref Unsafe.Add(ref si, o + (p - r) * inStride));
-                    if (twiddle)
+                    int b = so + bb;
+                    int o = inOff + b;
+                    TV x0r = TV.Load(ref Unsafe.Add(ref sr, o)), x0i = TV.Load(ref Unsafe.Add(ref si, o));
+                    TV sumr = x0r, sumi = x0i;
+                    for (int r = 1; r <= h; r++)
                     {
-                        Twiddle(ref ur, ref ui, tw[2 * r], tw[2 * r + 1]);
-                        Twiddle(ref vr, ref vi, tw[2 * (p - r)], tw[2 * (p - r) + 1]);
+                        TV ur = TV.Load(ref Unsafe.Add(ref sr, o + r * inStride)), ui = TV.Load(ref Unsafe.Add(ref si, o + r * inStride));
+                        TV vr = TV.Load(ref Unsafe.Add(ref sr, o + (p - r) * inStride)), vi = TV.Load(ref Unsafe.Add(ref si, o + (p - r) * inStride));
+                        if (twiddle)
+                        {
+                            Twiddle(ref ur, ref ui, tw[2 * r], tw[2 * r + 1]);
+                            Twiddle(ref vr, ref vi, tw[2 * (p - r)], tw[2 * (p - r) + 1]);
+                        }
+                        TV sr1 = TV.Add(ur, vr), si1 = TV.Add(ui, vi);
+                        Unsafe.Add(ref ar, r - 1) = sr1; Unsafe.Add(ref ai, r - 1) = si1;
+                        // The inverse negates the differences, which negates B: y[q] = A − i·B in both directions.
+                        Unsafe.Add(ref br, r - 1) = inverse ? TV.Sub(vr, ur) : TV.Sub(ur, vr);
+                        Unsafe.Add(ref bi, r - 1) = inverse ? TV.Sub(vi, ui) : TV.Sub(ui, vi);
+                        sumr = TV.Add(sumr, sr1); sumi = TV.Add(sumi, si1);
                     }
-                    TV sr1 = TV.Add(ur, vr), si1 = TV.Add(ui, vi);
-                    Unsafe.Add(ref ar, r - 1) = sr1; Unsafe.Add(ref ai, r - 1) = si1;
-                    // The inverse negates the differences, which negates B: y[q] = A − i·B in both directions.
-                    Unsafe.Add(ref br, r - 1) = inverse ? TV.Sub(vr, ur) : TV.Sub(ur, vr);
-                    Unsafe.Add(ref bi, r - 1) = inverse ? TV.Sub(vi, ui) : TV.Sub(ui, vi);
-                    sumr = TV.Add(sumr, sr1); sumi = TV.Add(sumi, si1);
-                }
-                int d = outOff + b;
-                TV.Store(sumr, ref Unsafe.Add(ref dr, d)); TV.Store(sumi, ref Unsafe.Add(ref di, d));
-                int q = 1;
-                // Two outputs pairs at a time: each loaded a/b term serves both (the loop is bound by loads).
-                for (; q + 1 <= h; q += 2)
-                {
-                    TV a1r = x0r, a1i = x0i, b1r = zero, b1i = zero;
-                    TV a2r = x0r, a2i = x0i, b2r = zero, b2i = zero;
-                    int row1 = (q - 1) * h, row2 = q * h;
-                    for (int r = 0; r < h; r++)
+                    int d = outOff + b;
+                    TV.Store(sumr, ref Unsafe.Add(ref dr, d)); TV.Store(sumi, ref Unsafe.Add(ref di, d));
+                    int q = 1;
+                    // Two outputs pairs at a time: each loaded a/b term serves both (the loop is bound by loads).
+                    for (; q + 1 <= h; q += 2)
                     {
-                        TV xr = Unsafe.Add(ref ar, r), xi = Unsafe.Add(ref ai, r), yr = Unsafe.Add(ref br, r), yi = Unsafe.Add(ref bi, r);
-                        TV c1 = TV.Splat(Unsafe.Add(ref cosT, row1 + r)), s1 = TV.Splat(Unsafe.Add(ref sinT, row1 + r));
-                        TV c2 = TV.Splat(Unsafe.Add(ref cosT, row2 + r)), s2 = TV.Splat(Unsafe.Add(ref sinT, row2 + r));
-                        a1r = TV.MulAdd(xr, c1, a1r); a1i = TV.MulAdd(xi, c1, a1i);
-                        b1r = TV.MulAdd(yr, s1, b1r); b1i = TV.MulAdd(yi, s1, b1i);
-                        a2r = TV.MulAdd(xr, c2, a2r); a2i = TV.MulAdd(xi, c2, a2i);
-                        b2r = TV.MulAdd(yr, s2, b2r); b2i = TV.MulAdd(yi, s2, b2i);
+                        TV a1r = x0r, a1i = x0i, b1r = zero, b1i = zero;
+                        TV a2r = x0r, a2i = x0i, b2r = zero, b2i = zero;
+                        int row1 = (q - 1) * h, row2 = q * h;
+                        for (int r = 0; r < h; r++)
+                        {
+                            TV xr = Unsafe.Add(ref ar, r), xi = Unsafe.Add(ref ai, r), yr = Unsafe.Add(ref br, r), yi = Unsafe.Add(ref bi, r);
+                            TV c1 = TV.Splat(Unsafe.Add(ref cosT, row1 + r)), s1 = TV.Splat(Unsafe.Add(ref sinT, row1 + r));
+                            TV c2 = TV.Splat(Unsafe.Add(ref cosT, row2 + r)), s2 = TV.Splat(Unsafe.Add(ref sinT, row2 + r));
+                            a1r = TV.MulAdd(xr, c1, a1r); a1i = TV.MulAdd(xi, c1, a1i);
+                            b1r = TV.MulAdd(yr, s1, b1r); b1i = TV.MulAdd(yi, s1, b1i);
+                            a2r = TV.MulAdd(xr, c2, a2r); a2i = TV.MulAdd(xi, c2, a2i);
+                            b2r = TV.MulAdd(yr, s2, b2r); b2i = TV.MulAdd(yi, s2, b2i);
+                        }
+                        StoreOddPair(ref dr, ref di, d, outStride, p, q, a1r, a1i, b1r, b1i);
+                        StoreOddPair(ref dr, ref di, d, outStride, p, q + 1, a2r, a2i, b2r, b2i);
                     }
-                    StoreOddPair(ref dr, ref di, d, outStride, p, q, a1r, a1i, b1r, b1i);
-                    StoreOddPair(ref dr, ref di, d, outStride, p, q + 1, a2r, a2i, b2r, b2i);
-                }
-                for (; q <= h; q++)
-                {
-                    TV accAr = x0r, accAi = x0i, accBr = zero, accBi = zero;
-                    int row = (q - 1) * h;
-                    for (int r = 0; r < h; r++)
+                    for (; q <= h; q++)
                     {
-                        TV c = TV.Splat(Unsafe.Add(ref cosT, row + r)), s = TV.Splat(Unsafe.Add(ref sinT, row + r));
-                        accAr = TV.MulAdd(Unsafe.Add(ref ar, r), c, accAr); accAi = TV.MulAdd(Unsafe.Add(ref ai, r), c, accAi);
-                        accBr = TV.MulAdd(Unsafe.Add(ref br, r), s, accBr); accBi = TV.MulAdd(Unsafe.Add(ref bi, r), s, accBi);
+                        TV accAr = x0r, accAi = x0i, accBr = zero, accBi = zero;
+                        int row = (q - 1) * h;
+                        for (int r = 0; r < h; r++)
+                        {
+                            TV c = TV.Splat(Unsafe.Add(ref cosT, row + r)), s = TV.Splat(Unsafe.Add(ref sinT, row + r));
+                            accAr = TV.MulAdd(Unsafe.Add(ref ar, r), c, accAr); accAi = TV.MulAdd(Unsafe.Add(ref ai, r), c, accAi);
+                            accBr = TV.MulAdd(Unsafe.Add(ref br, r), s, accBr); accBi = TV.MulAdd(Unsafe.Add(ref bi, r), s, accBi);
+                        }
+                        StoreOddPair(ref dr, ref di, d, outStride, p, q, accAr, accAi, accBr, accBi);
                     }
-                    StoreOddPair(ref dr, ref di, d, outStride, p, q, accAr, accAi, accBr, accBi);
                 }
-            }
     }
 
     /// <summary>y[q] = A − i·B and y[p − q] = A + i·B (B already carries the direction's sign).</summary>
