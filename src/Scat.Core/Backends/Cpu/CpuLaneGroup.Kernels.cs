@@ -5,7 +5,7 @@ namespace Scat.Backends.Cpu;
 // The lane group's SIMD steps with their arguments, for Simd.Run to call at the chosen vector width.
 internal sealed partial class CpuLaneGroup
 {
-    private readonly struct MulPeriodizeKernel(int lanes, float[] srcRe, float[] srcIm, bool half, float[] f, float[] dstRe, float[] dstIm,
+    private readonly struct MulPeriodizeKernel(int lanes, LaneArray srcRe, LaneArray srcIm, bool half, LaneArray f, LaneArray dstRe, LaneArray dstIm,
         int h, int w, int oh, int ow, int columns, int k, bool laneFilter) : ISimdKernel
     {
         public void Run<TV>() where TV : unmanaged, IVec<TV>
@@ -39,7 +39,7 @@ internal sealed partial class CpuLaneGroup
         public static TV At<TV>(ref float f, int element, int lanes, int b) where TV : unmanaged, IVec<TV> => TV.Load(ref Unsafe.Add(ref f, element * lanes + b));
     }
 
-    private readonly struct ModulusKernel(float[] re, float[] im, float[] dstRe, float[] dstIm, int h, int row, float scale, bool guarded) : ISimdKernel
+    private readonly struct ModulusKernel(LaneArray re, LaneArray im, LaneArray dstRe, LaneArray dstIm, int h, int row, float scale, bool guarded) : ISimdKernel
     {
         public void Run<TV>() where TV : unmanaged, IVec<TV>
         {
@@ -65,12 +65,12 @@ internal sealed partial class CpuLaneGroup
         public static bool On => true;
     }
 
-    private readonly struct PackRowPairsKernel(int lanes, float[] re, float[] im, float[] packRe, float[] packIm, int h, int w) : ISimdKernel
+    private readonly struct PackRowPairsKernel(int lanes, LaneArray re, LaneArray im, LaneArray packRe, LaneArray packIm, int h, int w) : ISimdKernel
     {
         public void Run<TV>() where TV : unmanaged, IVec<TV> => PackRowPairs<TV>(lanes, re, im, packRe, packIm, h, w);
     }
 
-    private readonly struct UnpackKernel(int lanes, float[] re, float[] im, int h, int w) : ISimdKernel
+    private readonly struct UnpackKernel(int lanes, LaneArray re, LaneArray im, int h, int w) : ISimdKernel
     {
         public void Run<TV>() where TV : unmanaged, IVec<TV> => Unpack<TV>(lanes, re, im, h, w);
     }

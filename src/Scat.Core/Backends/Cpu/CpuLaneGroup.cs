@@ -22,10 +22,10 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     // The arrays of the run in progress, rented from LaneMemory (the low-pass inverse's row pairs: Pack).
     private LaneBuffers? _buffers;
     private LaneBuffers Buffers => _buffers ?? throw new InvalidOperationException("a lane group's arrays exist only while it runs");
-    private float[] ScratchRe => Buffers.ScratchRe;
-    private float[] ScratchIm => Buffers.ScratchIm;
-    private float[] PackRe => Buffers.PackRe;
-    private float[] PackIm => Buffers.PackIm;
+    private LaneArray ScratchRe => Buffers.ScratchRe;
+    private LaneArray ScratchIm => Buffers.ScratchIm;
+    private LaneArray PackRe => Buffers.PackRe;
+    private LaneArray PackIm => Buffers.PackIm;
 
     // The planes of the group being run and where their coefficients go (pinned by the engine for the call).
     private unsafe float* _input;
@@ -42,7 +42,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
 
     private sealed class Slot
     {
-        public float[] Re = [], Im = [];
+        public LaneArray Re, Im;
         public int Height, Width;
         /// <summary>
         /// The spectrum of a real signal, of which only columns 0..W/2 are stored (the rest follows from
@@ -99,7 +99,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         }
         finally
         {
-            foreach (var slot in _slots) { slot.Re = []; slot.Im = []; }
+            foreach (var slot in _slots) { slot.Re = default; slot.Im = default; }
             _buffers = null;
             LaneMemory.Return(buffers);
         }
@@ -114,8 +114,8 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         unsafe { src = new ReadOnlySpan<float>(_input, _planeCount * ih * iw); }
         int used = UsedLanes, across = _orientations;
         int packed = h / 2 * w * _lanes;
-        Array.Clear(s.Re, 0, packed);
-        Array.Clear(s.Im, 0, packed);
+        s.Re.AsSpan(0, packed).Clear();
+        s.Im.AsSpan(0, packed).Clear();
         Span<int> colIndex = w <= 4096 ? stackalloc int[w] : new int[w];
         var mode = _layout.Padding;
         bool zeros = false;
@@ -145,7 +145,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         var a = _slots[(int)src];
         var d = _slots[(int)dst];
         int h = a.Height, w = a.Width;
-        float[] f = filter.IsLowPass ? _bank.LowPass[filter.Resolution] : _bank.Wavelets[filter.Wavelet].Levels[filter.Resolution];
+        LaneArray f = filter.IsLowPass ? _bank.LowPass[filter.Resolution] : _bank.Wavelets[filter.Wavelet].Levels[filter.Resolution];
         if (f.Length != h * w) throw new InvalidOperationException($"filter at resolution {filter.Resolution} does not match a {h}x{w} spectrum");
         int oh = h / k, ow = w / k;
         // The low-pass result is the spectrum of a real map: its inverse needs only half of it.
@@ -165,7 +165,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// The wavelets of <paramref name="filter"/> interleaved like a spectrum: element e, lane l holds wavelet
     /// Wavelet + l mod S at element e (lanes past the group's planes hold 0, as their signals do).
     /// </summary>
-    private float[] LaneFilter(FilterRef filter, int elements)
+    private LaneArray LaneFilter(FilterRef filter, int elements)
     {
         var lf = Buffers.LaneFilter;
         int used = UsedLanes;
@@ -184,7 +184,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// <paramref name="laneFilter"/>, <paramref name="f"/> holds h × w elements of <paramref name="lanes"/> floats too
     /// (a filter per lane), else one float per element for every lane.
     /// </summary>
-    internal static void MulPeriodizeAt(int width, int lanes, float[] re, float[] im, bool half, float[] f, float[] dstRe, float[] dstIm,
+    internal static void MulPeriodizeAt(int width, int lanes, LaneArray re, LaneArray im, bool half, LaneArray f, LaneArray dstRe, LaneArray dstIm,
         int h, int w, int k, int columns, bool laneFilter = false)
     {
         if (h % k != 0 || w % k != 0) throw new ArgumentException($"a {h}x{w} spectrum cannot be periodized by {k}");
@@ -202,16 +202,16 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    private static void MulPeriodize<TV, TF>(int lanes, float[] srcRe, float[] srcIm, bool half, float[] f, float[] dstRe, float[] dstIm,
+    private static void MulPeriodize<TV, TF>(int lanes, LaneArray srcRe, LaneArray srcIm, bool half, LaneArray f, LaneArray dstRe, LaneArray dstIm,
         int h, int w, int oh, int ow, int columns, int k)
         where TV : unmanaged, IVec<TV>
         where TF : struct, IFilterValues
     {
-        ref float ar = ref MemoryMarshal.GetArrayDataReference(srcRe);
-        ref float ai = ref MemoryMarshal.GetArrayDataReference(srcIm);
-        ref float dr = ref MemoryMarshal.GetArrayDataReference(dstRe);
-        ref float di = ref MemoryMarshal.GetArrayDataReference(dstIm);
-        ref float fr = ref MemoryMarshal.GetArrayDataReference(f);
+        ref float ar = ref srcRe.Ref;
+        ref float ai = ref srcIm.Ref;
+        ref float dr = ref dstRe.Ref;
+        ref float di = ref dstIm.Ref;
+        ref float fr = ref f.Ref;
         int stored = half ? w / 2 : w - 1; // last column held directly
         int folds = k * k;
         // Per fold t = i·k + j: where it starts for x = 0 read directly and mirrored, its filter's start, and for
@@ -350,7 +350,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// every other element keeps the bits of the plain formula, so a rerun changes only what overflowed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Modulus<TV, TG>(float[] re, float[] im, float[] dstRe, float[] dstIm, int h, int row, float scale)
+    private static void Modulus<TV, TG>(LaneArray re, LaneArray im, LaneArray dstRe, LaneArray dstIm, int h, int row, float scale)
         where TV : unmanaged, IVec<TV>
         where TG : struct, IOverflowGuard
     {
@@ -358,9 +358,9 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         TV sum = TV.Splat(0f);
         for (int y = 0; y < h; y++)
         {
-            ref float r = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(re), y * row);
-            ref float i = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(im), y * row);
-            ref float o = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference((y & 1) == 0 ? dstRe : dstIm), (y >> 1) * row);
+            ref float r = ref Unsafe.Add(ref re.Ref, y * row);
+            ref float i = ref Unsafe.Add(ref im.Ref, y * row);
+            ref float o = ref Unsafe.Add(ref ((y & 1) == 0 ? dstRe : dstIm).Ref, (y >> 1) * row);
             for (int e = 0; e < row; e += TV.Count)
             {
                 TV x = TV.Load(ref Unsafe.Add(ref r, e)), v = TV.Load(ref Unsafe.Add(ref i, e));
@@ -420,7 +420,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         for (int y = 0; y < oh; y++)
         {
             int sy = y + 1;
-            ref float source = ref MemoryMarshal.GetArrayDataReference((sy & 1) == 0 ? PackRe : PackIm);
+            ref float source = ref ((sy & 1) == 0 ? PackRe : PackIm).Ref;
             int srow = (sy >> 1) * row;
             for (int x = 0; x < ow; x++)
             {
@@ -444,12 +444,12 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// Z = G(2m) + i·G(2m + 1), whole rows rebuilt from the stored half (G[w − v] = conj G[v]).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackRowPairs<TV>(int lanes, float[] re, float[] im, float[] packRe, float[] packIm, int h, int w) where TV : unmanaged, IVec<TV>
+    private static void PackRowPairs<TV>(int lanes, LaneArray re, LaneArray im, LaneArray packRe, LaneArray packIm, int h, int w) where TV : unmanaged, IVec<TV>
     {
-        ref float r = ref MemoryMarshal.GetArrayDataReference(re);
-        ref float i = ref MemoryMarshal.GetArrayDataReference(im);
-        ref float pr = ref MemoryMarshal.GetArrayDataReference(packRe);
-        ref float pi = ref MemoryMarshal.GetArrayDataReference(packIm);
+        ref float r = ref re.Ref;
+        ref float i = ref im.Ref;
+        ref float pr = ref packRe.Ref;
+        ref float pi = ref packIm.Ref;
         int row = w * lanes, stored = w / 2, pairs = (h + 1) / 2;
         TV zero = TV.Splat(0f);
         for (int m = 0; m < pairs; m++)
@@ -537,10 +537,10 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// done from the last to the first, so no packed row is overwritten before it is read.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Unpack<TV>(int lanes, float[] re, float[] im, int h, int w) where TV : unmanaged, IVec<TV>
+    private static void Unpack<TV>(int lanes, LaneArray re, LaneArray im, int h, int w) where TV : unmanaged, IVec<TV>
     {
-        ref float r = ref MemoryMarshal.GetArrayDataReference(re);
-        ref float i = ref MemoryMarshal.GetArrayDataReference(im);
+        ref float r = ref re.Ref;
+        ref float i = ref im.Ref;
         TV half = TV.Splat(0.5f);
         int row = w * lanes;
         for (int m = h / 2 - 1; m >= 0; m--)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Scat.Transform;
 
 namespace Scat.Backends.Cpu;
@@ -21,6 +23,49 @@ internal readonly record struct LaneSizes(int Full, int Quarter, int Low, int Pa
 }
 
 /// <summary>
+/// A lane group's array of floats, starting at a 64-byte boundary: a pinned array (it never moves) and the offset of
+/// its first aligned float. .NET aligns an array's data to 8 or 16 bytes only, so a 512-bit load from a plain array
+/// crossed a cache line on every other element or every one, and a 256-bit load on every other one, wherever the
+/// array happened to start: the FFT passes ran 15–30 % slower in processes whose arrays started off the 64-byte boundary
+/// (docs/benchmarks.md, issue 20), and runs of one build differed by as much between processes. A plain array converts
+/// to one (unaligned, for tests).
+/// </summary>
+internal readonly struct LaneArray
+{
+    private readonly float[] _array;
+    private readonly int _offset;
+
+    public int Length { get; }
+
+    private LaneArray(float[] array, int offset, int length) { _array = array; _offset = offset; Length = length; }
+
+    /// <summary>length zeroed floats starting at a 64-byte boundary.</summary>
+    public static unsafe LaneArray Allocate(int length)
+    {
+        var array = GC.AllocateArray<float>(length + 15, pinned: true);
+        nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+        int offset = (int)((64 - (address & 63)) & 63) / sizeof(float);
+        return new LaneArray(array, offset, length);
+    }
+
+    public ref float Ref => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_array), _offset);
+
+    public ref float this[int index] => ref Span[index];
+
+    public Span<float> Span => _array.AsSpan(_offset, Length);
+
+    public Span<float> AsSpan(int start) => Span[start..];
+
+    public Span<float> AsSpan(int start, int length) => Span.Slice(start, length);
+
+    public static implicit operator Span<float>(LaneArray a) => a.Span;
+
+    public static implicit operator ReadOnlySpan<float>(LaneArray a) => a.Span;
+
+    public static implicit operator LaneArray(float[] a) => new(a, 0, a.Length);
+}
+
+/// <summary>
 /// The arrays one lane group computes in: a spectrum per <see cref="Spectrum"/> slot, the FFT scratch, the low-pass
 /// inverse's row pairs, and the first-order filters interleaved per orientation lane. Rented from
 /// <see cref="LaneMemory"/> for one group's run, so that every CPU engine of the process shares them.
@@ -28,30 +73,30 @@ internal readonly record struct LaneSizes(int Full, int Quarter, int Low, int Pa
 internal sealed class LaneBuffers
 {
     public readonly LaneSizes Sizes;
-    public readonly float[][] Re, Im; // by Spectrum
-    public readonly float[] ScratchRe, ScratchIm, PackRe, PackIm;
-    private float[]? _laneFilter;
+    public readonly LaneArray[] Re, Im; // by Spectrum
+    public readonly LaneArray ScratchRe, ScratchIm, PackRe, PackIm;
+    private LaneArray? _laneFilter;
 
     public LaneBuffers(LaneSizes sizes)
     {
         Sizes = sizes;
         int slots = Enum.GetValues<Spectrum>().Length;
-        Re = new float[slots][];
-        Im = new float[slots][];
+        Re = new LaneArray[slots];
+        Im = new LaneArray[slots];
         for (int i = 0; i < slots; i++)
         {
             int cap = (Spectrum)i switch { Spectrum.W2 => sizes.Quarter, Spectrum.Low => sizes.Low, _ => sizes.Full };
-            Re[i] = new float[cap];
-            Im[i] = new float[cap];
+            Re[i] = LaneArray.Allocate(cap);
+            Im[i] = LaneArray.Allocate(cap);
         }
-        ScratchRe = new float[sizes.Full];
-        ScratchIm = new float[sizes.Full];
-        PackRe = new float[sizes.Pack];
-        PackIm = new float[sizes.Pack];
+        ScratchRe = LaneArray.Allocate(sizes.Full);
+        ScratchIm = LaneArray.Allocate(sizes.Full);
+        PackRe = LaneArray.Allocate(sizes.Pack);
+        PackIm = LaneArray.Allocate(sizes.Pack);
     }
 
     /// <summary>Room for a full spectrum's worth of per-lane filter values.</summary>
-    public float[] LaneFilter => _laneFilter ??= new float[Sizes.Full];
+    public LaneArray LaneFilter => _laneFilter ??= LaneArray.Allocate(Sizes.Full);
 }
 
 /// <summary>

@@ -96,6 +96,24 @@ public class DeterminismTests
     }
 
     [Fact]
+    public unsafe void LaneGroupArraysStartOnA64ByteBoundary()
+    {
+        // Whatever the sizes and wherever the runtime puts them: a 512-bit load from them never crosses a cache line.
+        foreach (var (h, w) in new[] { (32, 32), (45, 61), (256, 256) })
+        {
+            var buffers = new LaneBuffers(LaneSizes.Of(new ScatteringLayout(h, w, 2, 8, 2), 16));
+            var all = buffers.Re.Concat(buffers.Im).Append(buffers.ScratchRe).Append(buffers.ScratchIm).Append(buffers.PackRe)
+                .Append(buffers.PackIm).Append(buffers.LaneFilter);
+            foreach (var a in all)
+            {
+                nint address = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref a.Ref);
+                Assert.Equal(0, address % 64);
+                Assert.True(a.Span.IndexOfAnyExcept(0f) < 0, "a new array is zeroed");
+            }
+        }
+    }
+
+    [Fact]
     public void LargePlanesGoInGroupsNoWiderThanSmallOnes()
     {
         var small = LanePlan.For(new ScatteringLayout(32, 32, 2, 8, 2));
