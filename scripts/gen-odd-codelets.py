@@ -23,8 +23,19 @@ def f32(x):
     return repr(v) + "f" if v != 0 else "0f"
 
 
+# The primes whose codelets keep the twiddles (read once per call) and the pair terms in locals, i.e. registers, instead
+# of reading each twiddle where used and keeping the pair terms in a stack buffer: 10–30 % faster for 3, 5 and 7 on
+# 256 and 512 bits (micro-benchmark of LaneFft, docs/benchmarks.md, issue 20); for 11, 13 and 17 (20 to 32 twiddle
+# and as many pair vectors) the JIT spills them, up to 3× slower, so they keep the buffer.
+LOCAL_PRIMES = {3, 5, 7}
+
+
 def codelet(p, bits):
     h = p // 2
+    local = p in LOCAL_PRIMES
+
+    def T(i):
+        return f"t{i}" if local else f"Unsafe.Add(ref t, {i})"
     V = f"Vector{bits}"
     L = []
     w = L.append
@@ -41,9 +52,13 @@ def codelet(p, bits):
     w(f"    private static void Odd{p}x{bits}(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,")
     w(f"        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)")
     w(f"    {{")
-    w(f"        Span<{V}<float>> pairs = stackalloc {V}<float>[{4 * h}];")
-    w(f"        ref {V}<float> t = ref MemoryMarshal.GetReference(pairs);")
     w(f"        {V}<float> zero = {V}<float>.Zero;")
+    if local:
+        for k in range(1, p):
+            w(f"        var tc{k} = {splat(f'Unsafe.Add(ref tw, {2 * k})')}; var ts{k} = {splat(f'Unsafe.Add(ref tw, {2 * k + 1})')};")
+    else:
+        w(f"        Span<{V}<float>> pairs = stackalloc {V}<float>[{4 * h}];")
+        w(f"        ref {V}<float> t = ref MemoryMarshal.GetReference(pairs);")
     w(f"        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)")
     w(f"        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)")
     w(f"        for (int bb = 0; bb < block; bb += {V}<float>.Count)")
@@ -51,6 +66,8 @@ def codelet(p, bits):
     w(f"            int o = inOff + so + bb;")
     w(f"            var x0r = {ld('sr', 'o')}; var x0i = {ld('si', 'o')};")
     w(f"            var sumr = x0r; var sumi = x0i;")
+    if local:
+        w(f"            {V}<float> " + ", ".join(f"t{i}" for i in range(4 * h)) + ";")
     for r in range(1, h + 1):
         w(f"            {{")
         w(f"                var ur = {ld('sr', f'o + {r} * inStride')}; var ui = {ld('si', f'o + {r} * inStride')};")
@@ -58,14 +75,16 @@ def codelet(p, bits):
         w(f"                if (twiddle)")
         w(f"                {{")
         for (a, b, k) in (("ur", "ui", r), ("vr", "vi", p - r)):
-            w(f"                    var c{a} = {splat(f'Unsafe.Add(ref tw, {2 * k})')}; var s{a} = {splat(f'Unsafe.Add(ref tw, {2 * k + 1})')};")
-            w(f"                    var n{a} = {fma(a, 'c' + a, f'(zero - {b}) * s{a}')};")
-            w(f"                    {b} = {fma(a, 's' + a, f'{b} * c{a}')}; {a} = n{a};")
+            c, sn = (f"tc{k}", f"ts{k}") if local else (f"c{a}", f"s{a}")
+            if not local:
+                w(f"                    var c{a} = {splat(f'Unsafe.Add(ref tw, {2 * k})')}; var s{a} = {splat(f'Unsafe.Add(ref tw, {2 * k + 1})')};")
+            w(f"                    var n{a} = {fma(a, c, f'(zero - {b}) * {sn}')};")
+            w(f"                    {b} = {fma(a, sn, f'{b} * {c}')}; {a} = n{a};")
         w(f"                }}")
         w(f"                var ar = ur + vr; var ai = ui + vi;")
-        w(f"                Unsafe.Add(ref t, {r - 1}) = ar; Unsafe.Add(ref t, {h + r - 1}) = ai;")
-        w(f"                Unsafe.Add(ref t, {2 * h + r - 1}) = inverse ? vr - ur : ur - vr;")
-        w(f"                Unsafe.Add(ref t, {3 * h + r - 1}) = inverse ? vi - ui : ui - vi;")
+        w(f"                {T(r - 1)} = ar; {T(h + r - 1)} = ai;")
+        w(f"                {T(2 * h + r - 1)} = inverse ? vr - ur : ur - vr;")
+        w(f"                {T(3 * h + r - 1)} = inverse ? vi - ui : ui - vi;")
         w(f"                sumr += ar; sumi += ai;")
         w(f"            }}")
     w(f"            int d = outOff + so + bb;")
@@ -78,7 +97,7 @@ def codelet(p, bits):
             w(f"                var a{qq}r = x0r; var a{qq}i = x0i; {V}<float> b{qq}r, b{qq}i;")
         for r in range(1, h + 1):
             w(f"                {{")
-            w(f"                    var xr = Unsafe.Add(ref t, {r - 1}); var xi = Unsafe.Add(ref t, {h + r - 1}); var yr = Unsafe.Add(ref t, {2 * h + r - 1}); var yi = Unsafe.Add(ref t, {3 * h + r - 1});")
+            w(f"                    var xr = {T(r - 1)}; var xi = {T(h + r - 1)}; var yr = {T(2 * h + r - 1)}; var yi = {T(3 * h + r - 1)};")
             for qq in qs:
                 a = 2.0 * math.pi * ((qq * r) % p) / p
                 c, s = f32(math.cos(a)), f32(math.sin(a))

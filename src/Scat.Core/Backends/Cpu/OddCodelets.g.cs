@@ -57,9 +57,9 @@ internal sealed partial class LaneFft
     private static void Odd3x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
-        Span<Vector128<float>> pairs = stackalloc Vector128<float>[4];
-        ref Vector128<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector128<float> zero = Vector128<float>.Zero;
+        var tc1 = Vector128.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector128.Create(Unsafe.Add(ref tw, 3));
+        var tc2 = Vector128.Create(Unsafe.Add(ref tw, 4)); var ts2 = Vector128.Create(Unsafe.Add(ref tw, 5));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
@@ -67,22 +67,21 @@ internal sealed partial class LaneFft
             int o = inOff + so + bb;
             var x0r = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
+            Vector128<float> t0, t1, t2, t3;
             {
                 var ur = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o + 1 * inStride)); var ui = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o + 1 * inStride));
                 var vr = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o + 2 * inStride)); var vi = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o + 2 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector128.Create(Unsafe.Add(ref tw, 2)); var sur = Vector128.Create(Unsafe.Add(ref tw, 3));
-                    var nur = Vector128.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector128.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector128.Create(Unsafe.Add(ref tw, 4)); var svr = Vector128.Create(Unsafe.Add(ref tw, 5));
-                    var nvr = Vector128.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector128.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector128.FusedMultiplyAdd(ur, tc1, (zero - ui) * ts1);
+                    ui = Vector128.FusedMultiplyAdd(ur, ts1, ui * tc1); ur = nur;
+                    var nvr = Vector128.FusedMultiplyAdd(vr, tc2, (zero - vi) * ts2);
+                    vi = Vector128.FusedMultiplyAdd(vr, ts2, vi * tc2); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 0) = ar; Unsafe.Add(ref t, 1) = ai;
-                Unsafe.Add(ref t, 2) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 3) = inverse ? vi - ui : ui - vi;
+                t0 = ar; t1 = ai;
+                t2 = inverse ? vr - ur : ur - vr;
+                t3 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             int d = outOff + so + bb;
@@ -90,7 +89,7 @@ internal sealed partial class LaneFft
             {
                 var a1r = x0r; var a1i = x0i; Vector128<float> b1r, b1i;
                 {
-                    var xr = Unsafe.Add(ref t, 0); var xi = Unsafe.Add(ref t, 1); var yr = Unsafe.Add(ref t, 2); var yi = Unsafe.Add(ref t, 3);
+                    var xr = t0; var xi = t1; var yr = t2; var yi = t3;
                     var c1 = Vector128.Create(-0.5f); var s1 = Vector128.Create(0.8660253882408142f);
                     a1r = Vector128.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector128.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector128.FusedMultiplyAdd(yr, s1, zero); b1i = Vector128.FusedMultiplyAdd(yi, s1, zero);
@@ -108,9 +107,11 @@ internal sealed partial class LaneFft
     private static void Odd5x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
-        Span<Vector128<float>> pairs = stackalloc Vector128<float>[8];
-        ref Vector128<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector128<float> zero = Vector128<float>.Zero;
+        var tc1 = Vector128.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector128.Create(Unsafe.Add(ref tw, 3));
+        var tc2 = Vector128.Create(Unsafe.Add(ref tw, 4)); var ts2 = Vector128.Create(Unsafe.Add(ref tw, 5));
+        var tc3 = Vector128.Create(Unsafe.Add(ref tw, 6)); var ts3 = Vector128.Create(Unsafe.Add(ref tw, 7));
+        var tc4 = Vector128.Create(Unsafe.Add(ref tw, 8)); var ts4 = Vector128.Create(Unsafe.Add(ref tw, 9));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
@@ -118,22 +119,21 @@ internal sealed partial class LaneFft
             int o = inOff + so + bb;
             var x0r = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
+            Vector128<float> t0, t1, t2, t3, t4, t5, t6, t7;
             {
                 var ur = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o + 1 * inStride)); var ui = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o + 1 * inStride));
                 var vr = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o + 4 * inStride)); var vi = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o + 4 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector128.Create(Unsafe.Add(ref tw, 2)); var sur = Vector128.Create(Unsafe.Add(ref tw, 3));
-                    var nur = Vector128.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector128.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector128.Create(Unsafe.Add(ref tw, 8)); var svr = Vector128.Create(Unsafe.Add(ref tw, 9));
-                    var nvr = Vector128.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector128.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector128.FusedMultiplyAdd(ur, tc1, (zero - ui) * ts1);
+                    ui = Vector128.FusedMultiplyAdd(ur, ts1, ui * tc1); ur = nur;
+                    var nvr = Vector128.FusedMultiplyAdd(vr, tc4, (zero - vi) * ts4);
+                    vi = Vector128.FusedMultiplyAdd(vr, ts4, vi * tc4); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 0) = ar; Unsafe.Add(ref t, 2) = ai;
-                Unsafe.Add(ref t, 4) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 6) = inverse ? vi - ui : ui - vi;
+                t0 = ar; t2 = ai;
+                t4 = inverse ? vr - ur : ur - vr;
+                t6 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             {
@@ -141,17 +141,15 @@ internal sealed partial class LaneFft
                 var vr = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o + 3 * inStride)); var vi = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o + 3 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector128.Create(Unsafe.Add(ref tw, 4)); var sur = Vector128.Create(Unsafe.Add(ref tw, 5));
-                    var nur = Vector128.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector128.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector128.Create(Unsafe.Add(ref tw, 6)); var svr = Vector128.Create(Unsafe.Add(ref tw, 7));
-                    var nvr = Vector128.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector128.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector128.FusedMultiplyAdd(ur, tc2, (zero - ui) * ts2);
+                    ui = Vector128.FusedMultiplyAdd(ur, ts2, ui * tc2); ur = nur;
+                    var nvr = Vector128.FusedMultiplyAdd(vr, tc3, (zero - vi) * ts3);
+                    vi = Vector128.FusedMultiplyAdd(vr, ts3, vi * tc3); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 1) = ar; Unsafe.Add(ref t, 3) = ai;
-                Unsafe.Add(ref t, 5) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 7) = inverse ? vi - ui : ui - vi;
+                t1 = ar; t3 = ai;
+                t5 = inverse ? vr - ur : ur - vr;
+                t7 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             int d = outOff + so + bb;
@@ -160,7 +158,7 @@ internal sealed partial class LaneFft
                 var a1r = x0r; var a1i = x0i; Vector128<float> b1r, b1i;
                 var a2r = x0r; var a2i = x0i; Vector128<float> b2r, b2i;
                 {
-                    var xr = Unsafe.Add(ref t, 0); var xi = Unsafe.Add(ref t, 2); var yr = Unsafe.Add(ref t, 4); var yi = Unsafe.Add(ref t, 6);
+                    var xr = t0; var xi = t2; var yr = t4; var yi = t6;
                     var c1 = Vector128.Create(0.30901700258255005f); var s1 = Vector128.Create(0.9510565400123596f);
                     a1r = Vector128.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector128.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector128.FusedMultiplyAdd(yr, s1, zero); b1i = Vector128.FusedMultiplyAdd(yi, s1, zero);
@@ -169,7 +167,7 @@ internal sealed partial class LaneFft
                     b2r = Vector128.FusedMultiplyAdd(yr, s2, zero); b2i = Vector128.FusedMultiplyAdd(yi, s2, zero);
                 }
                 {
-                    var xr = Unsafe.Add(ref t, 1); var xi = Unsafe.Add(ref t, 3); var yr = Unsafe.Add(ref t, 5); var yi = Unsafe.Add(ref t, 7);
+                    var xr = t1; var xi = t3; var yr = t5; var yi = t7;
                     var c1 = Vector128.Create(-0.80901700258255f); var s1 = Vector128.Create(0.5877852439880371f);
                     a1r = Vector128.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector128.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector128.FusedMultiplyAdd(yr, s1, b1r); b1i = Vector128.FusedMultiplyAdd(yi, s1, b1i);
@@ -194,9 +192,13 @@ internal sealed partial class LaneFft
     private static void Odd7x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
-        Span<Vector128<float>> pairs = stackalloc Vector128<float>[12];
-        ref Vector128<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector128<float> zero = Vector128<float>.Zero;
+        var tc1 = Vector128.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector128.Create(Unsafe.Add(ref tw, 3));
+        var tc2 = Vector128.Create(Unsafe.Add(ref tw, 4)); var ts2 = Vector128.Create(Unsafe.Add(ref tw, 5));
+        var tc3 = Vector128.Create(Unsafe.Add(ref tw, 6)); var ts3 = Vector128.Create(Unsafe.Add(ref tw, 7));
+        var tc4 = Vector128.Create(Unsafe.Add(ref tw, 8)); var ts4 = Vector128.Create(Unsafe.Add(ref tw, 9));
+        var tc5 = Vector128.Create(Unsafe.Add(ref tw, 10)); var ts5 = Vector128.Create(Unsafe.Add(ref tw, 11));
+        var tc6 = Vector128.Create(Unsafe.Add(ref tw, 12)); var ts6 = Vector128.Create(Unsafe.Add(ref tw, 13));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
@@ -204,22 +206,21 @@ internal sealed partial class LaneFft
             int o = inOff + so + bb;
             var x0r = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
+            Vector128<float> t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11;
             {
                 var ur = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o + 1 * inStride)); var ui = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o + 1 * inStride));
                 var vr = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o + 6 * inStride)); var vi = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o + 6 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector128.Create(Unsafe.Add(ref tw, 2)); var sur = Vector128.Create(Unsafe.Add(ref tw, 3));
-                    var nur = Vector128.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector128.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector128.Create(Unsafe.Add(ref tw, 12)); var svr = Vector128.Create(Unsafe.Add(ref tw, 13));
-                    var nvr = Vector128.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector128.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector128.FusedMultiplyAdd(ur, tc1, (zero - ui) * ts1);
+                    ui = Vector128.FusedMultiplyAdd(ur, ts1, ui * tc1); ur = nur;
+                    var nvr = Vector128.FusedMultiplyAdd(vr, tc6, (zero - vi) * ts6);
+                    vi = Vector128.FusedMultiplyAdd(vr, ts6, vi * tc6); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 0) = ar; Unsafe.Add(ref t, 3) = ai;
-                Unsafe.Add(ref t, 6) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 9) = inverse ? vi - ui : ui - vi;
+                t0 = ar; t3 = ai;
+                t6 = inverse ? vr - ur : ur - vr;
+                t9 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             {
@@ -227,17 +228,15 @@ internal sealed partial class LaneFft
                 var vr = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o + 5 * inStride)); var vi = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o + 5 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector128.Create(Unsafe.Add(ref tw, 4)); var sur = Vector128.Create(Unsafe.Add(ref tw, 5));
-                    var nur = Vector128.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector128.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector128.Create(Unsafe.Add(ref tw, 10)); var svr = Vector128.Create(Unsafe.Add(ref tw, 11));
-                    var nvr = Vector128.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector128.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector128.FusedMultiplyAdd(ur, tc2, (zero - ui) * ts2);
+                    ui = Vector128.FusedMultiplyAdd(ur, ts2, ui * tc2); ur = nur;
+                    var nvr = Vector128.FusedMultiplyAdd(vr, tc5, (zero - vi) * ts5);
+                    vi = Vector128.FusedMultiplyAdd(vr, ts5, vi * tc5); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 1) = ar; Unsafe.Add(ref t, 4) = ai;
-                Unsafe.Add(ref t, 7) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 10) = inverse ? vi - ui : ui - vi;
+                t1 = ar; t4 = ai;
+                t7 = inverse ? vr - ur : ur - vr;
+                t10 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             {
@@ -245,17 +244,15 @@ internal sealed partial class LaneFft
                 var vr = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o + 4 * inStride)); var vi = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o + 4 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector128.Create(Unsafe.Add(ref tw, 6)); var sur = Vector128.Create(Unsafe.Add(ref tw, 7));
-                    var nur = Vector128.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector128.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector128.Create(Unsafe.Add(ref tw, 8)); var svr = Vector128.Create(Unsafe.Add(ref tw, 9));
-                    var nvr = Vector128.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector128.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector128.FusedMultiplyAdd(ur, tc3, (zero - ui) * ts3);
+                    ui = Vector128.FusedMultiplyAdd(ur, ts3, ui * tc3); ur = nur;
+                    var nvr = Vector128.FusedMultiplyAdd(vr, tc4, (zero - vi) * ts4);
+                    vi = Vector128.FusedMultiplyAdd(vr, ts4, vi * tc4); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 2) = ar; Unsafe.Add(ref t, 5) = ai;
-                Unsafe.Add(ref t, 8) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 11) = inverse ? vi - ui : ui - vi;
+                t2 = ar; t5 = ai;
+                t8 = inverse ? vr - ur : ur - vr;
+                t11 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             int d = outOff + so + bb;
@@ -264,7 +261,7 @@ internal sealed partial class LaneFft
                 var a1r = x0r; var a1i = x0i; Vector128<float> b1r, b1i;
                 var a2r = x0r; var a2i = x0i; Vector128<float> b2r, b2i;
                 {
-                    var xr = Unsafe.Add(ref t, 0); var xi = Unsafe.Add(ref t, 3); var yr = Unsafe.Add(ref t, 6); var yi = Unsafe.Add(ref t, 9);
+                    var xr = t0; var xi = t3; var yr = t6; var yi = t9;
                     var c1 = Vector128.Create(0.6234897971153259f); var s1 = Vector128.Create(0.7818315029144287f);
                     a1r = Vector128.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector128.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector128.FusedMultiplyAdd(yr, s1, zero); b1i = Vector128.FusedMultiplyAdd(yi, s1, zero);
@@ -273,7 +270,7 @@ internal sealed partial class LaneFft
                     b2r = Vector128.FusedMultiplyAdd(yr, s2, zero); b2i = Vector128.FusedMultiplyAdd(yi, s2, zero);
                 }
                 {
-                    var xr = Unsafe.Add(ref t, 1); var xi = Unsafe.Add(ref t, 4); var yr = Unsafe.Add(ref t, 7); var yi = Unsafe.Add(ref t, 10);
+                    var xr = t1; var xi = t4; var yr = t7; var yi = t10;
                     var c1 = Vector128.Create(-0.22252093255519867f); var s1 = Vector128.Create(0.9749279022216797f);
                     a1r = Vector128.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector128.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector128.FusedMultiplyAdd(yr, s1, b1r); b1i = Vector128.FusedMultiplyAdd(yi, s1, b1i);
@@ -282,7 +279,7 @@ internal sealed partial class LaneFft
                     b2r = Vector128.FusedMultiplyAdd(yr, s2, b2r); b2i = Vector128.FusedMultiplyAdd(yi, s2, b2i);
                 }
                 {
-                    var xr = Unsafe.Add(ref t, 2); var xi = Unsafe.Add(ref t, 5); var yr = Unsafe.Add(ref t, 8); var yi = Unsafe.Add(ref t, 11);
+                    var xr = t2; var xi = t5; var yr = t8; var yi = t11;
                     var c1 = Vector128.Create(-0.9009688496589661f); var s1 = Vector128.Create(0.4338837265968323f);
                     a1r = Vector128.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector128.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector128.FusedMultiplyAdd(yr, s1, b1r); b1i = Vector128.FusedMultiplyAdd(yi, s1, b1i);
@@ -302,19 +299,19 @@ internal sealed partial class LaneFft
             {
                 var a3r = x0r; var a3i = x0i; Vector128<float> b3r, b3i;
                 {
-                    var xr = Unsafe.Add(ref t, 0); var xi = Unsafe.Add(ref t, 3); var yr = Unsafe.Add(ref t, 6); var yi = Unsafe.Add(ref t, 9);
+                    var xr = t0; var xi = t3; var yr = t6; var yi = t9;
                     var c3 = Vector128.Create(-0.9009688496589661f); var s3 = Vector128.Create(0.4338837265968323f);
                     a3r = Vector128.FusedMultiplyAdd(xr, c3, a3r); a3i = Vector128.FusedMultiplyAdd(xi, c3, a3i);
                     b3r = Vector128.FusedMultiplyAdd(yr, s3, zero); b3i = Vector128.FusedMultiplyAdd(yi, s3, zero);
                 }
                 {
-                    var xr = Unsafe.Add(ref t, 1); var xi = Unsafe.Add(ref t, 4); var yr = Unsafe.Add(ref t, 7); var yi = Unsafe.Add(ref t, 10);
+                    var xr = t1; var xi = t4; var yr = t7; var yi = t10;
                     var c3 = Vector128.Create(0.6234897971153259f); var s3 = Vector128.Create(-0.7818315029144287f);
                     a3r = Vector128.FusedMultiplyAdd(xr, c3, a3r); a3i = Vector128.FusedMultiplyAdd(xi, c3, a3i);
                     b3r = Vector128.FusedMultiplyAdd(yr, s3, b3r); b3i = Vector128.FusedMultiplyAdd(yi, s3, b3i);
                 }
                 {
-                    var xr = Unsafe.Add(ref t, 2); var xi = Unsafe.Add(ref t, 5); var yr = Unsafe.Add(ref t, 8); var yi = Unsafe.Add(ref t, 11);
+                    var xr = t2; var xi = t5; var yr = t8; var yi = t11;
                     var c3 = Vector128.Create(-0.22252093255519867f); var s3 = Vector128.Create(0.9749279022216797f);
                     a3r = Vector128.FusedMultiplyAdd(xr, c3, a3r); a3i = Vector128.FusedMultiplyAdd(xi, c3, a3i);
                     b3r = Vector128.FusedMultiplyAdd(yr, s3, b3r); b3i = Vector128.FusedMultiplyAdd(yi, s3, b3i);
@@ -332,9 +329,9 @@ internal sealed partial class LaneFft
     private static void Odd11x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
+        Vector128<float> zero = Vector128<float>.Zero;
         Span<Vector128<float>> pairs = stackalloc Vector128<float>[20];
         ref Vector128<float> t = ref MemoryMarshal.GetReference(pairs);
-        Vector128<float> zero = Vector128<float>.Zero;
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
@@ -593,9 +590,9 @@ internal sealed partial class LaneFft
     private static void Odd13x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
+        Vector128<float> zero = Vector128<float>.Zero;
         Span<Vector128<float>> pairs = stackalloc Vector128<float>[24];
         ref Vector128<float> t = ref MemoryMarshal.GetReference(pairs);
-        Vector128<float> zero = Vector128<float>.Zero;
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
@@ -919,9 +916,9 @@ internal sealed partial class LaneFft
     private static void Odd17x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
+        Vector128<float> zero = Vector128<float>.Zero;
         Span<Vector128<float>> pairs = stackalloc Vector128<float>[32];
         ref Vector128<float> t = ref MemoryMarshal.GetReference(pairs);
-        Vector128<float> zero = Vector128<float>.Zero;
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
@@ -1419,9 +1416,9 @@ internal sealed partial class LaneFft
     private static void Odd3x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
-        Span<Vector256<float>> pairs = stackalloc Vector256<float>[4];
-        ref Vector256<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector256<float> zero = Vector256<float>.Zero;
+        var tc1 = Vector256.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector256.Create(Unsafe.Add(ref tw, 3));
+        var tc2 = Vector256.Create(Unsafe.Add(ref tw, 4)); var ts2 = Vector256.Create(Unsafe.Add(ref tw, 5));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
@@ -1429,22 +1426,21 @@ internal sealed partial class LaneFft
             int o = inOff + so + bb;
             var x0r = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
+            Vector256<float> t0, t1, t2, t3;
             {
                 var ur = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o + 1 * inStride)); var ui = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o + 1 * inStride));
                 var vr = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o + 2 * inStride)); var vi = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o + 2 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector256.Create(Unsafe.Add(ref tw, 2)); var sur = Vector256.Create(Unsafe.Add(ref tw, 3));
-                    var nur = Vector256.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector256.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector256.Create(Unsafe.Add(ref tw, 4)); var svr = Vector256.Create(Unsafe.Add(ref tw, 5));
-                    var nvr = Vector256.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector256.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector256.FusedMultiplyAdd(ur, tc1, (zero - ui) * ts1);
+                    ui = Vector256.FusedMultiplyAdd(ur, ts1, ui * tc1); ur = nur;
+                    var nvr = Vector256.FusedMultiplyAdd(vr, tc2, (zero - vi) * ts2);
+                    vi = Vector256.FusedMultiplyAdd(vr, ts2, vi * tc2); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 0) = ar; Unsafe.Add(ref t, 1) = ai;
-                Unsafe.Add(ref t, 2) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 3) = inverse ? vi - ui : ui - vi;
+                t0 = ar; t1 = ai;
+                t2 = inverse ? vr - ur : ur - vr;
+                t3 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             int d = outOff + so + bb;
@@ -1452,7 +1448,7 @@ internal sealed partial class LaneFft
             {
                 var a1r = x0r; var a1i = x0i; Vector256<float> b1r, b1i;
                 {
-                    var xr = Unsafe.Add(ref t, 0); var xi = Unsafe.Add(ref t, 1); var yr = Unsafe.Add(ref t, 2); var yi = Unsafe.Add(ref t, 3);
+                    var xr = t0; var xi = t1; var yr = t2; var yi = t3;
                     var c1 = Vector256.Create(-0.5f); var s1 = Vector256.Create(0.8660253882408142f);
                     a1r = Vector256.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector256.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector256.FusedMultiplyAdd(yr, s1, zero); b1i = Vector256.FusedMultiplyAdd(yi, s1, zero);
@@ -1470,9 +1466,11 @@ internal sealed partial class LaneFft
     private static void Odd5x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
-        Span<Vector256<float>> pairs = stackalloc Vector256<float>[8];
-        ref Vector256<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector256<float> zero = Vector256<float>.Zero;
+        var tc1 = Vector256.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector256.Create(Unsafe.Add(ref tw, 3));
+        var tc2 = Vector256.Create(Unsafe.Add(ref tw, 4)); var ts2 = Vector256.Create(Unsafe.Add(ref tw, 5));
+        var tc3 = Vector256.Create(Unsafe.Add(ref tw, 6)); var ts3 = Vector256.Create(Unsafe.Add(ref tw, 7));
+        var tc4 = Vector256.Create(Unsafe.Add(ref tw, 8)); var ts4 = Vector256.Create(Unsafe.Add(ref tw, 9));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
@@ -1480,22 +1478,21 @@ internal sealed partial class LaneFft
             int o = inOff + so + bb;
             var x0r = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
+            Vector256<float> t0, t1, t2, t3, t4, t5, t6, t7;
             {
                 var ur = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o + 1 * inStride)); var ui = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o + 1 * inStride));
                 var vr = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o + 4 * inStride)); var vi = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o + 4 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector256.Create(Unsafe.Add(ref tw, 2)); var sur = Vector256.Create(Unsafe.Add(ref tw, 3));
-                    var nur = Vector256.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector256.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector256.Create(Unsafe.Add(ref tw, 8)); var svr = Vector256.Create(Unsafe.Add(ref tw, 9));
-                    var nvr = Vector256.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector256.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector256.FusedMultiplyAdd(ur, tc1, (zero - ui) * ts1);
+                    ui = Vector256.FusedMultiplyAdd(ur, ts1, ui * tc1); ur = nur;
+                    var nvr = Vector256.FusedMultiplyAdd(vr, tc4, (zero - vi) * ts4);
+                    vi = Vector256.FusedMultiplyAdd(vr, ts4, vi * tc4); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 0) = ar; Unsafe.Add(ref t, 2) = ai;
-                Unsafe.Add(ref t, 4) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 6) = inverse ? vi - ui : ui - vi;
+                t0 = ar; t2 = ai;
+                t4 = inverse ? vr - ur : ur - vr;
+                t6 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             {
@@ -1503,17 +1500,15 @@ internal sealed partial class LaneFft
                 var vr = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o + 3 * inStride)); var vi = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o + 3 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector256.Create(Unsafe.Add(ref tw, 4)); var sur = Vector256.Create(Unsafe.Add(ref tw, 5));
-                    var nur = Vector256.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector256.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector256.Create(Unsafe.Add(ref tw, 6)); var svr = Vector256.Create(Unsafe.Add(ref tw, 7));
-                    var nvr = Vector256.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector256.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector256.FusedMultiplyAdd(ur, tc2, (zero - ui) * ts2);
+                    ui = Vector256.FusedMultiplyAdd(ur, ts2, ui * tc2); ur = nur;
+                    var nvr = Vector256.FusedMultiplyAdd(vr, tc3, (zero - vi) * ts3);
+                    vi = Vector256.FusedMultiplyAdd(vr, ts3, vi * tc3); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 1) = ar; Unsafe.Add(ref t, 3) = ai;
-                Unsafe.Add(ref t, 5) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 7) = inverse ? vi - ui : ui - vi;
+                t1 = ar; t3 = ai;
+                t5 = inverse ? vr - ur : ur - vr;
+                t7 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             int d = outOff + so + bb;
@@ -1522,7 +1517,7 @@ internal sealed partial class LaneFft
                 var a1r = x0r; var a1i = x0i; Vector256<float> b1r, b1i;
                 var a2r = x0r; var a2i = x0i; Vector256<float> b2r, b2i;
                 {
-                    var xr = Unsafe.Add(ref t, 0); var xi = Unsafe.Add(ref t, 2); var yr = Unsafe.Add(ref t, 4); var yi = Unsafe.Add(ref t, 6);
+                    var xr = t0; var xi = t2; var yr = t4; var yi = t6;
                     var c1 = Vector256.Create(0.30901700258255005f); var s1 = Vector256.Create(0.9510565400123596f);
                     a1r = Vector256.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector256.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector256.FusedMultiplyAdd(yr, s1, zero); b1i = Vector256.FusedMultiplyAdd(yi, s1, zero);
@@ -1531,7 +1526,7 @@ internal sealed partial class LaneFft
                     b2r = Vector256.FusedMultiplyAdd(yr, s2, zero); b2i = Vector256.FusedMultiplyAdd(yi, s2, zero);
                 }
                 {
-                    var xr = Unsafe.Add(ref t, 1); var xi = Unsafe.Add(ref t, 3); var yr = Unsafe.Add(ref t, 5); var yi = Unsafe.Add(ref t, 7);
+                    var xr = t1; var xi = t3; var yr = t5; var yi = t7;
                     var c1 = Vector256.Create(-0.80901700258255f); var s1 = Vector256.Create(0.5877852439880371f);
                     a1r = Vector256.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector256.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector256.FusedMultiplyAdd(yr, s1, b1r); b1i = Vector256.FusedMultiplyAdd(yi, s1, b1i);
@@ -1556,9 +1551,13 @@ internal sealed partial class LaneFft
     private static void Odd7x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
-        Span<Vector256<float>> pairs = stackalloc Vector256<float>[12];
-        ref Vector256<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector256<float> zero = Vector256<float>.Zero;
+        var tc1 = Vector256.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector256.Create(Unsafe.Add(ref tw, 3));
+        var tc2 = Vector256.Create(Unsafe.Add(ref tw, 4)); var ts2 = Vector256.Create(Unsafe.Add(ref tw, 5));
+        var tc3 = Vector256.Create(Unsafe.Add(ref tw, 6)); var ts3 = Vector256.Create(Unsafe.Add(ref tw, 7));
+        var tc4 = Vector256.Create(Unsafe.Add(ref tw, 8)); var ts4 = Vector256.Create(Unsafe.Add(ref tw, 9));
+        var tc5 = Vector256.Create(Unsafe.Add(ref tw, 10)); var ts5 = Vector256.Create(Unsafe.Add(ref tw, 11));
+        var tc6 = Vector256.Create(Unsafe.Add(ref tw, 12)); var ts6 = Vector256.Create(Unsafe.Add(ref tw, 13));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
@@ -1566,22 +1565,21 @@ internal sealed partial class LaneFft
             int o = inOff + so + bb;
             var x0r = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
+            Vector256<float> t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11;
             {
                 var ur = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o + 1 * inStride)); var ui = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o + 1 * inStride));
                 var vr = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o + 6 * inStride)); var vi = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o + 6 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector256.Create(Unsafe.Add(ref tw, 2)); var sur = Vector256.Create(Unsafe.Add(ref tw, 3));
-                    var nur = Vector256.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector256.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector256.Create(Unsafe.Add(ref tw, 12)); var svr = Vector256.Create(Unsafe.Add(ref tw, 13));
-                    var nvr = Vector256.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector256.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector256.FusedMultiplyAdd(ur, tc1, (zero - ui) * ts1);
+                    ui = Vector256.FusedMultiplyAdd(ur, ts1, ui * tc1); ur = nur;
+                    var nvr = Vector256.FusedMultiplyAdd(vr, tc6, (zero - vi) * ts6);
+                    vi = Vector256.FusedMultiplyAdd(vr, ts6, vi * tc6); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 0) = ar; Unsafe.Add(ref t, 3) = ai;
-                Unsafe.Add(ref t, 6) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 9) = inverse ? vi - ui : ui - vi;
+                t0 = ar; t3 = ai;
+                t6 = inverse ? vr - ur : ur - vr;
+                t9 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             {
@@ -1589,17 +1587,15 @@ internal sealed partial class LaneFft
                 var vr = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o + 5 * inStride)); var vi = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o + 5 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector256.Create(Unsafe.Add(ref tw, 4)); var sur = Vector256.Create(Unsafe.Add(ref tw, 5));
-                    var nur = Vector256.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector256.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector256.Create(Unsafe.Add(ref tw, 10)); var svr = Vector256.Create(Unsafe.Add(ref tw, 11));
-                    var nvr = Vector256.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector256.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector256.FusedMultiplyAdd(ur, tc2, (zero - ui) * ts2);
+                    ui = Vector256.FusedMultiplyAdd(ur, ts2, ui * tc2); ur = nur;
+                    var nvr = Vector256.FusedMultiplyAdd(vr, tc5, (zero - vi) * ts5);
+                    vi = Vector256.FusedMultiplyAdd(vr, ts5, vi * tc5); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 1) = ar; Unsafe.Add(ref t, 4) = ai;
-                Unsafe.Add(ref t, 7) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 10) = inverse ? vi - ui : ui - vi;
+                t1 = ar; t4 = ai;
+                t7 = inverse ? vr - ur : ur - vr;
+                t10 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             {
@@ -1607,17 +1603,15 @@ internal sealed partial class LaneFft
                 var vr = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o + 4 * inStride)); var vi = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o + 4 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector256.Create(Unsafe.Add(ref tw, 6)); var sur = Vector256.Create(Unsafe.Add(ref tw, 7));
-                    var nur = Vector256.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector256.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector256.Create(Unsafe.Add(ref tw, 8)); var svr = Vector256.Create(Unsafe.Add(ref tw, 9));
-                    var nvr = Vector256.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector256.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector256.FusedMultiplyAdd(ur, tc3, (zero - ui) * ts3);
+                    ui = Vector256.FusedMultiplyAdd(ur, ts3, ui * tc3); ur = nur;
+                    var nvr = Vector256.FusedMultiplyAdd(vr, tc4, (zero - vi) * ts4);
+                    vi = Vector256.FusedMultiplyAdd(vr, ts4, vi * tc4); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 2) = ar; Unsafe.Add(ref t, 5) = ai;
-                Unsafe.Add(ref t, 8) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 11) = inverse ? vi - ui : ui - vi;
+                t2 = ar; t5 = ai;
+                t8 = inverse ? vr - ur : ur - vr;
+                t11 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             int d = outOff + so + bb;
@@ -1626,7 +1620,7 @@ internal sealed partial class LaneFft
                 var a1r = x0r; var a1i = x0i; Vector256<float> b1r, b1i;
                 var a2r = x0r; var a2i = x0i; Vector256<float> b2r, b2i;
                 {
-                    var xr = Unsafe.Add(ref t, 0); var xi = Unsafe.Add(ref t, 3); var yr = Unsafe.Add(ref t, 6); var yi = Unsafe.Add(ref t, 9);
+                    var xr = t0; var xi = t3; var yr = t6; var yi = t9;
                     var c1 = Vector256.Create(0.6234897971153259f); var s1 = Vector256.Create(0.7818315029144287f);
                     a1r = Vector256.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector256.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector256.FusedMultiplyAdd(yr, s1, zero); b1i = Vector256.FusedMultiplyAdd(yi, s1, zero);
@@ -1635,7 +1629,7 @@ internal sealed partial class LaneFft
                     b2r = Vector256.FusedMultiplyAdd(yr, s2, zero); b2i = Vector256.FusedMultiplyAdd(yi, s2, zero);
                 }
                 {
-                    var xr = Unsafe.Add(ref t, 1); var xi = Unsafe.Add(ref t, 4); var yr = Unsafe.Add(ref t, 7); var yi = Unsafe.Add(ref t, 10);
+                    var xr = t1; var xi = t4; var yr = t7; var yi = t10;
                     var c1 = Vector256.Create(-0.22252093255519867f); var s1 = Vector256.Create(0.9749279022216797f);
                     a1r = Vector256.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector256.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector256.FusedMultiplyAdd(yr, s1, b1r); b1i = Vector256.FusedMultiplyAdd(yi, s1, b1i);
@@ -1644,7 +1638,7 @@ internal sealed partial class LaneFft
                     b2r = Vector256.FusedMultiplyAdd(yr, s2, b2r); b2i = Vector256.FusedMultiplyAdd(yi, s2, b2i);
                 }
                 {
-                    var xr = Unsafe.Add(ref t, 2); var xi = Unsafe.Add(ref t, 5); var yr = Unsafe.Add(ref t, 8); var yi = Unsafe.Add(ref t, 11);
+                    var xr = t2; var xi = t5; var yr = t8; var yi = t11;
                     var c1 = Vector256.Create(-0.9009688496589661f); var s1 = Vector256.Create(0.4338837265968323f);
                     a1r = Vector256.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector256.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector256.FusedMultiplyAdd(yr, s1, b1r); b1i = Vector256.FusedMultiplyAdd(yi, s1, b1i);
@@ -1664,19 +1658,19 @@ internal sealed partial class LaneFft
             {
                 var a3r = x0r; var a3i = x0i; Vector256<float> b3r, b3i;
                 {
-                    var xr = Unsafe.Add(ref t, 0); var xi = Unsafe.Add(ref t, 3); var yr = Unsafe.Add(ref t, 6); var yi = Unsafe.Add(ref t, 9);
+                    var xr = t0; var xi = t3; var yr = t6; var yi = t9;
                     var c3 = Vector256.Create(-0.9009688496589661f); var s3 = Vector256.Create(0.4338837265968323f);
                     a3r = Vector256.FusedMultiplyAdd(xr, c3, a3r); a3i = Vector256.FusedMultiplyAdd(xi, c3, a3i);
                     b3r = Vector256.FusedMultiplyAdd(yr, s3, zero); b3i = Vector256.FusedMultiplyAdd(yi, s3, zero);
                 }
                 {
-                    var xr = Unsafe.Add(ref t, 1); var xi = Unsafe.Add(ref t, 4); var yr = Unsafe.Add(ref t, 7); var yi = Unsafe.Add(ref t, 10);
+                    var xr = t1; var xi = t4; var yr = t7; var yi = t10;
                     var c3 = Vector256.Create(0.6234897971153259f); var s3 = Vector256.Create(-0.7818315029144287f);
                     a3r = Vector256.FusedMultiplyAdd(xr, c3, a3r); a3i = Vector256.FusedMultiplyAdd(xi, c3, a3i);
                     b3r = Vector256.FusedMultiplyAdd(yr, s3, b3r); b3i = Vector256.FusedMultiplyAdd(yi, s3, b3i);
                 }
                 {
-                    var xr = Unsafe.Add(ref t, 2); var xi = Unsafe.Add(ref t, 5); var yr = Unsafe.Add(ref t, 8); var yi = Unsafe.Add(ref t, 11);
+                    var xr = t2; var xi = t5; var yr = t8; var yi = t11;
                     var c3 = Vector256.Create(-0.22252093255519867f); var s3 = Vector256.Create(0.9749279022216797f);
                     a3r = Vector256.FusedMultiplyAdd(xr, c3, a3r); a3i = Vector256.FusedMultiplyAdd(xi, c3, a3i);
                     b3r = Vector256.FusedMultiplyAdd(yr, s3, b3r); b3i = Vector256.FusedMultiplyAdd(yi, s3, b3i);
@@ -1694,9 +1688,9 @@ internal sealed partial class LaneFft
     private static void Odd11x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
+        Vector256<float> zero = Vector256<float>.Zero;
         Span<Vector256<float>> pairs = stackalloc Vector256<float>[20];
         ref Vector256<float> t = ref MemoryMarshal.GetReference(pairs);
-        Vector256<float> zero = Vector256<float>.Zero;
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
@@ -1955,9 +1949,9 @@ internal sealed partial class LaneFft
     private static void Odd13x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
+        Vector256<float> zero = Vector256<float>.Zero;
         Span<Vector256<float>> pairs = stackalloc Vector256<float>[24];
         ref Vector256<float> t = ref MemoryMarshal.GetReference(pairs);
-        Vector256<float> zero = Vector256<float>.Zero;
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
@@ -2281,9 +2275,9 @@ internal sealed partial class LaneFft
     private static void Odd17x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
+        Vector256<float> zero = Vector256<float>.Zero;
         Span<Vector256<float>> pairs = stackalloc Vector256<float>[32];
         ref Vector256<float> t = ref MemoryMarshal.GetReference(pairs);
-        Vector256<float> zero = Vector256<float>.Zero;
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
@@ -2781,9 +2775,9 @@ internal sealed partial class LaneFft
     private static void Odd3x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
-        Span<Vector512<float>> pairs = stackalloc Vector512<float>[4];
-        ref Vector512<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector512<float> zero = Vector512<float>.Zero;
+        var tc1 = Vector512.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector512.Create(Unsafe.Add(ref tw, 3));
+        var tc2 = Vector512.Create(Unsafe.Add(ref tw, 4)); var ts2 = Vector512.Create(Unsafe.Add(ref tw, 5));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
@@ -2791,22 +2785,21 @@ internal sealed partial class LaneFft
             int o = inOff + so + bb;
             var x0r = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
+            Vector512<float> t0, t1, t2, t3;
             {
                 var ur = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o + 1 * inStride)); var ui = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o + 1 * inStride));
                 var vr = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o + 2 * inStride)); var vi = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o + 2 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector512.Create(Unsafe.Add(ref tw, 2)); var sur = Vector512.Create(Unsafe.Add(ref tw, 3));
-                    var nur = Vector512.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector512.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector512.Create(Unsafe.Add(ref tw, 4)); var svr = Vector512.Create(Unsafe.Add(ref tw, 5));
-                    var nvr = Vector512.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector512.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector512.FusedMultiplyAdd(ur, tc1, (zero - ui) * ts1);
+                    ui = Vector512.FusedMultiplyAdd(ur, ts1, ui * tc1); ur = nur;
+                    var nvr = Vector512.FusedMultiplyAdd(vr, tc2, (zero - vi) * ts2);
+                    vi = Vector512.FusedMultiplyAdd(vr, ts2, vi * tc2); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 0) = ar; Unsafe.Add(ref t, 1) = ai;
-                Unsafe.Add(ref t, 2) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 3) = inverse ? vi - ui : ui - vi;
+                t0 = ar; t1 = ai;
+                t2 = inverse ? vr - ur : ur - vr;
+                t3 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             int d = outOff + so + bb;
@@ -2814,7 +2807,7 @@ internal sealed partial class LaneFft
             {
                 var a1r = x0r; var a1i = x0i; Vector512<float> b1r, b1i;
                 {
-                    var xr = Unsafe.Add(ref t, 0); var xi = Unsafe.Add(ref t, 1); var yr = Unsafe.Add(ref t, 2); var yi = Unsafe.Add(ref t, 3);
+                    var xr = t0; var xi = t1; var yr = t2; var yi = t3;
                     var c1 = Vector512.Create(-0.5f); var s1 = Vector512.Create(0.8660253882408142f);
                     a1r = Vector512.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector512.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector512.FusedMultiplyAdd(yr, s1, zero); b1i = Vector512.FusedMultiplyAdd(yi, s1, zero);
@@ -2832,9 +2825,11 @@ internal sealed partial class LaneFft
     private static void Odd5x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
-        Span<Vector512<float>> pairs = stackalloc Vector512<float>[8];
-        ref Vector512<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector512<float> zero = Vector512<float>.Zero;
+        var tc1 = Vector512.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector512.Create(Unsafe.Add(ref tw, 3));
+        var tc2 = Vector512.Create(Unsafe.Add(ref tw, 4)); var ts2 = Vector512.Create(Unsafe.Add(ref tw, 5));
+        var tc3 = Vector512.Create(Unsafe.Add(ref tw, 6)); var ts3 = Vector512.Create(Unsafe.Add(ref tw, 7));
+        var tc4 = Vector512.Create(Unsafe.Add(ref tw, 8)); var ts4 = Vector512.Create(Unsafe.Add(ref tw, 9));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
@@ -2842,22 +2837,21 @@ internal sealed partial class LaneFft
             int o = inOff + so + bb;
             var x0r = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
+            Vector512<float> t0, t1, t2, t3, t4, t5, t6, t7;
             {
                 var ur = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o + 1 * inStride)); var ui = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o + 1 * inStride));
                 var vr = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o + 4 * inStride)); var vi = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o + 4 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector512.Create(Unsafe.Add(ref tw, 2)); var sur = Vector512.Create(Unsafe.Add(ref tw, 3));
-                    var nur = Vector512.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector512.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector512.Create(Unsafe.Add(ref tw, 8)); var svr = Vector512.Create(Unsafe.Add(ref tw, 9));
-                    var nvr = Vector512.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector512.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector512.FusedMultiplyAdd(ur, tc1, (zero - ui) * ts1);
+                    ui = Vector512.FusedMultiplyAdd(ur, ts1, ui * tc1); ur = nur;
+                    var nvr = Vector512.FusedMultiplyAdd(vr, tc4, (zero - vi) * ts4);
+                    vi = Vector512.FusedMultiplyAdd(vr, ts4, vi * tc4); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 0) = ar; Unsafe.Add(ref t, 2) = ai;
-                Unsafe.Add(ref t, 4) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 6) = inverse ? vi - ui : ui - vi;
+                t0 = ar; t2 = ai;
+                t4 = inverse ? vr - ur : ur - vr;
+                t6 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             {
@@ -2865,17 +2859,15 @@ internal sealed partial class LaneFft
                 var vr = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o + 3 * inStride)); var vi = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o + 3 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector512.Create(Unsafe.Add(ref tw, 4)); var sur = Vector512.Create(Unsafe.Add(ref tw, 5));
-                    var nur = Vector512.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector512.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector512.Create(Unsafe.Add(ref tw, 6)); var svr = Vector512.Create(Unsafe.Add(ref tw, 7));
-                    var nvr = Vector512.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector512.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector512.FusedMultiplyAdd(ur, tc2, (zero - ui) * ts2);
+                    ui = Vector512.FusedMultiplyAdd(ur, ts2, ui * tc2); ur = nur;
+                    var nvr = Vector512.FusedMultiplyAdd(vr, tc3, (zero - vi) * ts3);
+                    vi = Vector512.FusedMultiplyAdd(vr, ts3, vi * tc3); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 1) = ar; Unsafe.Add(ref t, 3) = ai;
-                Unsafe.Add(ref t, 5) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 7) = inverse ? vi - ui : ui - vi;
+                t1 = ar; t3 = ai;
+                t5 = inverse ? vr - ur : ur - vr;
+                t7 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             int d = outOff + so + bb;
@@ -2884,7 +2876,7 @@ internal sealed partial class LaneFft
                 var a1r = x0r; var a1i = x0i; Vector512<float> b1r, b1i;
                 var a2r = x0r; var a2i = x0i; Vector512<float> b2r, b2i;
                 {
-                    var xr = Unsafe.Add(ref t, 0); var xi = Unsafe.Add(ref t, 2); var yr = Unsafe.Add(ref t, 4); var yi = Unsafe.Add(ref t, 6);
+                    var xr = t0; var xi = t2; var yr = t4; var yi = t6;
                     var c1 = Vector512.Create(0.30901700258255005f); var s1 = Vector512.Create(0.9510565400123596f);
                     a1r = Vector512.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector512.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector512.FusedMultiplyAdd(yr, s1, zero); b1i = Vector512.FusedMultiplyAdd(yi, s1, zero);
@@ -2893,7 +2885,7 @@ internal sealed partial class LaneFft
                     b2r = Vector512.FusedMultiplyAdd(yr, s2, zero); b2i = Vector512.FusedMultiplyAdd(yi, s2, zero);
                 }
                 {
-                    var xr = Unsafe.Add(ref t, 1); var xi = Unsafe.Add(ref t, 3); var yr = Unsafe.Add(ref t, 5); var yi = Unsafe.Add(ref t, 7);
+                    var xr = t1; var xi = t3; var yr = t5; var yi = t7;
                     var c1 = Vector512.Create(-0.80901700258255f); var s1 = Vector512.Create(0.5877852439880371f);
                     a1r = Vector512.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector512.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector512.FusedMultiplyAdd(yr, s1, b1r); b1i = Vector512.FusedMultiplyAdd(yi, s1, b1i);
@@ -2918,9 +2910,13 @@ internal sealed partial class LaneFft
     private static void Odd7x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
-        Span<Vector512<float>> pairs = stackalloc Vector512<float>[12];
-        ref Vector512<float> t = ref MemoryMarshal.GetReference(pairs);
         Vector512<float> zero = Vector512<float>.Zero;
+        var tc1 = Vector512.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector512.Create(Unsafe.Add(ref tw, 3));
+        var tc2 = Vector512.Create(Unsafe.Add(ref tw, 4)); var ts2 = Vector512.Create(Unsafe.Add(ref tw, 5));
+        var tc3 = Vector512.Create(Unsafe.Add(ref tw, 6)); var ts3 = Vector512.Create(Unsafe.Add(ref tw, 7));
+        var tc4 = Vector512.Create(Unsafe.Add(ref tw, 8)); var ts4 = Vector512.Create(Unsafe.Add(ref tw, 9));
+        var tc5 = Vector512.Create(Unsafe.Add(ref tw, 10)); var ts5 = Vector512.Create(Unsafe.Add(ref tw, 11));
+        var tc6 = Vector512.Create(Unsafe.Add(ref tw, 12)); var ts6 = Vector512.Create(Unsafe.Add(ref tw, 13));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
@@ -2928,22 +2924,21 @@ internal sealed partial class LaneFft
             int o = inOff + so + bb;
             var x0r = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
+            Vector512<float> t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11;
             {
                 var ur = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o + 1 * inStride)); var ui = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o + 1 * inStride));
                 var vr = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o + 6 * inStride)); var vi = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o + 6 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector512.Create(Unsafe.Add(ref tw, 2)); var sur = Vector512.Create(Unsafe.Add(ref tw, 3));
-                    var nur = Vector512.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector512.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector512.Create(Unsafe.Add(ref tw, 12)); var svr = Vector512.Create(Unsafe.Add(ref tw, 13));
-                    var nvr = Vector512.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector512.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector512.FusedMultiplyAdd(ur, tc1, (zero - ui) * ts1);
+                    ui = Vector512.FusedMultiplyAdd(ur, ts1, ui * tc1); ur = nur;
+                    var nvr = Vector512.FusedMultiplyAdd(vr, tc6, (zero - vi) * ts6);
+                    vi = Vector512.FusedMultiplyAdd(vr, ts6, vi * tc6); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 0) = ar; Unsafe.Add(ref t, 3) = ai;
-                Unsafe.Add(ref t, 6) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 9) = inverse ? vi - ui : ui - vi;
+                t0 = ar; t3 = ai;
+                t6 = inverse ? vr - ur : ur - vr;
+                t9 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             {
@@ -2951,17 +2946,15 @@ internal sealed partial class LaneFft
                 var vr = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o + 5 * inStride)); var vi = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o + 5 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector512.Create(Unsafe.Add(ref tw, 4)); var sur = Vector512.Create(Unsafe.Add(ref tw, 5));
-                    var nur = Vector512.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector512.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector512.Create(Unsafe.Add(ref tw, 10)); var svr = Vector512.Create(Unsafe.Add(ref tw, 11));
-                    var nvr = Vector512.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector512.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector512.FusedMultiplyAdd(ur, tc2, (zero - ui) * ts2);
+                    ui = Vector512.FusedMultiplyAdd(ur, ts2, ui * tc2); ur = nur;
+                    var nvr = Vector512.FusedMultiplyAdd(vr, tc5, (zero - vi) * ts5);
+                    vi = Vector512.FusedMultiplyAdd(vr, ts5, vi * tc5); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 1) = ar; Unsafe.Add(ref t, 4) = ai;
-                Unsafe.Add(ref t, 7) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 10) = inverse ? vi - ui : ui - vi;
+                t1 = ar; t4 = ai;
+                t7 = inverse ? vr - ur : ur - vr;
+                t10 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             {
@@ -2969,17 +2962,15 @@ internal sealed partial class LaneFft
                 var vr = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o + 4 * inStride)); var vi = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o + 4 * inStride));
                 if (twiddle)
                 {
-                    var cur = Vector512.Create(Unsafe.Add(ref tw, 6)); var sur = Vector512.Create(Unsafe.Add(ref tw, 7));
-                    var nur = Vector512.FusedMultiplyAdd(ur, cur, (zero - ui) * sur);
-                    ui = Vector512.FusedMultiplyAdd(ur, sur, ui * cur); ur = nur;
-                    var cvr = Vector512.Create(Unsafe.Add(ref tw, 8)); var svr = Vector512.Create(Unsafe.Add(ref tw, 9));
-                    var nvr = Vector512.FusedMultiplyAdd(vr, cvr, (zero - vi) * svr);
-                    vi = Vector512.FusedMultiplyAdd(vr, svr, vi * cvr); vr = nvr;
+                    var nur = Vector512.FusedMultiplyAdd(ur, tc3, (zero - ui) * ts3);
+                    ui = Vector512.FusedMultiplyAdd(ur, ts3, ui * tc3); ur = nur;
+                    var nvr = Vector512.FusedMultiplyAdd(vr, tc4, (zero - vi) * ts4);
+                    vi = Vector512.FusedMultiplyAdd(vr, ts4, vi * tc4); vr = nvr;
                 }
                 var ar = ur + vr; var ai = ui + vi;
-                Unsafe.Add(ref t, 2) = ar; Unsafe.Add(ref t, 5) = ai;
-                Unsafe.Add(ref t, 8) = inverse ? vr - ur : ur - vr;
-                Unsafe.Add(ref t, 11) = inverse ? vi - ui : ui - vi;
+                t2 = ar; t5 = ai;
+                t8 = inverse ? vr - ur : ur - vr;
+                t11 = inverse ? vi - ui : ui - vi;
                 sumr += ar; sumi += ai;
             }
             int d = outOff + so + bb;
@@ -2988,7 +2979,7 @@ internal sealed partial class LaneFft
                 var a1r = x0r; var a1i = x0i; Vector512<float> b1r, b1i;
                 var a2r = x0r; var a2i = x0i; Vector512<float> b2r, b2i;
                 {
-                    var xr = Unsafe.Add(ref t, 0); var xi = Unsafe.Add(ref t, 3); var yr = Unsafe.Add(ref t, 6); var yi = Unsafe.Add(ref t, 9);
+                    var xr = t0; var xi = t3; var yr = t6; var yi = t9;
                     var c1 = Vector512.Create(0.6234897971153259f); var s1 = Vector512.Create(0.7818315029144287f);
                     a1r = Vector512.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector512.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector512.FusedMultiplyAdd(yr, s1, zero); b1i = Vector512.FusedMultiplyAdd(yi, s1, zero);
@@ -2997,7 +2988,7 @@ internal sealed partial class LaneFft
                     b2r = Vector512.FusedMultiplyAdd(yr, s2, zero); b2i = Vector512.FusedMultiplyAdd(yi, s2, zero);
                 }
                 {
-                    var xr = Unsafe.Add(ref t, 1); var xi = Unsafe.Add(ref t, 4); var yr = Unsafe.Add(ref t, 7); var yi = Unsafe.Add(ref t, 10);
+                    var xr = t1; var xi = t4; var yr = t7; var yi = t10;
                     var c1 = Vector512.Create(-0.22252093255519867f); var s1 = Vector512.Create(0.9749279022216797f);
                     a1r = Vector512.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector512.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector512.FusedMultiplyAdd(yr, s1, b1r); b1i = Vector512.FusedMultiplyAdd(yi, s1, b1i);
@@ -3006,7 +2997,7 @@ internal sealed partial class LaneFft
                     b2r = Vector512.FusedMultiplyAdd(yr, s2, b2r); b2i = Vector512.FusedMultiplyAdd(yi, s2, b2i);
                 }
                 {
-                    var xr = Unsafe.Add(ref t, 2); var xi = Unsafe.Add(ref t, 5); var yr = Unsafe.Add(ref t, 8); var yi = Unsafe.Add(ref t, 11);
+                    var xr = t2; var xi = t5; var yr = t8; var yi = t11;
                     var c1 = Vector512.Create(-0.9009688496589661f); var s1 = Vector512.Create(0.4338837265968323f);
                     a1r = Vector512.FusedMultiplyAdd(xr, c1, a1r); a1i = Vector512.FusedMultiplyAdd(xi, c1, a1i);
                     b1r = Vector512.FusedMultiplyAdd(yr, s1, b1r); b1i = Vector512.FusedMultiplyAdd(yi, s1, b1i);
@@ -3026,19 +3017,19 @@ internal sealed partial class LaneFft
             {
                 var a3r = x0r; var a3i = x0i; Vector512<float> b3r, b3i;
                 {
-                    var xr = Unsafe.Add(ref t, 0); var xi = Unsafe.Add(ref t, 3); var yr = Unsafe.Add(ref t, 6); var yi = Unsafe.Add(ref t, 9);
+                    var xr = t0; var xi = t3; var yr = t6; var yi = t9;
                     var c3 = Vector512.Create(-0.9009688496589661f); var s3 = Vector512.Create(0.4338837265968323f);
                     a3r = Vector512.FusedMultiplyAdd(xr, c3, a3r); a3i = Vector512.FusedMultiplyAdd(xi, c3, a3i);
                     b3r = Vector512.FusedMultiplyAdd(yr, s3, zero); b3i = Vector512.FusedMultiplyAdd(yi, s3, zero);
                 }
                 {
-                    var xr = Unsafe.Add(ref t, 1); var xi = Unsafe.Add(ref t, 4); var yr = Unsafe.Add(ref t, 7); var yi = Unsafe.Add(ref t, 10);
+                    var xr = t1; var xi = t4; var yr = t7; var yi = t10;
                     var c3 = Vector512.Create(0.6234897971153259f); var s3 = Vector512.Create(-0.7818315029144287f);
                     a3r = Vector512.FusedMultiplyAdd(xr, c3, a3r); a3i = Vector512.FusedMultiplyAdd(xi, c3, a3i);
                     b3r = Vector512.FusedMultiplyAdd(yr, s3, b3r); b3i = Vector512.FusedMultiplyAdd(yi, s3, b3i);
                 }
                 {
-                    var xr = Unsafe.Add(ref t, 2); var xi = Unsafe.Add(ref t, 5); var yr = Unsafe.Add(ref t, 8); var yi = Unsafe.Add(ref t, 11);
+                    var xr = t2; var xi = t5; var yr = t8; var yi = t11;
                     var c3 = Vector512.Create(-0.22252093255519867f); var s3 = Vector512.Create(0.9749279022216797f);
                     a3r = Vector512.FusedMultiplyAdd(xr, c3, a3r); a3i = Vector512.FusedMultiplyAdd(xi, c3, a3i);
                     b3r = Vector512.FusedMultiplyAdd(yr, s3, b3r); b3i = Vector512.FusedMultiplyAdd(yi, s3, b3i);
@@ -3056,9 +3047,9 @@ internal sealed partial class LaneFft
     private static void Odd11x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
+        Vector512<float> zero = Vector512<float>.Zero;
         Span<Vector512<float>> pairs = stackalloc Vector512<float>[20];
         ref Vector512<float> t = ref MemoryMarshal.GetReference(pairs);
-        Vector512<float> zero = Vector512<float>.Zero;
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
@@ -3317,9 +3308,9 @@ internal sealed partial class LaneFft
     private static void Odd13x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
+        Vector512<float> zero = Vector512<float>.Zero;
         Span<Vector512<float>> pairs = stackalloc Vector512<float>[24];
         ref Vector512<float> t = ref MemoryMarshal.GetReference(pairs);
-        Vector512<float> zero = Vector512<float>.Zero;
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
@@ -3643,9 +3634,9 @@ internal sealed partial class LaneFft
     private static void Odd17x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
         int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
+        Vector512<float> zero = Vector512<float>.Zero;
         Span<Vector512<float>> pairs = stackalloc Vector512<float>[32];
         ref Vector512<float> t = ref MemoryMarshal.GetReference(pairs);
-        Vector512<float> zero = Vector512<float>.Zero;
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
         for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
