@@ -39,14 +39,20 @@ public class BatchBudgetTests
         foreach (var plan in new[] { 16, 8, 4 }.Select(LanePlan.Of).OfType<LanePlan>())
         {
             // A lane group's arrays, as LaneMemory allocates them for a group's run (the orientation lanes' filters too).
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            var buffers = new LaneBuffers(LaneSizes.Of(layout, plan.Lanes));
-            _ = buffers.LaneFilter;
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            GC.KeepAlive(buffers);
+            // The least of three tries: a collection during one (other tests run meanwhile) may count this thread's
+            // unused allocation context (some KB) as allocated.
+            long allocated = long.MaxValue;
+            for (int attempt = 0; attempt < 3; attempt++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                var buffers = new LaneBuffers(LaneSizes.Of(layout, plan.Lanes));
+                _ = buffers.LaneFilter;
+                allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+                GC.KeepAlive(buffers);
+            }
             long estimate = BatchBudget.LaneGroupBytes(layout, plan.Lanes);
             // The float arrays themselves; the objects around them (headers, the slot objects) are a few hundred bytes.
-            Assert.InRange(allocated - estimate, 0, 4096);
+            Assert.True(allocated - estimate is >= 0 and <= 4096, $"{plan}: allocated {allocated}, estimate {estimate}");
         }
     }
 

@@ -18,8 +18,9 @@ internal readonly record struct LaneSizes(int Full, int Quarter, int Low, int Pa
     public bool Holds(LaneSizes need) => Full >= need.Full && Quarter >= need.Quarter && Low >= need.Low && Pack >= need.Pack;
 
     /// <summary>Bytes of one group's arrays: five spectra and the FFT scratch (split complex), the row pairs, and the
-    /// interleaved first-order filters (allocated when a group first lays a plane over several orientation lanes).</summary>
-    public long Bytes => sizeof(float) * (2L * (4L * Full + Quarter + Low + Pack) + Full);
+    /// interleaved first-order filters (allocated when a group first lays a plane over several orientation lanes); each of
+    /// the 15 arrays with the floats that bring its start to a 64-byte boundary (<see cref="LaneArray"/>).</summary>
+    public long Bytes => sizeof(float) * (2L * (4L * Full + Quarter + Low + Pack) + Full + 15L * LaneArray.Pad);
 }
 
 /// <summary>
@@ -35,6 +36,9 @@ internal readonly struct LaneArray
     private readonly float[] _array;
     private readonly int _offset;
 
+    /// <summary>Floats allocated beyond the length, to start on a 64-byte boundary whatever the array's address.</summary>
+    public const int Pad = 15;
+
     public int Length { get; }
 
     private LaneArray(float[] array, int offset, int length) { _array = array; _offset = offset; Length = length; }
@@ -42,7 +46,7 @@ internal readonly struct LaneArray
     /// <summary>length zeroed floats starting at a 64-byte boundary.</summary>
     public static unsafe LaneArray Allocate(int length)
     {
-        var array = GC.AllocateArray<float>(length + 15, pinned: true);
+        var array = GC.AllocateArray<float>(length + Pad, pinned: true);
         nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
         int offset = (int)((64 - (address & 63)) & 63) / sizeof(float);
         return new LaneArray(array, offset, length);
