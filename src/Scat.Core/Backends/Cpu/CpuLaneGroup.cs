@@ -125,7 +125,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
             int sy = PadIndex.Index(mode, y - _layout.PadTop, ih);
             if (sy < 0) continue; // a zero row: the cleared buffer holds it
             // Even rows go to the real part, odd rows to the imaginary part of packed row y / 2.
-            var target = (y & 1) == 0 ? s.Re : s.Im;
+            var target = ((y & 1) == 0 ? s.Re : s.Im).Span;
             for (int l = 0; l < used; l++)
             {
                 // Lane l holds plane l / across (every one of its orientation lanes starts from the same plane).
@@ -167,7 +167,8 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// </summary>
     private LaneArray LaneFilter(FilterRef filter, int elements)
     {
-        var lf = Buffers.LaneFilter;
+        var laneFilter = Buffers.LaneFilter;
+        var lf = laneFilter.Span;
         int used = UsedLanes;
         for (int l = 0; l < _lanes; l++)
         {
@@ -175,7 +176,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
             var f = _bank.Wavelets[filter.Wavelet + l % _orientations].Levels[filter.Resolution];
             for (int e = 0; e < elements; e++) lf[e * _lanes + l] = f[e];
         }
-        return lf;
+        return laneFilter;
     }
 
     /// <summary>
@@ -379,8 +380,10 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
             for (int y = 0; y < h; y++)
             {
                 var o = ((y & 1) == 0 ? dstRe : dstIm).AsSpan((y >> 1) * row, row);
+                var r = re.AsSpan(y * row, row);
+                var i = im.AsSpan(y * row, row);
                 for (int e = 0; e < row; e++)
-                    if (!float.IsFinite(o[e])) o[e] = ModulusOfHuge(re[y * row + e], im[y * row + e], scale);
+                    if (!float.IsFinite(o[e])) o[e] = ModulusOfHuge(r[e], i[e], scale);
             }
             return;
         }

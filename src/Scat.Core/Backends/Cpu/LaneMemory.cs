@@ -54,8 +54,6 @@ internal readonly struct LaneArray
 
     public ref float Ref => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_array), _offset);
 
-    public ref float this[int index] => ref Span[index];
-
     public Span<float> Span => _array.AsSpan(_offset, Length);
 
     public Span<float> AsSpan(int start) => Span[start..];
@@ -63,8 +61,6 @@ internal readonly struct LaneArray
     public Span<float> AsSpan(int start, int length) => Span.Slice(start, length);
 
     public static implicit operator Span<float>(LaneArray a) => a.Span;
-
-    public static implicit operator ReadOnlySpan<float>(LaneArray a) => a.Span;
 
     public static implicit operator LaneArray(float[] a) => new(a, 0, a.Length);
 }
