@@ -50,7 +50,7 @@ def codelet(p, bits):
     w(f"    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
     w(f"    [SkipLocalsInit]")
     w(f"    private static void Odd{p}x{bits}(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,")
-    w(f"        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)")
+    w(f"        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)")
     w(f"    {{")
     w(f"        {V}<float> zero = {V}<float>.Zero;")
     if local:
@@ -60,10 +60,10 @@ def codelet(p, bits):
         w(f"        Span<{V}<float>> pairs = stackalloc {V}<float>[{4 * h}];")
         w(f"        ref {V}<float> t = ref MemoryMarshal.GetReference(pairs);")
     w(f"        for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)")
-    w(f"        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)")
+    w(f"        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)")
     w(f"        for (int bb = 0; bb < block; bb += {V}<float>.Count)")
     w(f"        {{")
-    w(f"            int o = inOff + so + bb;")
+    w(f"            int o = inOff + si0 + bb;")
     w(f"            var x0r = {ld('sr', 'o')}; var x0i = {ld('si', 'o')};")
     w(f"            var sumr = x0r; var sumi = x0i;")
     if local:
@@ -135,7 +135,7 @@ def main():
         "    private static bool HasCodelet(int p) => p is " + " or ".join(str(p) for p in PRIMES) + ";",
         "",
         "    private static void OddCodelet<TV>(int p, ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,",
-        "        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle) where TV : unmanaged, IVec<TV>",
+        "        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle) where TV : unmanaged, IVec<TV>",
         "    {",
     ]
     for bits in WIDTHS:
@@ -144,7 +144,7 @@ def main():
         parts.append("            switch (p)")
         parts.append("            {")
         for p in PRIMES:
-            parts.append(f"                case {p}: Odd{p}x{bits}(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;")
+            parts.append(f"                case {p}: Odd{p}x{bits}(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;")
         parts.append("            }")
         parts.append("        }")
     parts += [

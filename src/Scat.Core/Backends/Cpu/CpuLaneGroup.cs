@@ -495,7 +495,26 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     private const int StripRowBytes = 256;
 
     /// <summary>Rows transformed together: each butterfly serves them all, and they stay in cache.</summary>
-    private int RowsTogether(int w) => Math.Max(1, CacheBytes / (w * _lanes * 2 * sizeof(float)));
+    private int RowsTogether(int w) => RowsTogether(w, _lanes);
+
+    private static int RowsTogether(int w, int lanes) => Math.Max(1, CacheBytes / (w * lanes * 2 * sizeof(float)));
+
+    /// <summary>Columns of a strip, of <paramref name="count"/> columns of height <paramref name="h"/> to transform.</summary>
+    private static int StripColumns(int h, int count, int lanes) =>
+        Math.Clamp(Math.Max(CacheBytes / (h * lanes * 2 * sizeof(float)), StripRowBytes / (lanes * sizeof(float))), 1, count);
+
+    /// <summary>Floats of each FFT scratch array: enough for the row groups and the column strips of every resolution.</summary>
+    internal static int ScratchFloats(ScatteringLayout layout, int lanes)
+    {
+        long most = 0;
+        for (int r = 0; r <= layout.J; r++)
+        {
+            int h = layout.PaddedHeight >> r, w = layout.PaddedWidth >> r;
+            most = Math.Max(most, 2L * Math.Min(RowsTogether(w, lanes), h) * w * lanes);
+            most = Math.Max(most, 2L * StripColumns(h, w, lanes) * lanes * h);
+        }
+        return checked((int)most);
+    }
 
     private void Fft2D(Slot s, bool inverse)
     {
@@ -509,7 +528,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     private void Columns(Slot s, int h, int w, int count, bool inverse)
     {
         int row = w * _lanes;
-        int strip = Math.Clamp(Math.Max(CacheBytes / (h * _lanes * 2 * sizeof(float)), StripRowBytes / (_lanes * sizeof(float))), 1, count);
+        int strip = StripColumns(h, count, _lanes);
         int full = count / strip, rest = count - full * strip;
         if (full > 0)
             _ffts[h].Transform(s.Re, s.Im, ScratchRe, ScratchIm, full, strip * _lanes, row, strip * _lanes, inverse, width: _width);

@@ -8,7 +8,7 @@ namespace Scat.Backends.Cpu;
 /// independent signals at once: every "element" of the transform is a block of <c>block</c> floats, and each
 /// butterfly does the same arithmetic on the whole block with SIMD. For row transforms the block is the
 /// lane group's signals that sit side by side (<see cref="LanePlan.Lanes"/>); for column transforms it is a whole row of them.
-/// Stockham autosort (out of place, ping-pong with a scratch buffer, natural order out), radices 8, 4, 2 and
+/// Stockham autosort (out of place, between two compact scratch buffers, natural order out), radices 8, 4, 2 and
 /// any odd prime (direct DFT using the symmetric pairs; unrolled with constant coefficients for the primes up to
 /// 17 in OddCodelets.g.cs, written by scripts/gen-odd-codelets.py: 1.5× faster for the whole 128² batch than the
 /// table-driven loop, measured on a 2-core AVX2 machine). Unnormalised in both directions.
@@ -89,21 +89,27 @@ internal sealed partial class LaneFft
 
     /// <summary>
     /// Transforms <paramref name="count"/> signals: signal t's element e is the block of <paramref name="block"/>
-    /// floats at t·<paramref name="signalStride"/> + e·<paramref name="elementStride"/>. Each signal runs through
-    /// all its stages before the next starts, so a signal that fits in cache stays there. The result is left in
-    /// <paramref name="re"/>/<paramref name="im"/>; the scratch arrays must be as large (same offsets are used).
-    /// The vectors are of <paramref name="width"/> bits (0: this machine's widest, <see cref="Simd.Width"/>).
+    /// floats at t·<paramref name="signalStride"/> + e·<paramref name="elementStride"/>. <paramref name="together"/>
+    /// signals at a time run through all their stages before the next ones start, in the scratch arrays, so that the
+    /// arrays are read and written once (<see cref="Run{TV}"/>). The result is left in <paramref name="re"/>/<paramref name="im"/>;
+    /// each scratch array holds at least <see cref="ScratchFloats"/> floats. The vectors are of <paramref name="width"/>
+    /// bits (0: this machine's widest, <see cref="Simd.Width"/>).
     /// </summary>
     public void Transform(Span<float> re, Span<float> im, Span<float> scratchRe, Span<float> scratchIm,
         int count, int block, int elementStride, int signalStride, bool inverse, int together = 1, int width = 0)
     {
+        if (count < 1) return;
         int extent = (count - 1) * signalStride + (Length - 1) * elementStride + block;
-        if (re.Length < extent || im.Length < extent || scratchRe.Length < extent || scratchIm.Length < extent)
+        if (re.Length < extent || im.Length < extent)
             throw new ArgumentException("FFT buffers are too small");
         if (width == 0) width = Simd.Width;
         if (block % Simd.FloatsOf(width) != 0) throw new ArgumentException("block must be a multiple of the vector's float count");
         TransformAt(width, re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, inverse, together);
     }
+
+    /// <summary>Floats each scratch array needs to transform <paramref name="together"/> signals of <paramref name="block"/>
+    /// floats per element at a time: two buffers of them, laid out compactly.</summary>
+    public long ScratchFloats(int block, int together) => 2L * together * Length * block;
 
     /// <summary>
     /// <see cref="Transform"/> with the vectors of the given width (512, 256 or 128 bits; one the machine
@@ -112,8 +118,11 @@ internal sealed partial class LaneFft
     internal void TransformAt(int width, Span<float> re, Span<float> im, Span<float> scratchRe, Span<float> scratchIm,
         int count, int block, int elementStride, int signalStride, bool inverse, int together = 1)
     {
-        if (Length == 1) return;
-        Simd.Run(width, new RunKernel(this, re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, Math.Max(1, together), inverse));
+        if (Length == 1 || count < 1) return;
+        together = Math.Min(Math.Max(1, together), count);
+        if (scratchRe.Length < ScratchFloats(block, together) || scratchIm.Length < ScratchFloats(block, together))
+            throw new ArgumentException("FFT scratch is too small");
+        Simd.Run(width, new RunKernel(this, re, im, scratchRe, scratchIm, count, block, elementStride, signalStride, together, inverse));
     }
 
     private readonly ref struct RunKernel(LaneFft fft, Span<float> re, Span<float> im, Span<float> sRe, Span<float> sIm,
@@ -129,44 +138,46 @@ internal sealed partial class LaneFft
     private void Run<TV>(Span<float> re, Span<float> im, Span<float> sRe, Span<float> sIm,
         int count, int block, int elementStride, int signalStride, int together, bool inverse) where TV : unmanaged, IVec<TV>
     {
+        // The scratch holds two compact buffers A and B of `together` signals each (element e of signal t at
+        // (t·N + e)·block): the first stage reads the arrays, the middle ones go back and forth between A and B, and
+        // the last one writes the arrays again. So each pass reads and writes the arrays once, whatever their strides,
+        // and the stages between stay in the few hundred kilobytes of the buffers, in the core's cache.
+        int span = Length * block, bufferB = together * span, stages = _radices.Length;
         for (int t0 = 0; t0 < count; t0 += together)
         {
             int sub = Math.Min(together, count - t0);
             int baseOff = t0 * signalStride;
-            bool inScratch = false;
             int ns = 1;
-            for (int s = 0; s < _radices.Length; s++)
+            for (int s = 0; s < stages; s++)
             {
                 int r = _radices[s];
-                if (!inScratch) Stage<TV>(re, im, sRe, sIm, baseOff, s, r, ns, block, sub, signalStride, elementStride, inverse);
-                else Stage<TV>(sRe, sIm, re, im, baseOff, s, r, ns, block, sub, signalStride, elementStride, inverse);
-                inScratch = !inScratch;
+                bool first = s == 0, last = s == stages - 1 && stages > 1;
+                int from = s % 2 == 1 ? 0 : bufferB, to = s % 2 == 0 ? 0 : bufferB;
+                if (first)
+                    Stage<TV>(re, im, baseOff, elementStride, signalStride, sRe, sIm, to, block, span, s, r, ns, block, sub, inverse);
+                else if (last)
+                    Stage<TV>(sRe, sIm, from, block, span, re, im, baseOff, elementStride, signalStride, s, r, ns, block, sub, inverse);
+                else
+                    Stage<TV>(sRe, sIm, from, block, span, sRe, sIm, to, block, span, s, r, ns, block, sub, inverse);
                 ns *= r;
             }
-            if (inScratch)
+            if (stages == 1)
                 for (int t = 0; t < sub; t++)
-                {
-                    if (elementStride == block)
-                    {
-                        // A contiguous signal (row transforms): one copy, not one per element.
-                        int o = baseOff + t * signalStride;
-                        sRe.Slice(o, Length * block).CopyTo(re.Slice(o, Length * block));
-                        sIm.Slice(o, Length * block).CopyTo(im.Slice(o, Length * block));
-                        continue;
-                    }
                     for (int e = 0; e < Length; e++)
                     {
-                        int o = baseOff + t * signalStride + e * elementStride;
-                        sRe.Slice(o, block).CopyTo(re.Slice(o, block));
-                        sIm.Slice(o, block).CopyTo(im.Slice(o, block));
+                        int o = baseOff + t * signalStride + e * elementStride, c = t * span + e * block;
+                        sRe.Slice(c, block).CopyTo(re.Slice(o, block));
+                        sIm.Slice(c, block).CopyTo(im.Slice(o, block));
                     }
-                }
         }
     }
 
+    /// <summary>One radix-<paramref name="radix"/> stage of <paramref name="subCount"/> signals, from the source (element e
+    /// of signal t at srcBase + t·srcSignal + e·srcElement) to the destination, laid out alike by its own strides.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Stage<TV>(Span<float> srcRe, Span<float> srcIm, Span<float> dstRe, Span<float> dstIm, int baseOff,
-        int stage, int radix, int ns, int block, int subCount, int subStride, int elementStride, bool inverse) where TV : unmanaged, IVec<TV>
+    private void Stage<TV>(Span<float> srcRe, Span<float> srcIm, int srcBase, int srcElement, int srcSignal,
+        Span<float> dstRe, Span<float> dstIm, int dstBase, int dstElement, int dstSignal,
+        int stage, int radix, int ns, int block, int subCount, bool inverse) where TV : unmanaged, IVec<TV>
     {
         int n = Length, m = n / radix;
         ref float sr = ref MemoryMarshal.GetReference(srcRe);
@@ -175,33 +186,34 @@ internal sealed partial class LaneFft
         ref float di = ref MemoryMarshal.GetReference(dstIm);
         float[] twr = _twiddleRe[stage], twi = _twiddleIm[stage];
         float sign = inverse ? 1f : -1f;
-        int inStride = m * elementStride, outStride = ns * elementStride;
+        int inStride = m * srcElement, outStride = ns * dstElement;
+        int inSub = srcSignal, outSub = dstSignal;
         bool odd = radix % 2 == 1, codelet = odd && _codelets && HasCodelet(radix);
         Span<float> tw = !odd ? default : radix <= 63 ? stackalloc float[2 * radix] : new float[2 * radix];
         // Butterfly j = g·ns + k reads from j and writes to g·ns·radix + k: for each k (one set of twiddles), one call
         // runs all m / ns groups g, each a step of ns elements on the input and ns·radix on the output.
-        int groups = m / ns, inGroup = ns * elementStride, outGroup = ns * radix * elementStride;
+        int groups = m / ns, inGroup = ns * srcElement, outGroup = ns * radix * dstElement;
         for (int k = 0; k < ns; k++)
         {
-            int inOff = baseOff + k * elementStride, outOff = inOff;
+            int inOff = srcBase + k * srcElement, outOff = dstBase + k * dstElement;
             if (odd)
             {
                 // This column's twiddles (cosine, sine of the direction), the same for every butterfly of the column.
                 if (k != 0)
                     for (int r = 1; r < radix; r++) { tw[2 * r] = twr[k * radix + r]; tw[2 * r + 1] = Sin(twi[k * radix + r], sign); }
                 if (codelet)
-                    OddCodelet<TV>(radix, ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride,
+                    OddCodelet<TV>(radix, ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub,
                         groups, inGroup, outGroup, ref MemoryMarshal.GetReference(tw), inverse, k != 0);
                 else
-                    RadixOdd<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride,
+                    RadixOdd<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub,
                         groups, inGroup, outGroup, tw, radix, inverse, k != 0);
                 continue;
             }
             switch (radix)
             {
-                case 2: Radix2<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, twr, twi, k, sign, k != 0); break;
-                case 4: Radix4<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, twr, twi, k, sign, k != 0); break;
-                case 8: Radix8<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, twr, twi, k, sign, k != 0); break;
+                case 2: Radix2<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, twr, twi, k, sign, k != 0); break;
+                case 4: Radix4<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, twr, twi, k, sign, k != 0); break;
+                case 8: Radix8<TV>(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, twr, twi, k, sign, k != 0); break;
             }
         }
     }
@@ -225,16 +237,16 @@ internal sealed partial class LaneFft
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Radix2<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
         TV c1 = TV.Splat(twr[k * 2 + 1]), s1 = TV.Splat(Sin(twi[k * 2 + 1], sign));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-            for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+            for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
                 for (int bb = 0; bb < block; bb += TV.Count)
                 {
-                    int b = so + bb;
-                    TV x0r = TV.Load(ref Unsafe.Add(ref sr, inOff + b)), x0i = TV.Load(ref Unsafe.Add(ref si, inOff + b));
-                    TV x1r = TV.Load(ref Unsafe.Add(ref sr, inOff + inStride + b)), x1i = TV.Load(ref Unsafe.Add(ref si, inOff + inStride + b));
+                    int o = inOff + si0 + bb, b = so + bb;
+                    TV x0r = TV.Load(ref Unsafe.Add(ref sr, o)), x0i = TV.Load(ref Unsafe.Add(ref si, o));
+                    TV x1r = TV.Load(ref Unsafe.Add(ref sr, o + inStride)), x1i = TV.Load(ref Unsafe.Add(ref si, o + inStride));
                     if (twiddle) Twiddle(ref x1r, ref x1i, c1, s1);
                     TV.Store(TV.Add(x0r, x1r), ref Unsafe.Add(ref dr, outOff + b));
                     TV.Store(TV.Add(x0i, x1i), ref Unsafe.Add(ref di, outOff + b));
@@ -245,17 +257,16 @@ internal sealed partial class LaneFft
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Radix4<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
         TV c1 = TV.Splat(twr[k * 4 + 1]), s1 = TV.Splat(Sin(twi[k * 4 + 1], sign));
         TV c2 = TV.Splat(twr[k * 4 + 2]), s2 = TV.Splat(Sin(twi[k * 4 + 2], sign));
         TV c3 = TV.Splat(twr[k * 4 + 3]), s3 = TV.Splat(Sin(twi[k * 4 + 3], sign));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-            for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+            for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
                 for (int bb = 0; bb < block; bb += TV.Count)
                 {
-                    int b = so + bb;
-                    int o = inOff + b;
+                    int o = inOff + si0 + bb, b = so + bb;
                     TV x0r = TV.Load(ref Unsafe.Add(ref sr, o)), x0i = TV.Load(ref Unsafe.Add(ref si, o));
                     TV x1r = TV.Load(ref Unsafe.Add(ref sr, o + inStride)), x1i = TV.Load(ref Unsafe.Add(ref si, o + inStride));
                     TV x2r = TV.Load(ref Unsafe.Add(ref sr, o + 2 * inStride)), x2i = TV.Load(ref Unsafe.Add(ref si, o + 2 * inStride));
@@ -297,7 +308,7 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Radix8<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, float[] twr, float[] twi, int k, float sign, bool twiddle) where TV : unmanaged, IVec<TV>
     {
         Span<float> c = stackalloc float[8];
         Span<float> s = stackalloc float[8];
@@ -306,11 +317,10 @@ internal sealed partial class LaneFft
         TV vh = TV.Splat(h);
         TV zero = TV.Splat(0f);
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-            for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+            for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
                 for (int bb = 0; bb < block; bb += TV.Count)
                 {
-                    int b = so + bb;
-                    int o = inOff + b;
+                    int o = inOff + si0 + bb, b = so + bb;
                     TV x0r = TV.Load(ref Unsafe.Add(ref sr, o)), x0i = TV.Load(ref Unsafe.Add(ref si, o));
                     TV x1r = TV.Load(ref Unsafe.Add(ref sr, o + inStride)), x1i = TV.Load(ref Unsafe.Add(ref si, o + inStride));
                     TV x2r = TV.Load(ref Unsafe.Add(ref sr, o + 2 * inStride)), x2i = TV.Load(ref Unsafe.Add(ref si, o + 2 * inStride));
@@ -366,7 +376,7 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private void RadixOdd<TV>(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, Span<float> tw, int p, bool inverse, bool twiddle) where TV : unmanaged, IVec<TV>
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, Span<float> tw, int p, bool inverse, bool twiddle) where TV : unmanaged, IVec<TV>
     {
         var (cosTable, sinTable) = _oddTables[p];
         ref float cosT = ref MemoryMarshal.GetArrayDataReference(cosTable);
@@ -379,11 +389,10 @@ internal sealed partial class LaneFft
         ref TV bi = ref Unsafe.Add(ref ar, 3 * h);
         TV zero = TV.Splat(0f);
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-            for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+            for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
                 for (int bb = 0; bb < block; bb += TV.Count)
                 {
-                    int b = so + bb;
-                    int o = inOff + b;
+                    int o = inOff + si0 + bb, b = so + bb;
                     TV x0r = TV.Load(ref Unsafe.Add(ref sr, o)), x0i = TV.Load(ref Unsafe.Add(ref si, o));
                     TV sumr = x0r, sumi = x0i;
                     for (int r = 1; r <= h; r++)

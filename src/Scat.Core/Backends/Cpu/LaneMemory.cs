@@ -5,22 +5,23 @@ using Scat.Transform;
 namespace Scat.Backends.Cpu;
 
 /// <summary>Floats each array of a lane group needs for a layout and lane count (see <see cref="LaneBuffers"/>).</summary>
-internal readonly record struct LaneSizes(int Full, int Quarter, int Low, int Pack)
+internal readonly record struct LaneSizes(int Full, int Quarter, int Low, int Pack, int Scratch)
 {
     public static LaneSizes Of(ScatteringLayout layout, int lanes)
     {
         int full = checked(layout.PaddedHeight * layout.PaddedWidth * lanes);
         // W2 lives at resolution ≥ 1, Low at resolution J: they need a quarter of the room or less.
         int pack = ((layout.PaddedHeight >> layout.J) + 1) / 2 * (layout.PaddedWidth >> layout.J) * lanes;
-        return new(full, full / 4, full >> (2 * layout.J), pack);
+        return new(full, full / 4, full >> (2 * layout.J), pack, CpuLaneGroup.ScratchFloats(layout, lanes));
     }
 
-    public bool Holds(LaneSizes need) => Full >= need.Full && Quarter >= need.Quarter && Low >= need.Low && Pack >= need.Pack;
+    public bool Holds(LaneSizes need) =>
+        Full >= need.Full && Quarter >= need.Quarter && Low >= need.Low && Pack >= need.Pack && Scratch >= need.Scratch;
 
     /// <summary>Bytes of one group's arrays: five spectra and the FFT scratch (split complex), the row pairs, and the
     /// interleaved first-order filters (allocated when a group first lays a plane over several orientation lanes); each of
     /// the 15 arrays with the floats that bring its start to a 64-byte boundary (<see cref="LaneArray"/>).</summary>
-    public long Bytes => sizeof(float) * (2L * (4L * Full + Quarter + Low + Pack) + Full + 15L * LaneArray.Pad);
+    public long Bytes => sizeof(float) * (2L * (3L * Full + Quarter + Low + Pack + Scratch) + Full + 15L * LaneArray.Pad);
 }
 
 /// <summary>
@@ -89,8 +90,8 @@ internal sealed class LaneBuffers
             Re[i] = LaneArray.Allocate(cap);
             Im[i] = LaneArray.Allocate(cap);
         }
-        ScratchRe = LaneArray.Allocate(sizes.Full);
-        ScratchIm = LaneArray.Allocate(sizes.Full);
+        ScratchRe = LaneArray.Allocate(sizes.Scratch);
+        ScratchIm = LaneArray.Allocate(sizes.Scratch);
         PackRe = LaneArray.Allocate(sizes.Pack);
         PackIm = LaneArray.Allocate(sizes.Pack);
     }

@@ -11,42 +11,42 @@ internal sealed partial class LaneFft
     private static bool HasCodelet(int p) => p is 3 or 5 or 7 or 11 or 13 or 17;
 
     private static void OddCodelet<TV>(int p, ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle) where TV : unmanaged, IVec<TV>
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle) where TV : unmanaged, IVec<TV>
     {
         if (typeof(TV) == typeof(V128))
         {
             switch (p)
             {
-                case 3: Odd3x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
-                case 5: Odd5x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
-                case 7: Odd7x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
-                case 11: Odd11x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
-                case 13: Odd13x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
-                case 17: Odd17x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 3: Odd3x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 5: Odd5x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 7: Odd7x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 11: Odd11x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 13: Odd13x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 17: Odd17x128(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
             }
         }
         if (typeof(TV) == typeof(V256))
         {
             switch (p)
             {
-                case 3: Odd3x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
-                case 5: Odd5x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
-                case 7: Odd7x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
-                case 11: Odd11x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
-                case 13: Odd13x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
-                case 17: Odd17x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 3: Odd3x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 5: Odd5x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 7: Odd7x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 11: Odd11x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 13: Odd13x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 17: Odd17x256(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
             }
         }
         if (typeof(TV) == typeof(V512))
         {
             switch (p)
             {
-                case 3: Odd3x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
-                case 5: Odd5x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
-                case 7: Odd7x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
-                case 11: Odd11x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
-                case 13: Odd13x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
-                case 17: Odd17x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, subStride, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 3: Odd3x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 5: Odd5x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 7: Odd7x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 11: Odd11x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 13: Odd13x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
+                case 17: Odd17x512(ref sr, ref si, ref dr, ref di, inOff, inStride, outOff, outStride, block, subCount, inSub, outSub, groups, inGroup, outGroup, ref tw, inverse, twiddle); return;
             }
         }
         throw new ArgumentOutOfRangeException(nameof(p));
@@ -55,16 +55,16 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd3x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector128<float> zero = Vector128<float>.Zero;
         var tc1 = Vector128.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector128.Create(Unsafe.Add(ref tw, 3));
         var tc2 = Vector128.Create(Unsafe.Add(ref tw, 4)); var ts2 = Vector128.Create(Unsafe.Add(ref tw, 5));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             Vector128<float> t0, t1, t2, t3;
@@ -105,7 +105,7 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd5x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector128<float> zero = Vector128<float>.Zero;
         var tc1 = Vector128.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector128.Create(Unsafe.Add(ref tw, 3));
@@ -113,10 +113,10 @@ internal sealed partial class LaneFft
         var tc3 = Vector128.Create(Unsafe.Add(ref tw, 6)); var ts3 = Vector128.Create(Unsafe.Add(ref tw, 7));
         var tc4 = Vector128.Create(Unsafe.Add(ref tw, 8)); var ts4 = Vector128.Create(Unsafe.Add(ref tw, 9));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             Vector128<float> t0, t1, t2, t3, t4, t5, t6, t7;
@@ -190,7 +190,7 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd7x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector128<float> zero = Vector128<float>.Zero;
         var tc1 = Vector128.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector128.Create(Unsafe.Add(ref tw, 3));
@@ -200,10 +200,10 @@ internal sealed partial class LaneFft
         var tc5 = Vector128.Create(Unsafe.Add(ref tw, 10)); var ts5 = Vector128.Create(Unsafe.Add(ref tw, 11));
         var tc6 = Vector128.Create(Unsafe.Add(ref tw, 12)); var ts6 = Vector128.Create(Unsafe.Add(ref tw, 13));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             Vector128<float> t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11;
@@ -327,16 +327,16 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd11x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector128<float> zero = Vector128<float>.Zero;
         Span<Vector128<float>> pairs = stackalloc Vector128<float>[20];
         ref Vector128<float> t = ref MemoryMarshal.GetReference(pairs);
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             {
@@ -588,16 +588,16 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd13x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector128<float> zero = Vector128<float>.Zero;
         Span<Vector128<float>> pairs = stackalloc Vector128<float>[24];
         ref Vector128<float> t = ref MemoryMarshal.GetReference(pairs);
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             {
@@ -914,16 +914,16 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd17x128(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector128<float> zero = Vector128<float>.Zero;
         Span<Vector128<float>> pairs = stackalloc Vector128<float>[32];
         ref Vector128<float> t = ref MemoryMarshal.GetReference(pairs);
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector128<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector128.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector128.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             {
@@ -1414,16 +1414,16 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd3x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector256<float> zero = Vector256<float>.Zero;
         var tc1 = Vector256.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector256.Create(Unsafe.Add(ref tw, 3));
         var tc2 = Vector256.Create(Unsafe.Add(ref tw, 4)); var ts2 = Vector256.Create(Unsafe.Add(ref tw, 5));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             Vector256<float> t0, t1, t2, t3;
@@ -1464,7 +1464,7 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd5x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector256<float> zero = Vector256<float>.Zero;
         var tc1 = Vector256.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector256.Create(Unsafe.Add(ref tw, 3));
@@ -1472,10 +1472,10 @@ internal sealed partial class LaneFft
         var tc3 = Vector256.Create(Unsafe.Add(ref tw, 6)); var ts3 = Vector256.Create(Unsafe.Add(ref tw, 7));
         var tc4 = Vector256.Create(Unsafe.Add(ref tw, 8)); var ts4 = Vector256.Create(Unsafe.Add(ref tw, 9));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             Vector256<float> t0, t1, t2, t3, t4, t5, t6, t7;
@@ -1549,7 +1549,7 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd7x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector256<float> zero = Vector256<float>.Zero;
         var tc1 = Vector256.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector256.Create(Unsafe.Add(ref tw, 3));
@@ -1559,10 +1559,10 @@ internal sealed partial class LaneFft
         var tc5 = Vector256.Create(Unsafe.Add(ref tw, 10)); var ts5 = Vector256.Create(Unsafe.Add(ref tw, 11));
         var tc6 = Vector256.Create(Unsafe.Add(ref tw, 12)); var ts6 = Vector256.Create(Unsafe.Add(ref tw, 13));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             Vector256<float> t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11;
@@ -1686,16 +1686,16 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd11x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector256<float> zero = Vector256<float>.Zero;
         Span<Vector256<float>> pairs = stackalloc Vector256<float>[20];
         ref Vector256<float> t = ref MemoryMarshal.GetReference(pairs);
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             {
@@ -1947,16 +1947,16 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd13x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector256<float> zero = Vector256<float>.Zero;
         Span<Vector256<float>> pairs = stackalloc Vector256<float>[24];
         ref Vector256<float> t = ref MemoryMarshal.GetReference(pairs);
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             {
@@ -2273,16 +2273,16 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd17x256(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector256<float> zero = Vector256<float>.Zero;
         Span<Vector256<float>> pairs = stackalloc Vector256<float>[32];
         ref Vector256<float> t = ref MemoryMarshal.GetReference(pairs);
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector256<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector256.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector256.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             {
@@ -2773,16 +2773,16 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd3x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector512<float> zero = Vector512<float>.Zero;
         var tc1 = Vector512.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector512.Create(Unsafe.Add(ref tw, 3));
         var tc2 = Vector512.Create(Unsafe.Add(ref tw, 4)); var ts2 = Vector512.Create(Unsafe.Add(ref tw, 5));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             Vector512<float> t0, t1, t2, t3;
@@ -2823,7 +2823,7 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd5x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector512<float> zero = Vector512<float>.Zero;
         var tc1 = Vector512.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector512.Create(Unsafe.Add(ref tw, 3));
@@ -2831,10 +2831,10 @@ internal sealed partial class LaneFft
         var tc3 = Vector512.Create(Unsafe.Add(ref tw, 6)); var ts3 = Vector512.Create(Unsafe.Add(ref tw, 7));
         var tc4 = Vector512.Create(Unsafe.Add(ref tw, 8)); var ts4 = Vector512.Create(Unsafe.Add(ref tw, 9));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             Vector512<float> t0, t1, t2, t3, t4, t5, t6, t7;
@@ -2908,7 +2908,7 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd7x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector512<float> zero = Vector512<float>.Zero;
         var tc1 = Vector512.Create(Unsafe.Add(ref tw, 2)); var ts1 = Vector512.Create(Unsafe.Add(ref tw, 3));
@@ -2918,10 +2918,10 @@ internal sealed partial class LaneFft
         var tc5 = Vector512.Create(Unsafe.Add(ref tw, 10)); var ts5 = Vector512.Create(Unsafe.Add(ref tw, 11));
         var tc6 = Vector512.Create(Unsafe.Add(ref tw, 12)); var ts6 = Vector512.Create(Unsafe.Add(ref tw, 13));
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             Vector512<float> t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11;
@@ -3045,16 +3045,16 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd11x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector512<float> zero = Vector512<float>.Zero;
         Span<Vector512<float>> pairs = stackalloc Vector512<float>[20];
         ref Vector512<float> t = ref MemoryMarshal.GetReference(pairs);
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             {
@@ -3306,16 +3306,16 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd13x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector512<float> zero = Vector512<float>.Zero;
         Span<Vector512<float>> pairs = stackalloc Vector512<float>[24];
         ref Vector512<float> t = ref MemoryMarshal.GetReference(pairs);
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             {
@@ -3632,16 +3632,16 @@ internal sealed partial class LaneFft
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
     private static void Odd17x512(ref float sr, ref float si, ref float dr, ref float di, int inOff, int inStride,
-        int outOff, int outStride, int block, int subCount, int subStride, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
+        int outOff, int outStride, int block, int subCount, int inSub, int outSub, int groups, int inGroup, int outGroup, ref float tw, bool inverse, bool twiddle)
     {
         Vector512<float> zero = Vector512<float>.Zero;
         Span<Vector512<float>> pairs = stackalloc Vector512<float>[32];
         ref Vector512<float> t = ref MemoryMarshal.GetReference(pairs);
         for (int gi = 0; gi < groups; gi++, inOff += inGroup, outOff += outGroup)
-        for (int sg = 0, so = 0; sg < subCount; sg++, so += subStride)
+        for (int sg = 0, si0 = 0, so = 0; sg < subCount; sg++, si0 += inSub, so += outSub)
         for (int bb = 0; bb < block; bb += Vector512<float>.Count)
         {
-            int o = inOff + so + bb;
+            int o = inOff + si0 + bb;
             var x0r = Vector512.LoadUnsafe(ref Unsafe.Add(ref sr, o)); var x0i = Vector512.LoadUnsafe(ref Unsafe.Add(ref si, o));
             var sumr = x0r; var sumi = x0i;
             {

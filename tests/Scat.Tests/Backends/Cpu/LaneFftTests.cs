@@ -41,10 +41,13 @@ public class LaneFftTests
         var rnd = new Random(n);
         var re = new float[size]; var im = new float[size];
         for (int i = 0; i < size; i++) { re[i] = (float)(rnd.NextDouble() - 0.5); im[i] = (float)(rnd.NextDouble() - 0.5); }
+        // Two signals at a time as well: the second group holds one signal only.
+        foreach (int together in new[] { 1, 2 })
         foreach (bool inverse in new[] { false, true })
         {
             var r2 = (float[])re.Clone(); var i2 = (float[])im.Clone();
-            fft.Transform(r2, i2, new float[size], new float[size], count, block, elementStride, signalStride, inverse);
+            long scratch = fft.ScratchFloats(block, together);
+            fft.Transform(r2, i2, new float[scratch], new float[scratch], count, block, elementStride, signalStride, inverse, together);
             double sign = inverse ? 1 : -1;
             for (int t = 0; t < count; t++)
                 for (int b = 0; b < block; b += 7)
@@ -113,8 +116,9 @@ public class LaneFftTests
                 var fast = new LaneFft(n); var generic = new LaneFft(n, codelets: false);
                 var r1 = (float[])re.Clone(); var i1 = (float[])im.Clone();
                 var r2 = (float[])re.Clone(); var i2 = (float[])im.Clone();
-                fast.TransformAt(width, r1, i1, new float[size], new float[size], count, block, elementStride, signalStride, inverse, together: 2);
-                generic.TransformAt(width, r2, i2, new float[size], new float[size], count, block, elementStride, signalStride, inverse, together: 2);
+                int scratch = (int)fast.ScratchFloats(block, together: 2);
+                fast.TransformAt(width, r1, i1, new float[scratch], new float[scratch], count, block, elementStride, signalStride, inverse, together: 2);
+                generic.TransformAt(width, r2, i2, new float[scratch], new float[scratch], count, block, elementStride, signalStride, inverse, together: 2);
                 for (int i = 0; i < size; i++)
                 {
                     Assert.True(BitConverter.SingleToInt32Bits(r1[i]) == BitConverter.SingleToInt32Bits(r2[i])
