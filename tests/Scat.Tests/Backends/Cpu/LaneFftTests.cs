@@ -43,32 +43,32 @@ public class LaneFftTests
         for (int i = 0; i < size; i++) { re[i] = (float)(rnd.NextDouble() - 0.5); im[i] = (float)(rnd.NextDouble() - 0.5); }
         // Two signals at a time as well: the second group holds one signal only.
         foreach (int together in new[] { 1, 2 })
-        foreach (bool inverse in new[] { false, true })
-        {
-            var r2 = (float[])re.Clone(); var i2 = (float[])im.Clone();
-            long scratch = fft.ScratchFloats(block, together);
-            fft.Transform(r2, i2, new float[scratch], new float[scratch], count, block, elementStride, signalStride, inverse, together);
-            double sign = inverse ? 1 : -1;
-            for (int t = 0; t < count; t++)
-                for (int b = 0; b < block; b += 7)
-                    for (int k = 0; k < n; k++)
-                    {
-                        double ar = 0, ai = 0, norm = 0;
-                        for (int e = 0; e < n; e++)
+            foreach (bool inverse in new[] { false, true })
+            {
+                var r2 = (float[])re.Clone(); var i2 = (float[])im.Clone();
+                long scratch = fft.ScratchFloats(block, together);
+                fft.Transform(r2, i2, new float[scratch], new float[scratch], count, block, elementStride, signalStride, inverse, together);
+                double sign = inverse ? 1 : -1;
+                for (int t = 0; t < count; t++)
+                    for (int b = 0; b < block; b += 7)
+                        for (int k = 0; k < n; k++)
                         {
-                            int o = t * signalStride + e * elementStride + b;
-                            double a = sign * 2 * Math.PI * ((long)e * k % n) / n;
-                            ar += re[o] * Math.Cos(a) - im[o] * Math.Sin(a);
-                            ai += re[o] * Math.Sin(a) + im[o] * Math.Cos(a);
-                            norm += Math.Abs(re[o]) + Math.Abs(im[o]);
+                            double ar = 0, ai = 0, norm = 0;
+                            for (int e = 0; e < n; e++)
+                            {
+                                int o = t * signalStride + e * elementStride + b;
+                                double a = sign * 2 * Math.PI * ((long)e * k % n) / n;
+                                ar += re[o] * Math.Cos(a) - im[o] * Math.Sin(a);
+                                ai += re[o] * Math.Sin(a) + im[o] * Math.Cos(a);
+                                norm += Math.Abs(re[o]) + Math.Abs(im[o]);
+                            }
+                            int d = t * signalStride + k * elementStride + b;
+                            Assert.True(Math.Abs(r2[d] - ar) <= 2e-6 * norm && Math.Abs(i2[d] - ai) <= 2e-6 * norm,
+                                $"n={n} inverse={inverse} t={t} b={b} k={k}: ({r2[d]}, {i2[d]}) vs ({ar}, {ai})");
                         }
-                        int d = t * signalStride + k * elementStride + b;
-                        Assert.True(Math.Abs(r2[d] - ar) <= 2e-6 * norm && Math.Abs(i2[d] - ai) <= 2e-6 * norm,
-                            $"n={n} inverse={inverse} t={t} b={b} k={k}: ({r2[d]}, {i2[d]}) vs ({ar}, {ai})");
-                    }
-            // Untouched gaps stay untouched.
-            Assert.Equal(re[^1], r2[^1]);
-        }
+                // Untouched gaps stay untouched.
+                Assert.Equal(re[^1], r2[^1]);
+            }
     }
 
     /// <summary>
