@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Scat.Backends.Cpu;
 
@@ -414,6 +415,37 @@ internal sealed partial class LaneFft
                     int d = outOff + b;
                     TV.Store(sumr, ref Unsafe.Add(ref dr, d)); TV.Store(sumi, ref Unsafe.Add(ref di, d));
                     int q = 1;
+                    // Four output pairs at a time where there are 32 vector registers (AVX-512, whatever the width used):
+                    // 16 accumulators, and each loaded a/b term serves four outputs. Each accumulator sees the same
+                    // operations in the same order as in the loops below, so the bits do not depend on the blocking.
+                    if (Avx512F.IsSupported)
+                        for (; q + 3 <= h; q += 4)
+                        {
+                            TV a1r = x0r, a1i = x0i, b1r = zero, b1i = zero, a2r = x0r, a2i = x0i, b2r = zero, b2i = zero;
+                            TV a3r = x0r, a3i = x0i, b3r = zero, b3i = zero, a4r = x0r, a4i = x0i, b4r = zero, b4i = zero;
+                            int row1 = (q - 1) * h;
+                            for (int r = 0; r < h; r++)
+                            {
+                                TV xr = Unsafe.Add(ref ar, r), xi = Unsafe.Add(ref ai, r), yr = Unsafe.Add(ref br, r), yi = Unsafe.Add(ref bi, r);
+                                int t = row1 + r;
+                                TV c1 = TV.Splat(Unsafe.Add(ref cosT, t)), s1 = TV.Splat(Unsafe.Add(ref sinT, t));
+                                a1r = TV.MulAdd(xr, c1, a1r); a1i = TV.MulAdd(xi, c1, a1i);
+                                b1r = TV.MulAdd(yr, s1, b1r); b1i = TV.MulAdd(yi, s1, b1i);
+                                TV c2 = TV.Splat(Unsafe.Add(ref cosT, t + h)), s2 = TV.Splat(Unsafe.Add(ref sinT, t + h));
+                                a2r = TV.MulAdd(xr, c2, a2r); a2i = TV.MulAdd(xi, c2, a2i);
+                                b2r = TV.MulAdd(yr, s2, b2r); b2i = TV.MulAdd(yi, s2, b2i);
+                                TV c3 = TV.Splat(Unsafe.Add(ref cosT, t + 2 * h)), s3 = TV.Splat(Unsafe.Add(ref sinT, t + 2 * h));
+                                a3r = TV.MulAdd(xr, c3, a3r); a3i = TV.MulAdd(xi, c3, a3i);
+                                b3r = TV.MulAdd(yr, s3, b3r); b3i = TV.MulAdd(yi, s3, b3i);
+                                TV c4 = TV.Splat(Unsafe.Add(ref cosT, t + 3 * h)), s4 = TV.Splat(Unsafe.Add(ref sinT, t + 3 * h));
+                                a4r = TV.MulAdd(xr, c4, a4r); a4i = TV.MulAdd(xi, c4, a4i);
+                                b4r = TV.MulAdd(yr, s4, b4r); b4i = TV.MulAdd(yi, s4, b4i);
+                            }
+                            StoreOddPair(ref dr, ref di, d, outStride, p, q, a1r, a1i, b1r, b1i);
+                            StoreOddPair(ref dr, ref di, d, outStride, p, q + 1, a2r, a2i, b2r, b2i);
+                            StoreOddPair(ref dr, ref di, d, outStride, p, q + 2, a3r, a3i, b3r, b3i);
+                            StoreOddPair(ref dr, ref di, d, outStride, p, q + 3, a4r, a4i, b4r, b4i);
+                        }
                     // Two outputs pairs at a time: each loaded a/b term serves both (the loop is bound by loads).
                     for (; q + 1 <= h; q += 2)
                     {

@@ -31,6 +31,8 @@ public class LaneFftTests
     [InlineData(56)]
     [InlineData(143)]
     [InlineData(221)]
+    [InlineData(43)]
+    [InlineData(516)]
     public void MatchesDirectDft(int n)
     {
         int lanes = Simd.Lanes;
