@@ -534,13 +534,18 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         int strip = StripColumns(h, count, _lanes);
         int full = count / strip, rest = count - full * strip;
         if (full > 0)
-            _ffts[h].Transform(s.Re, s.Im, ScratchRe, ScratchIm, full, strip * _lanes, row, strip * _lanes, inverse, width: _width);
+            _ffts[h].Transform(s.Re, s.Im, ScratchRe, ScratchIm, full, strip * _lanes, row, strip * _lanes, inverse, width: ColumnWidth(strip));
         if (rest > 0)
         {
             int c = full * strip * _lanes;
-            _ffts[h].Transform(s.Re.AsSpan(c), s.Im.AsSpan(c), ScratchRe.AsSpan(c), ScratchIm.AsSpan(c), 1, rest * _lanes, row, 0, inverse, width: _width);
+            _ffts[h].Transform(s.Re.AsSpan(c), s.Im.AsSpan(c), ScratchRe, ScratchIm, 1, rest * _lanes, row, 0, inverse, width: ColumnWidth(rest));
         }
     }
+
+    /// <summary>The vectors of a column pass: the machine's widest where a strip's row fills them, whatever the plan's
+    /// width (the plan's lanes bound the row passes only; the bits do not depend on the width).</summary>
+    private int ColumnWidth(int columns) =>
+        Simd.Width > _width && columns * _lanes % Simd.FloatsOf(Simd.Width) == 0 ? Simd.Width : _width;
 
     /// <summary>
     /// Forward transform of a real h × w signal held packed: row 2m in the real part and row 2m + 1 in the
