@@ -225,8 +225,12 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         for (int j = 0; j < k; j++) split[j] = Math.Clamp(stored - j * ow + 1, 0, columns);
         TV scale = TV.Splat(1f / folds);
         TV zero = TV.Splat(0f);
-        for (int y = 0; y < oh; y++)
+        // Rows in the order 0, oh − 1, 1, oh − 2, 2, …: output rows y and oh − y read the same source rows (y + i·oh
+        // directly, oh − y + i·oh mirrored), so the second finds them in cache; in the order 0, 1, 2, … a half
+        // spectrum larger than the cache was read from memory twice.
+        for (int n = 0; n < oh; n++)
         {
+            int y = (n & 1) == 0 ? n >> 1 : oh - ((n + 1) >> 1);
             for (int i = 0; i < k; i++)
             {
                 int u = y + i * oh, um = (h - u) % h;
