@@ -501,14 +501,17 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// <summary>Rows transformed together: each butterfly serves them all, and they stay in cache.</summary>
     private int RowsTogether(int w) => RowsTogether(w, _lanes);
 
-    private static readonly int RowBytesT = int.TryParse(Environment.GetEnvironmentVariable("SCAT_ROW_KB"), out int v) ? v * 1024 : CacheBytes;
-    private static readonly int ColBytesT = int.TryParse(Environment.GetEnvironmentVariable("SCAT_COL_KB"), out int v) ? v * 1024 : CacheBytes;
-    private static readonly int StripT = int.TryParse(Environment.GetEnvironmentVariable("SCAT_STRIP_B"), out int v) ? v : StripRowBytes;
-    private static int RowsTogether(int w, int lanes) => Math.Max(1, RowBytesT / (w * lanes * 2 * sizeof(float)));
+    private static int RowsTogether(int w, int lanes) => Math.Max(1, CacheBytes / (w * lanes * 2 * sizeof(float)));
 
-    /// <summary>Columns of a strip, of <paramref name="count"/> columns of height <paramref name="h"/> to transform.</summary>
-    private static int StripColumns(int h, int count, int lanes) =>
-        Math.Clamp(Math.Max(ColBytesT / (h * lanes * 2 * sizeof(float)), StripT / (lanes * sizeof(float))), 1, count);
+    /// <summary>Columns of a strip, of <paramref name="count"/> columns of height <paramref name="h"/> to transform: a
+    /// whole number of the machine's widest vectors per row where the plan's are narrower (<see cref="ColumnWidth"/>):
+    /// at 132² with 8 lanes a strip of 15 columns ran on 256-bit vectors, one of 14 runs on 512-bit ones.</summary>
+    private static int StripColumns(int h, int count, int lanes)
+    {
+        int strip = Math.Max(CacheBytes / (h * lanes * 2 * sizeof(float)), StripRowBytes / (lanes * sizeof(float)));
+        int per = Math.Max(1, Simd.FloatsOf(Simd.Width) / lanes);
+        return Math.Clamp(Math.Max(per, strip / per * per), 1, count);
+    }
 
     /// <summary>Floats of each FFT scratch array: enough for the row groups and the column strips of every resolution.</summary>
     internal static int ScratchFloats(ScatteringLayout layout, int lanes)
