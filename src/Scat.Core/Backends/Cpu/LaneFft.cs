@@ -142,7 +142,8 @@ internal sealed partial class LaneFft
         // The scratch holds two compact buffers A and B of `together` signals each (element e of signal t at
         // (t·N + e)·block): the first stage reads the arrays, the middle ones go back and forth between A and B, and
         // the last one writes the arrays again. So each pass reads and writes the arrays once, whatever their strides,
-        // and the stages between stay in the few hundred kilobytes of the buffers, in the core's cache.
+        // and the stages between stay in the buffers (a row group or a column strip: 256 KB, up to about 1 MB for a strip
+        // of 1032 rows), in cache.
         int span = Length * block, bufferB = together * span, stages = _radices.Length;
         for (int t0 = 0; t0 < count; t0 += together)
         {

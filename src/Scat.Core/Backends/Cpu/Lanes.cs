@@ -169,8 +169,10 @@ internal readonly record struct LanePlan(int Lanes, int Width)
         return true;
     }
 
-    /// <summary>Bytes per lane of the order-2 loop's spectra: W1, the band and the FFT scratch at resolution 1 and
-    /// W2 at resolution 2 (split complex float32).</summary>
+    /// <summary>Bytes per lane of the order-2 loop's spectra: W1, the band and a third spectrum at resolution 1 and
+    /// W2 at resolution 2 (split complex float32). The third was the FFT scratch, a whole spectrum until the scratch became
+    /// compact (e2aade1); the thresholds above were measured with it, so the measure is kept as it was (it chooses the
+    /// plan only, never the bits; 16 lanes were still slower at 264² after the change, docs/benchmarks.md).</summary>
     internal static long WorkingSetPerLane(ScatteringLayout layout)
     {
         long half = (long)(layout.PaddedHeight / 2) * (layout.PaddedWidth / 2);
