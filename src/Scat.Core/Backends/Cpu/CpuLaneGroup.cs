@@ -518,7 +518,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
 
     /// <summary>
     /// Row transforms of rows 0..count−1 (each of w elements of one lane vector). Where the plan's lanes fill half of the
-    /// widest vector (8 lanes with AVX-512), rows go in pairs through a compact buffer at the end of the scratch, element e
+    /// widest vector (8 lanes with AVX-512, 4 with AVX2), rows go in pairs through a compact buffer at the end of the scratch, element e
     /// of a pair holding both rows' lane vectors, so that the butterflies run on the wide vectors; the pairs' stages run
     /// in the scratch before it, and a last odd row alone. Each lane's arithmetic is the same: the same bits. Measured on
     /// a 2-core AVX-512 machine (docs/benchmarks.md, issue 20): 512² 7–8 % faster, 1024² 3 %, 256² the same.
@@ -531,7 +531,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
             _ffts[w].Transform(re, im, ScratchRe, ScratchIm, count, _lanes, _lanes, row, inverse, RowsTogether(w), _width);
             return;
         }
-        int block = 2 * _lanes, pairs = count / 2, together = Math.Max(1, RowsTogether(w) / 2);
+        int block = 2 * _lanes, pairs = count / 2, together = PairsTogether(w, _lanes, pairs);
         int c = checked(2 * together * w * block);
         var cRe = ScratchRe.AsSpan(c, together * w * block);
         var cIm = ScratchIm.AsSpan(c, together * w * block);
@@ -545,6 +545,9 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         if (count % 2 == 1)
             _ffts[w].Transform(re.AsSpan((count - 1) * row), im.AsSpan((count - 1) * row), ScratchRe, ScratchIm, 1, _lanes, _lanes, row, inverse, 1, _width);
     }
+
+    /// <summary>Row pairs transformed together: the rows of <see cref="RowsTogether(int, int)"/>, at most the pairs there are.</summary>
+    private static int PairsTogether(int w, int lanes, int pairs) => Math.Max(1, Math.Min(RowsTogether(w, lanes) / 2, pairs));
 
     private readonly ref struct RowPairsKernel(LaneArray re, LaneArray im, Span<float> cRe, Span<float> cIm, int p0, int sub, int w, int lanes, bool toPairs) : ISimdKernel
     {
@@ -594,7 +597,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
         {
             int h = layout.PaddedHeight >> r, w = layout.PaddedWidth >> r;
             most = Math.Max(most, 2L * Math.Min(RowsTogether(w, lanes), h) * w * lanes);
-            if (RowsPerVector(lanes) == 2) most = Math.Max(most, 3L * Math.Max(1, RowsTogether(w, lanes) / 2) * w * 2 * lanes);
+            if (RowsPerVector(lanes) == 2) most = Math.Max(most, 3L * PairsTogether(w, lanes, h / 2) * w * 2 * lanes);
             most = Math.Max(most, 2L * StripColumns(h, w, lanes) * lanes * h);
         }
         return checked((int)most);
@@ -602,7 +605,7 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
 
     private void Fft2D(Slot s, bool inverse)
     {
-        int h = s.Height, w = s.Width, row = w * _lanes;
+        int h = s.Height, w = s.Width;
         // Rows: h signals of w elements, an element being one lane vector.
         Rows(s.Re, s.Im, h, w, inverse);
         Columns(s, h, w, w, inverse);
@@ -635,7 +638,6 @@ internal sealed partial class CpuLaneGroup : IScatteringOps
     /// </summary>
     private void RealForward2D(Slot s, int h, int w)
     {
-        int row = w * _lanes;
         Rows(s.Re, s.Im, h / 2, w, inverse: false);
         Simd.Run(_width, new UnpackKernel(_lanes, s.Re, s.Im, h, w));
         s.Height = h; s.Width = w; s.Half = true;
