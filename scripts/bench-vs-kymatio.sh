@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side CPU timing of scat and Kymatio's numpy backend (and optionally its torch backend) on the paper's
 # batches (RGB, J=2, L=8, order 2), on this machine, in one run: for every size, scat with AVX-512 (where the CPU
-# has it), scat with DOTNET_EnableAVX512F=0 (AVX2), then Kymatio, one after the other.
+# has it), scat with DOTNET_EnableAVX512=0 (AVX2), then Kymatio, one after the other. (.NET 10 ignores the older
+# DOTNET_EnableAVX512F=0: the script checks the SIMD that scat reports, and stops if it is not the one asked for.)
 # Needs Debian's python3-numpy and python3-scipy (run by /usr/bin/python3; python3-torch for the torch column),
 # Kymatio's source in $KYMATIO (a folder holding kymatio/), and the timing script in $KYMATIO_TIME
 # (kymatio_time.py BACKEND SIZE BATCH [REPS]).
@@ -16,15 +17,19 @@ scat=${SCAT:-"dotnet src/Scat.Cli/bin/Release/net10.0/scat.dll"}
 : "${KYMATIO:?set KYMATIO to a folder holding kymatio/}" "${KYMATIO_TIME:?set KYMATIO_TIME to kymatio_time.py}"
 export KYMATIO
 
-scat_time() { # SIZE BATCH [ENV=VALUE]: scat's median seconds per batch
-  local size=$1 batch=$2 repeat=5
+scat_time() { # SIZE BATCH SIMD [ENV=VALUE ...]: scat's median seconds per batch, run with the SIMD named
+  local size=$1 batch=$2 simd=$3 repeat=5 json got
+  shift 3
   [ "$size" -ge 512 ] && repeat=3
-  env ${3:-} $scat bench --device cpu --size "$size" --batch-size "$batch" --repeat "$repeat" --json |
-    sed -n 's/.*"median_s":\([0-9.]*\).*/\1/p'
+  json=$(env "$@" $scat bench --device cpu --size "$size" --batch-size "$batch" --repeat "$repeat" --json)
+  got=$(sed -n 's/.*"simd":"\([^"]*\)".*/\1/p' <<<"$json")
+  if [ "$got" != "$simd" ]; then echo "bench-vs-kymatio: scat ran with ${got:-no SIMD reported}, not $simd ($*)" >&2; exit 1; fi
+  sed -n 's/.*"median_s":\([0-9.]*\).*/\1/p' <<<"$json"
 }
 
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores," \
   "$(grep -qw avx512f /proc/cpuinfo && echo AVX-512 || echo 'no AVX-512'); load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+widest=AVX2; grep -qw avx512f /proc/cpuinfo && widest=AVX-512
 echo
 header="| size | batch | scat AVX-512 (s) | scat AVX2 (s) | Kymatio numpy (s) | lead AVX-512 | lead AVX2 |"
 rule="| --- | --- | --- | --- | --- | --- | --- |"
@@ -34,8 +39,8 @@ declare -A lead
 for c in $cases; do
   s=${c%%:*}; b=${c##*:}
   reps=3; [ "$s" -ge 256 ] && reps=1
-  wide=$(scat_time "$s" "$b")
-  avx2=$(scat_time "$s" "$b" DOTNET_EnableAVX512F=0)
+  wide=$(scat_time "$s" "$b" "$widest")
+  avx2=$(scat_time "$s" "$b" AVX2 DOTNET_EnableAVX512=0 DOTNET_EnableAVX512F=0)
   np_s=$(/usr/bin/python3 "$KYMATIO_TIME" numpy "$s" "$b" "$reps")
   row=$(awk -v s="$s" -v b="$b" -v a="$wide" -v v="$avx2" -v n="$np_s" \
     'BEGIN { printf "| %dx%d | %d | %.3f | %.3f | %.2f | %.1fx | %.1fx |", s, s, b, a, v, n, n / a, n / v }')
